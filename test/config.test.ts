@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'bun:test'
+import { parseConfig } from '../src/config'
+
+const cfg = (argv: string[], env: Record<string, string> = {}) => {
+  const r = parseConfig(argv, env)
+  if (r.help) throw new Error('unexpected help')
+  return r.config
+}
+
+describe('parseConfig', () => {
+  it('has the documented defaults', () => {
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, demo: true, inspect: 'local' })
+  })
+  it('reads env and flags', () => {
+    const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })
+    expect(c).toMatchObject({ port: 8080, dbPath: ':memory:', token: 's', demo: false, inspect: 'stately' })
+    expect(cfg([], { DEMO: '0' }).demo).toBe(false)
+  })
+  it('names the setting of a bad value', () => {
+    expect(() => cfg([], { PORT: 'abc' })).toThrow('PORT must be an integer')
+    expect(() => cfg([], { PORT: '70000' })).toThrow('PORT must be an integer')
+    expect(() => cfg(['--bogus'])).toThrow('unknown flag "--bogus"')
+    expect(() => cfg([], { DEMO: 'maybe' })).toThrow('DEMO must be 0 or 1')
+  })
+  it('refuses a non-loopback HOST without a token', () => {
+    expect(() => cfg([], { HOST: '0.0.0.0' })).toThrow('SWITCHBOARD_TOKEN')
+    expect(cfg([], { HOST: '0.0.0.0', SWITCHBOARD_TOKEN: 't' }).host).toBe('0.0.0.0')
+  })
+  it('answers --help', () => expect(parseConfig(['--help'], {})).toEqual({ help: true }))
+})
