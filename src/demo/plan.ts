@@ -1,0 +1,111 @@
+// The demo swarm's plan: a pure, seedable dependency graph of ~20 agents over a made-up Python codebase.
+import { intBetween, pick, sample, type Rng } from './rng'
+
+export type AgentKind = 'scan' | 'lint' | 'refactor' | 'annotate' | 'test' | 'report'
+
+export interface PlannedQuestion {
+  question: string
+  options: string[]
+}
+
+export interface PlannedAgent {
+  agent_id: string
+  name: string
+  kind: AgentKind
+  depends_on: string[]
+  /** how many tool + model round trips the agent makes */
+  steps: number
+  /** the file (and function) it works on; absent for the repo-wide scan and report */
+  file?: string
+  fn?: string
+  /** the name a refactor would give `fn` */
+  rename_to?: string
+  asks?: PlannedQuestion
+  fails?: boolean
+}
+
+export interface Plan {
+  run: number
+  graph_id: string
+  agents: PlannedAgent[]
+}
+
+interface SourceFile {
+  path: string
+  /** function name → the name a refactor would suggest */
+  functions: Record<string, string>
+}
+
+const CODEBASE: readonly SourceFile[] = [
+  { path: 'src/utils.py', functions: { slugify: 'to_slug', chunked: 'batched', retry: 'with_retry', load_json: 'read_json', merge_dicts: 'deep_merge' } },
+  { path: 'src/parser.py', functions: { tokenize: 'lex', parse_expr: 'parse_expression', parse_args: 'parse_cli_args', read_config: 'load_config', unquote: 'strip_quotes' } },
+  { path: 'src/cli.py', functions: { main: 'run_cli', build_parser: 'make_arg_parser', run_command: 'dispatch', print_table: 'render_table', confirm: 'ask_yes_no' } },
+  { path: 'src/models.py', functions: { validate_email: 'check_email', to_dict: 'as_dict', from_row: 'from_db_row', full_name: 'display_name', is_active: 'active' } },
+  { path: 'src/storage.py', functions: { open_db: 'connect', save_record: 'upsert', query_records: 'select_records', migrate: 'apply_migrations', backup: 'snapshot' } },
+]
+
+// Files per run and functions per file are chosen so a run has 17–23 agents: about 20.
+const FILES_PER_RUN = 3
+const MIN_FNS = 3
+const MAX_FNS = 5
+const ASK_RATIO = 1 / 5
+const FAIL_RATE = 1 / 20
+
+export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+const stem = (path: string) => baseName(path).replace(/\.py$/, '')
+
+function questionFor(agent: PlannedAgent): PlannedQuestion | undefined {
+  const file = agent.file ? baseName(agent.file) : ''
+  switch (agent.kind) {
+    case 'lint':
+      return { question: `Which docstring style for ${file}?`, options: ['google', 'numpy', 'sphinx'] }
+    case 'refactor':
+      return { question: `Rename \`${agent.fn}\` to \`${agent.rename_to}\`?`, options: ['yes', 'no'] }
+    case 'annotate':
+      return { question: `Type hints for \`${agent.fn}\` in ${file}: strict or gradual?`, options: ['strict', 'gradual'] }
+    case 'test':
+      return { question: `Tests for ${file}: pytest or unittest?`, options: ['pytest', 'unittest'] }
+    case 'report':
+      return { question: 'Ship the changes as a pull request or a branch?', options: ['pull request', 'branch only'] }
+    case 'scan':
+      return undefined
+  }
+}
+
+function fileAgents(rng: Rng, prefix: string, file: SourceFile, scanId: string): PlannedAgent[] {
+  const s = stem(file.path)
+  const lint: PlannedAgent = {
+    agent_id: `${prefix}-lint-${s}`, name: `Lint & document ${baseName(file.path)}`, kind: 'lint',
+    depends_on: [scanId], steps: intBetween(rng, 2, 4), file: file.path,
+  }
+  const fns = sample(rng, Object.keys(file.functions), intBetween(rng, MIN_FNS, MAX_FNS))
+  const perFn = fns.map((fn): PlannedAgent => {
+    const kind = pick(rng, ['refactor', 'annotate'] as const)
+    return {
+      agent_id: `${prefix}-${kind}-${s}-${fn}`, name: `${kind === 'refactor' ? 'Refactor' : 'Annotate'} ${fn}()`, kind,
+      depends_on: [lint.agent_id], steps: intBetween(rng, 2, 5), file: file.path, fn, rename_to: file.functions[fn],
+    }
+  })
+  const test: PlannedAgent = {
+    agent_id: `${prefix}-test-${s}`, name: `Test ${baseName(file.path)}`, kind: 'test',
+    depends_on: perFn.map((a) => a.agent_id), steps: intBetween(rng, 3, 5), file: file.path,
+  }
+  return [lint, ...perFn, test]
+}
+
+/** A run's plan: scan → per file (lint → per-function agents → tests) → report. Same rng state, same plan. */
+export function makePlan(rng: Rng, runNo: number): Plan {
+  const prefix = `r${runNo}`
+  const scan: PlannedAgent = { agent_id: `${prefix}-scan`, name: 'Index repository', kind: 'scan', depends_on: [], steps: 2 }
+  const perFile = sample(rng, CODEBASE, FILES_PER_RUN).flatMap((file) => fileAgents(rng, prefix, file, scan.agent_id))
+  const report: PlannedAgent = {
+    agent_id: `${prefix}-report`, name: 'Summarise changes', kind: 'report',
+    depends_on: perFile.filter((a) => a.kind === 'test').map((a) => a.agent_id), steps: 2,
+  }
+  const agents = [scan, ...perFile, report]
+  // The scan never fails or asks: every other agent depends on it, so it would blank the whole run.
+  const eligible = agents.slice(1)
+  for (const agent of sample(rng, eligible, Math.round(agents.length * ASK_RATIO))) agent.asks = questionFor(agent)
+  for (const agent of eligible) if (rng() < FAIL_RATE) agent.fails = true
+  return { run: runNo, graph_id: `run-${runNo}`, agents }
+}

@@ -1,0 +1,188 @@
+// The simulated Remora-like swarm `bun run start` runs by default: plans runs, schedules agents, narrates them onto the bus.
+import type { EventBus } from '../events/bus'
+import { makeEvent, type Category } from '../events/event'
+import { isAborted, raceAbort, sleep } from './abort'
+import { answerStep, defaultAnswer, errorFor, resultFor, toolStep } from './narration'
+import { makePlan, type Plan, type PlannedAgent } from './plan'
+import { intBetween, mulberry32, type Rng } from './rng'
+
+/** The slice of the inbox coordinator the swarm needs; structural, so the demo does not import the coordinator. */
+export interface Asker {
+  /** registers the question and publishes agent:blocked itself */
+  ask(input: { agent_id: string; question: string; options?: string[]; timeout_s?: number; msg_id?: string; graph_id?: string }): {
+    msg_id: string
+    created: boolean
+  }
+  /** the coordinator publishes agent:resumed itself */
+  waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<{ answer: string; responded_at: number } | { timed_out: true }>
+}
+
+export interface RunSummary {
+  run: number
+  graph_id: string
+  total: number
+  completed: number
+  failed: number
+  skipped: number
+}
+
+export interface DemoSwarmOptions {
+  bus: Pick<EventBus, 'publish'>
+  asker: Asker
+  /** stops the swarm; the promise runDemoSwarm returns resolves right after */
+  signal: AbortSignal
+  /** divides every simulated delay; 1 ≈ one to two minutes per run when questions are answered promptly */
+  speed?: number
+  /** same seed, same sequence of plans */
+  seed?: number
+  /** agents holding a slot at once; a blocked agent keeps its slot while it waits for a human */
+  maxConcurrent?: number
+  /** not scaled by speed: it is wall-clock time for a human to look at a finished graph */
+  pauseBetweenRunsMs?: number
+  onRunEnd?: (summary: RunSummary) => void
+}
+
+type Outcome = 'completed' | 'failed' | 'skipped'
+type Emit = (category: Category, action: string, payload: Record<string, unknown>) => void
+
+interface Ctx {
+  bus: Pick<EventBus, 'publish'>
+  asker: Asker
+  signal: AbortSignal
+  /** timings and narration; plans have their own rng so a seed fixes the plans regardless of timing */
+  rng: Rng
+  speed: number
+  maxConcurrent: number
+}
+
+const MODEL = 'claude-sonnet'
+
+/** Run plan after plan until `signal` aborts; resolves (never rejects) once stopped, unless something is broken. */
+export async function runDemoSwarm(options: DemoSwarmOptions): Promise<void> {
+  const { signal, speed = 1, maxConcurrent = 4, pauseBetweenRunsMs = 8000, onRunEnd } = options
+  if (!(speed > 0)) throw new RangeError('speed must be > 0')
+  if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be ≥ 1')
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32)
+  const planRng = mulberry32(seed)
+  const ctx: Ctx = { bus: options.bus, asker: options.asker, signal, rng: mulberry32(seed ^ 0x5bd1e995), speed, maxConcurrent }
+  try {
+    for (let run = 1; !signal.aborted; run++) {
+      const summary = await runOnce(ctx, makePlan(planRng, run))
+      onRunEnd?.(summary)
+      await sleep(pauseBetweenRunsMs, signal)
+    }
+  } catch (error) {
+    if (!signal.aborted && !isAborted(error)) throw error
+  }
+}
+
+async function runOnce(ctx: Ctx, plan: Plan): Promise<RunSummary> {
+  const graph = (action: string, payload: Record<string, unknown>) =>
+    ctx.bus.publish(makeEvent('graph', action, { graph_id: plan.graph_id, payload }))
+  graph('started', { run: plan.run, agents: plan.agents.map(({ agent_id, name, depends_on }) => ({ agent_id, name, depends_on })) })
+  const outcomes = await schedule(ctx, plan)
+  const count = (o: Outcome) => [...outcomes.values()].filter((x) => x === o).length
+  const counts = { total: plan.agents.length, completed: count('completed'), failed: count('failed'), skipped: count('skipped') }
+  graph(counts.failed > 0 ? 'failed' : 'completed', counts)
+  return { run: plan.run, graph_id: plan.graph_id, ...counts }
+}
+
+/** Start every agent whose dependencies completed, at most maxConcurrent at once, until each has an outcome. */
+async function schedule(ctx: Ctx, plan: Plan): Promise<Map<string, Outcome>> {
+  const outcomes = new Map<string, Outcome>()
+  const pending = new Map(plan.agents.map((a) => [a.agent_id, a]))
+  const running = new Map<string, Promise<string>>()
+  while (pending.size > 0 || running.size > 0) {
+    for (const agent of pending.values()) {
+      if (running.size >= ctx.maxConcurrent) break
+      if (!agent.depends_on.every((d) => outcomes.get(d) === 'completed')) continue
+      pending.delete(agent.agent_id)
+      const done = runAgent(ctx, plan, agent).then((o) => (outcomes.set(agent.agent_id, o), agent.agent_id))
+      running.set(agent.agent_id, done)
+    }
+    // Nothing running and nothing startable: a dependency that is not in the plan. Skip rather than hang.
+    if (running.size === 0) {
+      for (const agent of pending.values()) skip(ctx, plan, agent, 'depends on an agent outside this run', outcomes)
+      break
+    }
+    const finished = await raceAbort(Promise.race(running.values()), ctx.signal)
+    running.delete(finished)
+    if (outcomes.get(finished) === 'failed') skipDependents(ctx, plan, finished, pending, outcomes)
+  }
+  return outcomes
+}
+
+/** Every transitive dependent of a failed agent is skipped at once: none of them can ever start. */
+function skipDependents(ctx: Ctx, plan: Plan, failedId: string, pending: Map<string, PlannedAgent>, outcomes: Map<string, Outcome>) {
+  const doomed = new Set([failedId])
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const agent of pending.values()) {
+      if (!agent.depends_on.some((d) => doomed.has(d))) continue
+      doomed.add(agent.agent_id)
+      pending.delete(agent.agent_id)
+      skip(ctx, plan, agent, `${failedId} failed`, outcomes)
+      grew = true
+    }
+  }
+}
+
+function skip(ctx: Ctx, plan: Plan, agent: PlannedAgent, reason: string, outcomes: Map<string, Outcome>) {
+  outcomes.set(agent.agent_id, 'skipped')
+  ctx.bus.publish(makeEvent('agent', 'skipped', { agent_id: agent.agent_id, graph_id: plan.graph_id, payload: { reason } }))
+}
+
+/** One agent's life on the bus. Only rejects when the swarm is stopped; any other error becomes agent:failed. */
+async function runAgent(ctx: Ctx, plan: Plan, agent: PlannedAgent): Promise<Outcome> {
+  const emit: Emit = (category, action, payload) =>
+    ctx.bus.publish(makeEvent(category, action, { agent_id: agent.agent_id, graph_id: plan.graph_id, payload }))
+  emit('agent', 'started', { name: agent.name })
+  try {
+    const askAfter = agent.asks ? intBetween(ctx.rng, 0, agent.steps - 1) : -1
+    let answer: string | undefined
+    await pause(ctx, 300, 1200)
+    for (let step = 0; step < agent.steps; step++) {
+      await workStep(ctx, agent, emit)
+      if (step === askAfter) answer = await askAndApply(ctx, plan, agent, emit)
+    }
+    if (agent.fails) {
+      emit('agent', 'failed', { error: errorFor(ctx.rng, agent) })
+      return 'failed'
+    }
+    emit('agent', 'completed', { result: resultFor(ctx.rng, agent, answer) })
+    return 'completed'
+  } catch (error) {
+    if (ctx.signal.aborted || isAborted(error)) throw error
+    // e.g. the coordinator refused the question: show it on the card instead of killing the swarm.
+    emit('agent', 'failed', { error: `demo agent crashed: ${error instanceof Error ? error.message : String(error)}` })
+    return 'failed'
+  }
+}
+
+/** A model round trip that decides on a tool, then the tool call. */
+async function workStep(ctx: Ctx, agent: PlannedAgent, emit: Emit) {
+  const { tool, args, result } = toolStep(ctx.rng, agent)
+  emit('model', 'request', { model: MODEL, tokens: intBetween(ctx.rng, 800, 6000) })
+  await pause(ctx, 1200, 3500)
+  emit('model', 'response', { model: MODEL, tokens: intBetween(ctx.rng, 80, 1200) })
+  emit('tool', 'called', { tool, args })
+  await pause(ctx, 300, 1800)
+  emit('tool', 'completed', { tool, args, result })
+}
+
+/** Ask through the coordinator, wait as long as it takes, then act on the answer (the first option if it timed out). */
+async function askAndApply(ctx: Ctx, plan: Plan, agent: PlannedAgent, emit: Emit): Promise<string> {
+  const { question, options } = agent.asks!
+  const { msg_id } = ctx.asker.ask({ agent_id: agent.agent_id, question, options, graph_id: plan.graph_id })
+  // Raced here too: an asker that ignores the signal must not keep a stopped swarm alive.
+  const reply = await raceAbort(ctx.asker.waitForAnswer(msg_id, ctx.signal), ctx.signal)
+  const answer = 'answer' in reply ? reply.answer : defaultAnswer(agent)
+  const call = answerStep(agent, answer)
+  emit('tool', 'called', { ...call })
+  await pause(ctx, 300, 900)
+  emit('tool', 'completed', { ...call, result: 'applied' })
+  return answer
+}
+
+const pause = (ctx: Ctx, minMs: number, maxMs: number) => sleep(intBetween(ctx.rng, minMs, maxMs) / ctx.speed, ctx.signal)

@@ -1,0 +1,241 @@
+// The life of one agent: a definition only, fed machine events mapped from the bus.
+import { assign, setup } from 'xstate'
+import type { AgentMachineEvent } from './machine-events'
+
+export const AGENT_STATES = ['idle', 'running', 'blocked', 'resumed', 'done', 'failed', 'cancelled', 'skipped'] as const
+export type AgentStateName = (typeof AGENT_STATES)[number]
+export const FINAL_AGENT_STATES: readonly AgentStateName[] = ['done', 'failed', 'cancelled', 'skipped']
+
+export interface AgentInput {
+  agent_id: string
+  name?: string
+  graph_id?: string
+  depends_on?: string[]
+  /** epoch ms the agent was first seen; stamps `idle` in `transitions` */
+  created_at?: number
+}
+
+export interface AgentQuestion {
+  msg_id: string
+  question: string
+  options: string[]
+  asked_at: number
+}
+
+export interface AgentAnswer {
+  msg_id: string
+  answer?: string
+  timed_out?: boolean
+}
+
+export interface RejectedEvent {
+  type: string
+  state: AgentStateName
+  at: number
+}
+
+export interface AgentContext {
+  agent_id: string
+  name: string
+  graph_id?: string
+  depends_on: string[]
+  question: AgentQuestion | null
+  last_answer: AgentAnswer | null
+  result?: unknown
+  error?: string
+  tool_calls: number
+  model_calls: number
+  tokens: number
+  current_tool: string | null
+  last_tool: string | null
+  transitions: Partial<Record<AgentStateName, number>>
+  entered_at: number | null
+  updated_at: number | null
+  /** events that did not fit the state they arrived in, newest last */
+  rejected: RejectedEvent[]
+}
+
+// Enough to diagnose a misbehaving producer without letting a chatty one grow the context.
+export const MAX_REJECTED = 20
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+// Synthetic events (graph traversal in tests and the inspector send `{ type }` alone) carry no
+// wire event: read through these so such an event is handled, not thrown on.
+const payloadOf = (e: AgentMachineEvent): Record<string, unknown> => e.event?.payload ?? {}
+const timeOf = (e: AgentMachineEvent): number => e.event?.timestamp ?? Date.now()
+
+function toolCount(context: AgentContext, e: AgentMachineEvent): number {
+  if (e.type === 'TOOL_CALLED') return context.tool_calls + 1
+  // Producers may send called+started for one call, or started alone: count a start once.
+  if (e.type === 'TOOL_STARTED' && context.current_tool !== str(payloadOf(e).tool)) return context.tool_calls + 1
+  return context.tool_calls
+}
+
+const ACTIVE_TOOL = new Set(['TOOL_CALLED', 'TOOL_STARTED'])
+
+function entered(state: AgentStateName) {
+  return { type: 'markEntered', params: { state } } as const
+}
+
+function reject(state: AgentStateName) {
+  return { actions: { type: 'recordRejected', params: { state } } } as const
+}
+
+const FINISH = {
+  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'clearQuestion', 'touch'] },
+  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'clearQuestion', 'touch'] },
+  AGENT_CANCELLED: { target: 'cancelled', actions: ['clearQuestion', 'touch'] },
+  AGENT_SKIPPED: { target: 'skipped', actions: ['clearQuestion', 'touch'] },
+} as const
+
+type FinishType = keyof typeof FINISH
+
+function finish<T extends FinishType>(types: T[]): Pick<typeof FINISH, T> {
+  return Object.fromEntries(types.map((t) => [t, FINISH[t]])) as Pick<typeof FINISH, T>
+}
+
+/** Tool and model events: context only, or also a move (resumed → running). */
+function work<S extends 'running' | undefined>(target: S) {
+  const tool = { target, actions: ['recordTool', 'touch'] } as const
+  const model = { target, actions: ['recordModel', 'touch'] } as const
+  return {
+    TOOL_CALLED: tool,
+    TOOL_STARTED: tool,
+    TOOL_COMPLETED: tool,
+    TOOL_FAILED: tool,
+    MODEL_REQUEST: model,
+    MODEL_RESPONSE: model,
+  }
+}
+
+export const agentMachine = setup({
+  types: {
+    context: {} as AgentContext,
+    events: {} as AgentMachineEvent,
+    input: {} as AgentInput,
+  },
+  actions: {
+    touch: assign({ updated_at: ({ event }) => timeOf(event) }),
+    markEntered: assign(({ context, event }, params: { state: AgentStateName }) => {
+      const at = timeOf(event)
+      return { entered_at: at, transitions: { ...context.transitions, [params.state]: at } }
+    }),
+    applyStarted: assign({
+      // A name given by the graph announcement wins; the agent's own name fills in for none.
+      name: ({ context, event }) =>
+        context.name === context.agent_id ? (str(payloadOf(event).name) ?? context.name) : context.name,
+    }),
+    recordQuestion: assign({
+      question: ({ event }) => {
+        const p = payloadOf(event)
+        const options = Array.isArray(p.options) ? p.options.map(String) : []
+        return { msg_id: String(p.msg_id ?? event.event?.id ?? ''), question: String(p.question ?? ''), options, asked_at: timeOf(event) }
+      },
+    }),
+    recordAnswer: assign({
+      question: null,
+      last_answer: ({ event }) => {
+        const p = payloadOf(event)
+        const answer: AgentAnswer = { msg_id: String(p.msg_id ?? '') }
+        if (p.answer !== undefined) answer.answer = String(p.answer)
+        if (p.timed_out === true) answer.timed_out = true
+        return answer
+      },
+    }),
+    recordResult: assign({ result: ({ event }) => payloadOf(event).result ?? payloadOf(event).summary }),
+    recordError: assign({ error: ({ event }) => String(payloadOf(event).error ?? 'unknown error') }),
+    clearQuestion: assign({ question: null, current_tool: null }),
+    recordTool: assign(({ context, event }) => {
+      const tool = str(payloadOf(event).tool) ?? context.current_tool ?? 'unknown'
+      return {
+        tool_calls: toolCount(context, event),
+        current_tool: ACTIVE_TOOL.has(event.type) ? tool : null,
+        last_tool: tool,
+      }
+    }),
+    recordModel: assign(({ context, event }) => {
+      const tokens = payloadOf(event).tokens
+      return {
+        model_calls: context.model_calls + (event.type === 'MODEL_REQUEST' ? 1 : 0),
+        tokens: context.tokens + (typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : 0),
+      }
+    }),
+    recordRejected: assign(({ context, event }, params: { state: AgentStateName }) => ({
+      rejected: [...context.rejected, { type: event.type, state: params.state, at: timeOf(event) }].slice(-MAX_REJECTED),
+    })),
+  },
+  guards: {
+    // A late answer to an earlier question must not unblock the agent from the current one.
+    answersQuestion: ({ context, event }) => {
+      const msgId = payloadOf(event).msg_id
+      return msgId === undefined || context.question === null || context.question.msg_id === msgId
+    },
+  },
+}).createMachine({
+  id: 'agent',
+  initial: 'idle',
+  context: ({ input }) => ({
+    agent_id: input.agent_id,
+    name: input.name ?? input.agent_id,
+    graph_id: input.graph_id,
+    depends_on: input.depends_on ?? [],
+    question: null,
+    last_answer: null,
+    tool_calls: 0,
+    model_calls: 0,
+    tokens: 0,
+    current_tool: null,
+    last_tool: null,
+    transitions: input.created_at === undefined ? {} : { idle: input.created_at },
+    entered_at: input.created_at ?? null,
+    updated_at: input.created_at ?? null,
+    rejected: [],
+  }),
+  states: {
+    idle: {
+      on: {
+        AGENT_STARTED: { target: 'running', actions: ['applyStarted', 'touch'] },
+        ...finish(['AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        '*': reject('idle'),
+      },
+    },
+    running: {
+      entry: entered('running'),
+      on: {
+        AGENT_STARTED: { actions: ['applyStarted', 'touch'] },
+        AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
+        ...work(undefined),
+        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        '*': reject('running'),
+      },
+    },
+    blocked: {
+      entry: entered('blocked'),
+      on: {
+        // Re-asked with a new question: the latest one is what the agent waits on.
+        AGENT_BLOCKED: { actions: ['recordQuestion', 'touch'] },
+        AGENT_RESUMED: [
+          { guard: 'answersQuestion', target: 'resumed', actions: ['recordAnswer', 'touch'] },
+          { actions: reject('blocked').actions },
+        ],
+        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        '*': reject('blocked'),
+      },
+    },
+    // Shown until the agent acts again, so the answer is visibly taken up.
+    resumed: {
+      entry: entered('resumed'),
+      on: {
+        AGENT_STARTED: { target: 'running', actions: ['applyStarted', 'touch'] },
+        AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
+        ...work('running'),
+        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        '*': reject('resumed'),
+      },
+    },
+    done: { type: 'final', entry: entered('done') },
+    failed: { type: 'final', entry: entered('failed') },
+    cancelled: { type: 'final', entry: entered('cancelled') },
+    skipped: { type: 'final', entry: entered('skipped') },
+  },
+})

@@ -1,0 +1,30 @@
+// The key/value Workspace contract shared with Remora, and the error for a value that no longer parses.
+
+export interface Workspace {
+  /** Throws WorkspaceCorrupt when the stored value is not valid JSON. */
+  get<T>(key: string): T | undefined
+  set(key: string, value: unknown): void
+  delete(key: string): void
+  /** Entries whose key starts with prefix, in key order; corrupt values are skipped and reported. */
+  list<T>(prefix: string): Array<{ key: string; value: T }>
+  /** Runs fn atomically; a throw rolls everything back. Nested calls join the outer one. */
+  transaction<T>(fn: () => T): T
+  close(): void
+}
+
+export type CorruptHandler = (key: string, error: WorkspaceCorrupt) => void
+
+export interface WorkspaceOptions {
+  /** Called for each corrupt value list() skips; defaults to console.warn. */
+  onCorrupt?: CorruptHandler
+}
+
+export class WorkspaceCorrupt extends Error {
+  name = 'WorkspaceCorrupt'
+  constructor(readonly key: string, readonly cause?: unknown) {
+    super(`workspace value at ${JSON.stringify(key)} is not valid JSON`)
+  }
+}
+
+export const warnCorrupt: CorruptHandler = (key, error) =>
+  console.warn(`[workspace] skipping corrupt value at ${key}: ${String(error.cause ?? error.message)}`)

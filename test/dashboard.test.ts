@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from 'bun:test'
+import type { InspectionEvent } from 'xstate'
+import { EventBus } from '../src/events/bus'
+import { makeEvent, type Category, type Event } from '../src/events/event'
+import { MAX_RESULTS } from '../src/machines/dashboard.machine'
+import { startDashboard } from '../src/machines/dashboard'
+import { deriveViewModel, filterEvents } from '../src/machines/derive'
+
+let clock = 10_000
+function ev(category: Category, action: string, fields: Partial<Event> = {}): Event {
+  clock += 10
+  return makeEvent(category, action, { timestamp: clock, ...fields })
+}
+const agentEv = (agent_id: string, action: string, payload: Record<string, unknown> = {}, extra: Partial<Event> = {}) =>
+  ev('agent', action, { agent_id, payload, ...extra })
+const toolEv = (agent_id: string, action: string, tool: string) => ev('tool', action, { agent_id, payload: { tool } })
+
+let stops: Array<() => void> = []
+function setup() {
+  const bus = new EventBus()
+  const dash = startDashboard(bus)
+  stops.push(dash.stop)
+  const view = () => deriveViewModel(dash.actor.getSnapshot(), 0)
+  return { bus, dash, view }
+}
+afterEach(() => {
+  for (const stop of stops) stop()
+  stops = []
+})
+
+describe('dashboard', () => {
+  it('derives a whole agent life published on a real bus', () => {
+    const { bus, view } = setup()
+    bus.publish(agentEv('a1', 'started', { name: 'Docs' }, { graph_id: 'g1' }))
+    bus.publish(toolEv('a1', 'called', 'ruff'))
+    expect(view().agentStates.a1).toMatchObject({ state: 'running', label: 'Running', current_tool: 'ruff', tool_calls: 1, name: 'Docs', graph_id: 'g1' })
+    bus.publish(toolEv('a1', 'completed', 'ruff'))
+    bus.publish(agentEv('a1', 'blocked', { msg_id: 'm1', question: 'Which docstring style?', options: ['google'] }))
+    let vm = view()
+    expect(vm.agentStates.a1!.label).toBe('Waiting for answer')
+    expect(vm.blocked).toEqual([{ msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which docstring style?', options: ['google'], asked_at: clock }])
+    expect(vm.progress).toMatchObject({ total: 1, blocked: 1, running: 0 })
+    bus.publish(agentEv('a1', 'resumed', { msg_id: 'm1', answer: 'google' }))
+    vm = view()
+    expect(vm.blocked).toEqual([])
+    expect(vm.agentStates.a1!.state).toBe('resumed')
+    expect(vm.progress.running).toBe(1)
+    bus.publish(agentEv('a1', 'completed', { result: 'all done' }))
+    vm = view()
+    expect(vm.agents.map((a) => [a.agent_id, a.state, a.label])).toEqual([['a1', 'done', 'Done']])
+    expect(vm.progress).toEqual({ total: 1, completed: 1, failed: 0, skipped: 0, blocked: 0, running: 0, cancelled: 0 })
+    expect(vm.results).toEqual([{ agent_id: 'a1', agent_name: 'Docs', result: 'all done', at: clock, status: 'done' }])
+    expect(vm.events.map((e) => e.summary)).toEqual([
+      'completed: all done',
+      'answered: google',
+      'asked: Which docstring style?',
+      'tool ruff completed',
+      'tool ruff called',
+      'started',
+    ])
+    expect(filterEvents(vm.events).map((e) => e.action)).toEqual(['completed', 'resumed', 'blocked', 'started'])
+    expect(filterEvents(vm.events, ['tool'])).toHaveLength(2)
+  })
+
+  it('logs a repeated event id once and shows a re-announced question as one card', () => {
+    const { bus, dash, view } = setup()
+    const started = agentEv('a1', 'started')
+    bus.publish(started)
+    // The bus drops the repeat; sending it straight to the actor exercises the machine's own guard.
+    bus.publish(started)
+    dash.actor.send({ type: 'BUS_EVENT', event: started })
+    const ask = { msg_id: 'm1', question: 'Proceed?' }
+    bus.publish(agentEv('a1', 'blocked', ask))
+    const firstAsk = clock
+    bus.publish(agentEv('a1', 'blocked', ask))
+    const vm = view()
+    expect(vm.events.filter((e) => e.id === started.id)).toHaveLength(1)
+    expect(vm.events).toHaveLength(3)
+    expect(vm.blocked).toHaveLength(1)
+    expect(vm.blocked[0]!.asked_at).toBe(firstAsk)
+  })
+
+  it('replays bus history on start', () => {
+    const bus = new EventBus()
+    bus.publish(agentEv('early', 'started'))
+    const dash = startDashboard(bus)
+    stops.push(dash.stop)
+    expect(deriveViewModel(dash.actor.getSnapshot()).agentStates.early!.state).toBe('running')
+  })
+
+  it('spawns the agents a graph announces and counts them per graph', () => {
+    const { bus, dash, view } = setup()
+    bus.publish(ev('graph', 'started', { graph_id: 'g1', payload: { agents: [{ agent_id: 'a', name: 'Alpha' }, { agent_id: 'b', depends_on: ['a'] }, { agent_id: 'c' }] } }))
+    expect(Object.keys(dash.actor.getSnapshot().children).sort()).toEqual(['agent:a', 'agent:b', 'agent:c'])
+    let vm = view()
+    expect(vm.agents.map((a) => [a.agent_id, a.name, a.state, a.graph_id])).toEqual([
+      ['a', 'Alpha', 'idle', 'g1'],
+      ['b', 'b', 'idle', 'g1'],
+      ['c', 'c', 'idle', 'g1'],
+    ])
+    expect(dash.actor.getSnapshot().context.agents.b!.getSnapshot().context.depends_on).toEqual(['a'])
+    bus.publish(agentEv('a', 'started', {}, { graph_id: 'g1' }))
+    bus.publish(agentEv('a', 'completed', {}, { graph_id: 'g1' }))
+    bus.publish(agentEv('b', 'started', {}, { graph_id: 'g1' }))
+    bus.publish(agentEv('b', 'blocked', { msg_id: 'q', question: '?' }, { graph_id: 'g1' }))
+    bus.publish(agentEv('c', 'skipped', {}, { graph_id: 'g1' }))
+    vm = view()
+    expect(vm.graphs).toEqual([{ graph_id: 'g1', total: 3, done: 1, failed: 0, skipped: 1, running: 0, blocked: 1, status: 'running' }])
+    bus.publish(agentEv('b', 'failed', { error: 'x' }, { graph_id: 'g1' }))
+    bus.publish(ev('graph', 'failed', { graph_id: 'g1' }))
+    expect(view().graphs[0]).toMatchObject({ failed: 1, blocked: 0, status: 'failed' })
+    expect(view().events[0]!.summary).toBe('graph failed')
+  })
+
+  it('keeps results newest first and bounded', () => {
+    const { bus, view } = setup()
+    for (let i = 0; i < MAX_RESULTS + 5; i++) {
+      bus.publish(agentEv(`r${i}`, 'started'))
+      bus.publish(agentEv(`r${i}`, i % 2 ? 'failed' : 'completed', i % 2 ? { error: `e${i}` } : { summary: `s${i}` }))
+    }
+    const results = view().results
+    expect(results).toHaveLength(MAX_RESULTS)
+    expect(results[0]).toMatchObject({ agent_id: `r${MAX_RESULTS + 4}`, status: 'done', result: `s${MAX_RESULTS + 4}` })
+    expect(results[1]).toMatchObject({ status: 'failed', result: `e${MAX_RESULTS + 3}` })
+    expect(results.map((r) => r.at)).toEqual([...results.map((r) => r.at)].sort((a, b) => b - a))
+  })
+
+  it('keeps the last 200 events', () => {
+    const { bus, dash } = setup()
+    bus.publish(agentEv('a', 'started'))
+    for (let i = 0; i < 250; i++) bus.publish(toolEv('a', 'called', `t${i}`))
+    const events = dash.actor.getSnapshot().context.events
+    expect(events).toHaveLength(200)
+    expect(events.at(-1)!.payload.tool).toBe('t249')
+  })
+
+  it('drops the cards of an agent that reaches a final state', () => {
+    const { bus, view } = setup()
+    bus.publish(agentEv('a', 'started'))
+    bus.publish(agentEv('a', 'blocked', { msg_id: 'm1', question: 'one?' }))
+    bus.publish(agentEv('a', 'blocked', { msg_id: 'm2', question: 'two?' }))
+    expect(view().blocked.map((b) => b.msg_id)).toEqual(['m1', 'm2'])
+    bus.publish(agentEv('a', 'cancelled'))
+    expect(view().blocked).toEqual([])
+  })
+
+  it('records events for a finished agent as late instead of losing them silently', () => {
+    const { bus, dash, view } = setup()
+    bus.publish(agentEv('a', 'started'))
+    bus.publish(agentEv('a', 'completed'))
+    bus.publish(agentEv('a', 'started'))
+    expect(view().agentStates.a!.state).toBe('done')
+    expect(dash.actor.getSnapshot().context.late).toEqual([{ agent_id: 'a', type: 'AGENT_STARTED', state: 'done', at: clock }])
+  })
+
+  it('stops and removes an agent on STOP_AGENT', () => {
+    const { bus, dash, view } = setup()
+    bus.publish(agentEv('a', 'started'))
+    bus.publish(agentEv('a', 'blocked', { msg_id: 'm1', question: '?' }))
+    bus.publish(agentEv('b', 'started'))
+    const ref = dash.actor.getSnapshot().context.agents.a!
+    dash.actor.send({ type: 'STOP_AGENT', agent_id: 'a' })
+    expect(ref.getSnapshot().status).toBe('stopped')
+    expect(dash.actor.getSnapshot().children['agent:a']).toBeUndefined()
+    const vm = view()
+    expect(vm.agents.map((a) => a.agent_id)).toEqual(['b'])
+    expect(vm.blocked).toEqual([])
+    expect(() => bus.publish(toolEv('b', 'called', 'x'))).not.toThrow()
+  })
+
+  it('passes inspect through so the whole system is observable', () => {
+    const bus = new EventBus()
+    const seen: InspectionEvent[] = []
+    const dash = startDashboard(bus, { inspect: (e) => seen.push(e) })
+    stops.push(dash.stop)
+    bus.publish(agentEv('a', 'started'))
+    const actors = seen.filter((e) => e.type === '@xstate.actor').map((e) => (e.actorRef as { id?: string }).id)
+    expect(actors).toContain('agent:a')
+  })
+})

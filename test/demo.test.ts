@@ -1,0 +1,246 @@
+// Demo swarm: the seeded plan, scheduling under the concurrency cap, failure propagation, questions, and stopping.
+import { beforeAll, describe, expect, it } from 'bun:test'
+import { EventBus } from '../src/events/bus'
+import { makeEvent, wireName, type Event } from '../src/events/event'
+import { makePlan, type Plan } from '../src/demo/plan'
+import { mulberry32 } from '../src/demo/rng'
+import { runDemoSwarm, type Asker, type RunSummary } from '../src/demo/swarm'
+
+type AskInput = Parameters<Asker['ask']>[0]
+type Mode = 'first-option' | 'timeout' | 'never'
+const TERMINAL = new Set(['agent:completed', 'agent:failed', 'agent:skipped'])
+
+/** Stands in for the inbox coordinator: publishes blocked/resumed like it does, answers per `mode`. */
+function fakeAsker(bus: EventBus, mode: Mode) {
+  const asked: AskInput[] = []
+  const byMsg = new Map<string, AskInput>()
+  let firstAsk!: () => void
+  const asked1 = new Promise<void>((resolve) => (firstAsk = resolve))
+  const asker: Asker = {
+    ask(input) {
+      const msg_id = `q-${asked.length + 1}`
+      asked.push(input)
+      byMsg.set(msg_id, input)
+      const { agent_id, graph_id, question, options } = input
+      bus.publish(makeEvent('agent', 'blocked', { agent_id, graph_id, payload: { msg_id, question, options } }))
+      firstAsk()
+      return { msg_id, created: true }
+    },
+    // 'never' ignores the signal on purpose: the swarm must not depend on the asker to stop.
+    waitForAnswer(msg_id) {
+      if (mode === 'never') return new Promise(() => {})
+      const { agent_id, graph_id, options } = byMsg.get(msg_id)!
+      if (mode === 'timeout') {
+        bus.publish(makeEvent('agent', 'resumed', { agent_id, graph_id, payload: { msg_id, timed_out: true } }))
+        return Promise.resolve({ timed_out: true as const })
+      }
+      const answer = options![0]!
+      bus.publish(makeEvent('agent', 'resumed', { agent_id, graph_id, payload: { msg_id, answer } }))
+      return Promise.resolve({ answer, responded_at: Date.now() })
+    },
+  }
+  return { asker, asked, asked1 }
+}
+
+interface Recorded {
+  events: Event[]
+  summaries: RunSummary[]
+  asked: AskInput[]
+  plan: Plan
+}
+
+/** Run the swarm fast until `runs` runs have ended; synchronised on onRunEnd, not on time. */
+async function record(seed: number, opts: { mode?: Mode; runs?: number; maxConcurrent?: number } = {}): Promise<Recorded> {
+  const bus = new EventBus()
+  const events: Event[] = []
+  bus.listen((e) => events.push(e))
+  const { asker, asked } = fakeAsker(bus, opts.mode ?? 'first-option')
+  const ac = new AbortController()
+  const summaries: RunSummary[] = []
+  await runDemoSwarm({
+    bus, asker, signal: ac.signal, seed, speed: 1000, pauseBetweenRunsMs: 1, maxConcurrent: opts.maxConcurrent,
+    onRunEnd: (s) => (summaries.push(s), summaries.length >= (opts.runs ?? 1) && ac.abort()),
+  })
+  return { events, summaries, asked, plan: makePlan(mulberry32(seed), 1) }
+}
+
+const agentEvents = (events: Event[], id: string) => events.filter((e) => e.agent_id === id && e.category === 'agent')
+const agentTools = (events: Event[], id: string) => events.filter((e) => e.agent_id === id && e.category === 'tool')
+const wire = (events: Event[], name: string) => events.filter((e) => wireName(e) === name)
+
+/** The first seed whose run-1 plan has a failing agent with dependents and a question that will be asked. */
+function interestingSeed(): number {
+  for (let seed = 1; seed < 10_000; seed++) {
+    const { agents } = makePlan(mulberry32(seed), 1)
+    const failing = agents.find((a) => a.fails && agents.some((b) => b.depends_on.includes(a.agent_id)))
+    if (failing && agents.some((a) => a.asks && a.kind === 'lint' && !a.fails)) return seed
+  }
+  throw new Error('no seed with a failing agent that has dependents')
+}
+
+describe('makePlan', () => {
+  it('is deterministic for a seed and differs between seeds', () => {
+    expect(makePlan(mulberry32(42), 1)).toEqual(makePlan(mulberry32(42), 1))
+    expect(makePlan(mulberry32(42), 1)).not.toEqual(makePlan(mulberry32(43), 1))
+  })
+
+  it('has about 20 agents, about 1 in 5 asking, unique run-scoped ids and acyclic dependencies', () => {
+    let agents = 0
+    let fails = 0
+    for (let seed = 1; seed <= 100; seed++) {
+      const plan = makePlan(mulberry32(seed), 7)
+      expect(plan.graph_id).toBe('run-7')
+      expect(plan.agents.length).toBeGreaterThanOrEqual(17)
+      expect(plan.agents.length).toBeLessThanOrEqual(23)
+      expect(plan.agents.filter((a) => a.asks).length).toBe(Math.round(plan.agents.length / 5))
+      const seen = new Set<string>()
+      for (const a of plan.agents) {
+        expect(a.agent_id.startsWith('r7-')).toBe(true)
+        for (const d of a.depends_on) expect(seen.has(d)).toBe(true) // listed after its dependencies: no cycle
+        seen.add(a.agent_id)
+        if (a.asks) expect(a.asks.options.length).toBeGreaterThanOrEqual(2)
+      }
+      expect(seen.size).toBe(plan.agents.length)
+      agents += plan.agents.length
+      fails += plan.agents.filter((a) => a.fails).length
+    }
+    expect(fails / agents).toBeGreaterThan(0.02)
+    expect(fails / agents).toBeLessThan(0.09)
+  })
+
+  it('asks the kind of questions a Remora swarm asks', () => {
+    const questions = Array.from({ length: 300 }, (_, i) => makePlan(mulberry32(i), 1).agents)
+      .flat()
+      .flatMap((a) => (a.asks ? [a.asks] : []))
+    expect(questions).toContainEqual({ question: 'Which docstring style for parser.py?', options: ['google', 'numpy', 'sphinx'] })
+    expect(questions).toContainEqual({ question: 'Rename `parse_args` to `parse_cli_args`?', options: ['yes', 'no'] })
+    expect(questions).toContainEqual({ question: 'Tests for cli.py: pytest or unittest?', options: ['pytest', 'unittest'] })
+  })
+})
+
+describe('runDemoSwarm', () => {
+  const seed = interestingSeed()
+  let run: Recorded
+  beforeAll(async () => {
+    run = await record(seed)
+  })
+
+  it('publishes graph:started with the seeded plan, then graph:failed with counts when an agent failed', () => {
+    const started = wire(run.events, 'graph:started')
+    expect(started).toHaveLength(1)
+    expect(started[0]!.graph_id).toBe('run-1')
+    expect(started[0]!.payload.agents).toEqual(run.plan.agents.map(({ agent_id, name, depends_on }) => ({ agent_id, name, depends_on })))
+    const end = run.events.at(-1)!
+    expect(wireName(end)).toBe('graph:failed')
+    const { total, completed, failed, skipped } = run.summaries[0]!
+    expect(end.payload).toEqual({ total, completed, failed, skipped })
+    expect(total).toBe(run.plan.agents.length)
+    expect(completed + failed + skipped).toBe(total)
+    expect(failed).toBeGreaterThan(0)
+    expect(skipped).toBeGreaterThan(0)
+  })
+
+  it('ends every agent in exactly one terminal event, and nothing follows it', () => {
+    for (const { agent_id } of run.plan.agents) {
+      const mine = agentEvents(run.events, agent_id)
+      expect(mine.filter((e) => TERMINAL.has(wireName(e)))).toHaveLength(1)
+      expect(TERMINAL.has(wireName(mine.at(-1)!))).toBe(true)
+      const all = run.events.filter((e) => e.agent_id === agent_id)
+      expect(all.at(-1)).toBe(mine.at(-1)!)
+    }
+  })
+
+  // "Running" = between agent:started and its terminal event; a blocked agent still holds its slot, so it counts.
+  it('never has more than maxConcurrent agents running, blocked ones included', async () => {
+    const peak = (events: Event[]) => {
+      let running = 0
+      let max = 0
+      for (const e of events) {
+        if (wireName(e) === 'agent:started') max = Math.max(max, ++running)
+        else if (TERMINAL.has(wireName(e)) && e.action !== 'skipped') running--
+      }
+      return max
+    }
+    expect(peak(run.events)).toBe(4)
+    expect(peak((await record(seed, { maxConcurrent: 2 })).events)).toBe(2)
+  })
+
+  it('starts an agent only after all its dependencies completed', () => {
+    const completedAt = new Map<string, number>()
+    run.events.forEach((e, i) => wireName(e) === 'agent:completed' && completedAt.set(e.agent_id!, i))
+    run.events.forEach((e, i) => {
+      if (wireName(e) !== 'agent:started') return
+      for (const d of run.plan.agents.find((a) => a.agent_id === e.agent_id)!.depends_on) expect(completedAt.get(d)!).toBeLessThan(i)
+    })
+  })
+
+  it('skips every transitive dependent of a failed agent and never starts it', () => {
+    const failed = wire(run.events, 'agent:failed').map((e) => e.agent_id!)
+    expect(failed.length).toBeGreaterThan(0)
+    const doomed = new Set(failed)
+    for (const a of run.plan.agents) if (a.depends_on.some((d) => doomed.has(d))) doomed.add(a.agent_id) // plan order is topological
+    for (const f of failed) doomed.delete(f)
+    expect(doomed.size).toBeGreaterThan(0)
+    const skipped = wire(run.events, 'agent:skipped')
+    expect(new Set(skipped.map((e) => e.agent_id))).toEqual(doomed)
+    for (const e of skipped) expect(String(e.payload.reason)).toContain('failed')
+    const started = new Set(wire(run.events, 'agent:started').map((e) => e.agent_id))
+    for (const id of doomed) expect(started.has(id)).toBe(false)
+  })
+
+  it('asks its questions through the asker and acts on the answer', () => {
+    const startedIds = new Set(wire(run.events, 'agent:started').map((e) => e.agent_id))
+    const askers = run.plan.agents.filter((a) => a.asks && startedIds.has(a.agent_id))
+    expect(askers.length).toBeGreaterThan(0)
+    expect(run.asked.map((q) => q.agent_id).sort()).toEqual(askers.map((a) => a.agent_id).sort())
+    for (const q of run.asked) expect(q.graph_id).toBe('run-1')
+    const lint = askers.find((a) => a.kind === 'lint' && !a.fails)!
+    const style = lint.asks!.options[0]!
+    const tools = agentTools(run.events, lint.agent_id)
+    expect(tools.some((e) => e.payload.tool === 'write_file' && (e.payload.args as Record<string, unknown>).docstring_style === style)).toBe(true)
+    const done = wire(run.events, 'agent:completed').find((e) => e.agent_id === lint.agent_id)!
+    expect(done.payload.result).toContain(`${style}-style docstrings`)
+  })
+
+  it('carries on with the first option when a question times out', async () => {
+    const timedOut = await record(seed, { mode: 'timeout' })
+    expect(timedOut.asked.length).toBeGreaterThan(0)
+    for (const q of timedOut.asked) {
+      expect(TERMINAL.has(wireName(agentEvents(timedOut.events, q.agent_id).at(-1)!))).toBe(true)
+      expect(wire(timedOut.events, 'agent:skipped').some((e) => e.agent_id === q.agent_id)).toBe(false)
+    }
+  })
+
+  it('starts a new run with a new run number after the pause', async () => {
+    const two = await record(seed, { runs: 2 })
+    expect(wire(two.events, 'graph:started').map((e) => e.graph_id)).toEqual(['run-1', 'run-2'])
+    const second = wire(two.events, 'graph:started')[1]!.payload.agents as { agent_id: string }[]
+    for (const a of second) expect(a.agent_id.startsWith('r2-')).toBe(true)
+    expect(two.summaries.map((s) => s.run)).toEqual([1, 2])
+  })
+
+  it('stops promptly while a question is unanswered, even if the asker ignores the signal', async () => {
+    const bus = new EventBus()
+    const events: Event[] = []
+    bus.listen((e) => events.push(e))
+    const { asker, asked1 } = fakeAsker(bus, 'never')
+    const ac = new AbortController()
+    const stopped = runDemoSwarm({ bus, asker, signal: ac.signal, seed, speed: 1000 })
+    await asked1
+    ac.abort()
+    const publishedAtAbort = events.length
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const guard = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('did not stop within 1 s')), 1000)))
+    await Promise.race([stopped, guard])
+    clearTimeout(timer)
+    expect(events.length).toBe(publishedAtAbort)
+  })
+
+  it('returns at once for a signal that is already aborted', async () => {
+    const bus = new EventBus()
+    const events: Event[] = []
+    bus.listen((e) => events.push(e))
+    await runDemoSwarm({ bus, asker: fakeAsker(bus, 'first-option').asker, signal: AbortSignal.abort(), seed })
+    expect(events).toHaveLength(0)
+  })
+})
