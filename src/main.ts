@@ -1,0 +1,52 @@
+// CLI entry: config → workspace → bus → actors → server (→ demo swarm).
+import { parseConfig, ConfigError, USAGE, type Config } from './config'
+import { WorkspaceInboxCoordinator } from './coordinator/inbox-coordinator'
+import { runDemoSwarm } from './demo/swarm'
+import { EventBus } from './events/bus'
+import { startDashboard } from './machines/dashboard'
+import { createApp } from './server/app'
+import { openSqliteWorkspace } from './workspace/sqlite'
+
+function readConfig(): Config {
+  try {
+    const parsed = parseConfig(Bun.argv.slice(2), process.env)
+    if (parsed.help) {
+      console.log(USAGE)
+      process.exit(0)
+    }
+    return parsed.config
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(`switchboard: ${error.message}`)
+    process.exit(2)
+  }
+}
+
+const config = readConfig()
+const workspace = openSqliteWorkspace(config.dbPath)
+const bus = new EventBus()
+const dashboard = startDashboard(bus)
+const coordinator = new WorkspaceInboxCoordinator({ workspace, bus })
+coordinator.start()
+const { app } = createApp({ bus, coordinator, dashboard, token: config.token })
+app.listen({ port: config.port, hostname: config.host, idleTimeout: 30 })
+const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}/`
+console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
+
+const demo = new AbortController()
+const demoDone = config.demo ? runDemoSwarm({ bus, asker: coordinator, signal: demo.signal }) : Promise.resolve()
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  console.log(`\n${signal}: stopping`)
+  demo.abort()
+  await demoDone
+  await app.stop()
+  dashboard.stop()
+  coordinator.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))

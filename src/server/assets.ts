@@ -1,0 +1,55 @@
+// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the stylesheet; cached forever.
+import { Elysia } from 'elysia'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+interface Asset {
+  path: string
+  body: Uint8Array
+  type: string
+}
+
+const local = (name: string) => fileURLToPath(new URL(name, import.meta.url))
+
+function fingerprint(name: string, ext: string, file: string, type: string): Asset {
+  const body = readFileSync(file)
+  const hash = new Bun.CryptoHasher('sha256').update(body).digest('hex').slice(0, 12)
+  return { path: `/assets/${name}-${hash}.${ext}`, body, type }
+}
+
+/** The package's exports map hides dist/datastar.js, so find the package root from its main entry. */
+function datastarBundle(): string {
+  const entry = fileURLToPath(import.meta.resolve('@starfederation/datastar'))
+  return join(dirname(entry), 'datastar.js')
+}
+
+export interface Assets {
+  datastar: string
+  bridge: string
+  css: string
+}
+
+/** Load and hash the assets once per process. */
+export function loadAssets() {
+  const list = {
+    // The self-contained bundle: dist/bundles/* import sibling modules.
+    datastar: fingerprint('datastar', 'js', datastarBundle(), 'text/javascript; charset=utf-8'),
+    bridge: fingerprint('bridge', 'js', local('./assets/bridge.js'), 'text/javascript; charset=utf-8'),
+    css: fingerprint('app', 'css', local('../views/styles.css'), 'text/css; charset=utf-8'),
+  }
+  const urls: Assets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path }
+  return { urls, files: Object.values(list) }
+}
+
+export function assetRoutes(files: readonly Asset[]) {
+  const byPath = new Map(files.map((f) => [f.path, f]))
+  return new Elysia().get('/assets/:file', ({ params, status, set }) => {
+    const asset = byPath.get(`/assets/${params.file}`)
+    if (!asset) return status(404, { error: `no asset ${params.file}` })
+    set.headers['content-type'] = asset.type
+    // The hash in the name changes with the content, so a cached copy is never stale.
+    set.headers['cache-control'] = 'public, max-age=31536000, immutable'
+    return asset.body
+  })
+}

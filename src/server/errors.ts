@@ -1,0 +1,44 @@
+// One mapping from typed domain errors and Elysia's own errors to status codes with a reason.
+import { Elysia } from 'elysia'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../coordinator/errors'
+import { InvalidEvent } from '../events/event'
+
+export class UnsupportedMediaType extends Error {
+  readonly status = 415
+  name = 'UnsupportedMediaType'
+}
+export class PayloadTooLarge extends Error {
+  readonly status = 413
+  name = 'PayloadTooLarge'
+}
+
+const DOMAIN = [NotFound, AlreadyAnswered, Conflict, Expired, Invalid, UnsupportedMediaType, PayloadTooLarge]
+
+export function statusOf(error: unknown): number | undefined {
+  if (error instanceof InvalidEvent) return 400
+  return DOMAIN.some((E) => error instanceof E) ? (error as { status: number }).status : undefined
+}
+
+/** The failing field and reason of an Elysia validation error, in one line. */
+function validationReason(error: { all?: Array<{ path?: string; message?: string; summary?: string }> }): string {
+  const first = error.all?.[0]
+  if (!first) return 'invalid request'
+  const field = first.path?.replace(/^\//, '').replaceAll('/', '.') || 'body'
+  return `${field}: ${first.summary ?? first.message ?? 'invalid'}`
+}
+
+export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status }) => {
+  const mapped = statusOf(error)
+  if (mapped) return status(mapped, { error: (error as Error).message })
+  switch (code) {
+    case 'VALIDATION':
+      return status(400, { error: validationReason(error as never) })
+    case 'PARSE':
+      return status(400, { error: 'body is not valid JSON' })
+    case 'NOT_FOUND':
+      return status(404, { error: 'no such route' })
+    default:
+      console.error('unhandled error', error)
+      return status(500, { error: 'internal error' })
+  }
+})

@@ -1,0 +1,32 @@
+// The agent status list: one badge per agent, each a patch target of its own.
+import type { ViewModel } from '../machines/derive'
+import { ids, routes } from '../server/ids'
+import { duration, FINAL_STATES } from './format'
+
+type AgentView = ViewModel['agents'][number]
+
+export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
+  const final = FINAL_STATES.has(agent.state)
+  return (
+    <li id={ids.agent(agent.agent_id)} class={`badge state-${agent.state}`}>
+      <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>
+        {agent.name}
+      </a>
+      <span class="state" safe>{agent.label}</span>
+      <span class="tool" safe>
+        {agent.current_tool ?? ''}
+      </span>
+      <span class="since" safe>{final || agent.entered_at === null ? '' : duration(now - agent.entered_at)}</span>
+    </li>
+  )
+}
+
+export function AgentList({ agents, now }: { agents: ViewModel['agents']; now: number }) {
+  return (
+    <ul id={ids.agentList} class="agent-list">
+      {agents.map((agent) => (
+        <AgentBadge agent={agent} now={now} />
+      ))}
+    </ul>
+  )
+}
