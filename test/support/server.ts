@@ -1,0 +1,67 @@
+// Real server on a real port for tests: real SQLite file, real bus, real actors.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { WorkspaceInboxCoordinator } from '../../src/coordinator/inbox-coordinator'
+import { EventBus } from '../../src/events/bus'
+import { startDashboard } from '../../src/machines/dashboard'
+import { createApp, type AppServices } from '../../src/server/app'
+import { openSqliteWorkspace } from '../../src/workspace/sqlite'
+
+export interface TestServerOptions {
+  dbPath?: string
+  token?: string
+  hub?: AppServices['hub']
+  stream?: AppServices['stream']
+  pollMs?: number
+}
+
+export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
+
+export async function startTestServer(options: TestServerOptions = {}) {
+  const dbPath = options.dbPath ?? tempDb()
+  const workspace = openSqliteWorkspace(dbPath)
+  const bus = new EventBus()
+  const dashboard = startDashboard(bus)
+  const coordinator = new WorkspaceInboxCoordinator({ workspace, bus, pollMs: options.pollMs ?? 50 })
+  coordinator.start()
+  const { app, hub, stream } = createApp({ bus, coordinator, dashboard, token: options.token, hub: options.hub, stream: options.stream })
+  app.listen({ port: 0, hostname: '127.0.0.1' })
+  const url = `http://127.0.0.1:${app.server!.port}`
+  return {
+    url,
+    dbPath,
+    bus,
+    coordinator,
+    dashboard,
+    app,
+    hub,
+    stream,
+    async stop() {
+      await app.stop(true)
+      dashboard.stop()
+      coordinator.close()
+    },
+  }
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>
+
+/** Read an SSE response until `until(text so far)` holds; returns the text. */
+export async function readUntil(res: Response, until: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  const deadline = setTimeout(() => reader.cancel(), timeoutMs)
+  try {
+    while (!until(text)) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error(`stream ended before the condition held; got:\n${text.slice(-2000)}`)
+      text += decoder.decode(value, { stream: true })
+    }
+    return text
+  } finally {
+    clearTimeout(deadline)
+    reader.releaseLock()
+  }
+}
