@@ -16,7 +16,7 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       <span class="tool" safe>
         {agent.current_tool ?? ''}
       </span>
-      <span class="since" safe>{final || agent.entered_at === null ? '' : duration(now - agent.entered_at)}</span>
+      <span class="since" safe>{final || agent.state === 'idle' || agent.entered_at === null ? '' : duration(now - agent.entered_at)}</span>
     </li>
   )
 }

@@ -1,0 +1,94 @@
+// The dashboard in real headless Chromium: a blocked agent is answered by typing and clicking.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import type { Browser } from 'playwright-core'
+import { runDemoSwarm } from '../src/demo/swarm'
+import { makeEvent } from '../src/events/event'
+import { ids } from '../src/server/ids'
+import { launchChromium, openPage } from './support/browser'
+import { startTestServer, type TestServer } from './support/server'
+
+let server: TestServer
+let browser: Browser
+const demo = new AbortController()
+const cleanups: Array<() => Promise<void>> = []
+
+beforeAll(async () => {
+  server = await startTestServer()
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  demo.abort()
+  for (const cleanup of cleanups) await cleanup()
+  await browser?.close()
+  await server?.stop()
+})
+
+const agentState = async (agentId: string) => {
+  const snap = (await (await fetch(`${server.url}/api/snapshot`)).json()) as { agents: Array<{ agent_id: string; state: string }> }
+  return snap.agents.find((a) => a.agent_id === agentId)?.state
+}
+
+describe('dashboard page', () => {
+  it('answers a blocked agent typed into its card, and the agent resumes', async () => {
+    const { page, errors } = await openPage(browser, server.url)
+    server.bus.publish(makeEvent('agent', 'started', { agent_id: 'lint-<b>utils</b>', payload: { name: 'Lint <b>utils</b>' } }))
+    const { msg_id } = server.coordinator.ask({ agent_id: 'lint-<b>utils</b>', question: 'Which docstring style? <img src=x onerror=alert(1)>' })
+    const card = page.locator(`#${ids.card(msg_id)}`)
+    await card.waitFor()
+    expect(await card.locator('.question').innerText()).toBe('Which docstring style? <img src=x onerror=alert(1)>')
+    expect(await page.locator('img').count()).toBe(0)
+    await card.locator('input[name=answer]').fill('numpy, please')
+    await card.locator('button.submit').click()
+    await card.waitFor({ state: 'detached' })
+    expect(server.coordinator.status(msg_id)).toMatchObject({ status: 'answered', answer: 'numpy, please' })
+    expect(await agentState('lint-<b>utils</b>')).toBe('resumed')
+    await page.locator(`#${ids.agent('lint-<b>utils</b>')}.state-resumed`).waitFor()
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('answers with an option button and with Enter, and shows a refusal in the card', async () => {
+    const { page, errors } = await openPage(browser, server.url)
+    server.bus.publish(makeEvent('agent', 'started', { agent_id: 'a2' }))
+    const first = server.coordinator.ask({ agent_id: 'a2', question: 'Rename parse_args?', options: ['yes', 'no'] })
+    await page.locator(`#${ids.card(first.msg_id)} button.option >> text=no`).click()
+    await page.locator(`#${ids.card(first.msg_id)}`).waitFor({ state: 'detached' })
+    expect(server.coordinator.status(first.msg_id)?.answer).toBe('no')
+
+    server.bus.publish(makeEvent('agent', 'started', { agent_id: 'a2' }))
+    const second = server.coordinator.ask({ agent_id: 'a2', question: 'Tests: pytest or unittest?' })
+    const input = page.locator(`#${ids.card(second.msg_id)} input[name=answer]`)
+    await input.fill('   ')
+    await input.press('Enter')
+    await page.locator(`#${ids.cardStatus(second.msg_id)}.error`).waitFor()
+    expect(await page.locator(`#${ids.cardStatus(second.msg_id)}`).innerText()).toContain('answer')
+    await input.fill('pytest')
+    await input.press('Enter')
+    await page.locator(`#${ids.card(second.msg_id)}`).waitFor({ state: 'detached' })
+    expect(server.coordinator.status(second.msg_id)?.answer).toBe('pytest')
+    // The refused answer is a real 400, which Chromium logs; nothing else may appear.
+    expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)'])
+    await page.close()
+  })
+
+  it('shows the demo swarm live and saves screenshots at desktop and phone widths', async () => {
+    // A server of its own, so the screenshot shows only the demo swarm.
+    const own = await startTestServer()
+    cleanups.push(() => own.stop())
+    void runDemoSwarm({ bus: own.bus, asker: own.coordinator, signal: demo.signal, speed: 3, seed: 11 })
+    const { page, errors } = await openPage(browser, own.url)
+    const card = page.locator('.card').first()
+    await card.waitFor({ timeout: 25_000 })
+    await page.locator('.badge.state-done').first().waitFor({ timeout: 25_000 })
+    await page.screenshot({ path: 'docs/dashboard.png' })
+    const phone = await openPage(browser, own.url, { width: 390, height: 844 })
+    await phone.page.locator('.card').first().waitFor()
+    await phone.page.screenshot({ path: 'docs/dashboard-phone.png', fullPage: false })
+    await phone.page.close()
+    const id = await card.getAttribute('id')
+    await card.locator('button.option, button.submit').first().click()
+    await page.locator(`#${id}`).waitFor({ state: 'detached' })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+})
