@@ -1,0 +1,140 @@
+// The HTTP contract: status codes and reasons for every route, through the real app on a real port.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { makeEvent } from '../src/events/event'
+import { ids } from '../src/server/ids'
+import { startTestServer, type TestServer } from './support/server'
+
+let s: TestServer
+beforeAll(async () => {
+  s = await startTestServer()
+})
+afterAll(() => s.stop())
+
+const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+const post = (path: string, body: unknown, headers?: Record<string, string>) => fetch(`${s.url}${path}`, json(body, headers))
+const ev = (id: string, extra: Record<string, unknown> = {}) => ({ id, timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'h1', payload: {}, ...extra })
+
+function blockedAgent(agentId: string, timeout_s?: number) {
+  s.bus.publish(makeEvent('agent', 'started', { agent_id: agentId }))
+  return s.coordinator.ask({ agent_id: agentId, question: 'Proceed?', timeout_s }).msg_id
+}
+
+describe('page and assets', () => {
+  it('serves the shell with a CSP, fingerprinted assets and the stream starter outside every patch target', async () => {
+    const res = await fetch(s.url)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-eval'")
+    const html = await res.text()
+    expect(html).toStartWith('<!doctype html>')
+    expect(html).toContain(`<div id="${ids.stream}" hidden data-on-load="@get('/events')"></div>`)
+    for (const target of [ids.summary, ids.agentList, ids.blockedList, ids.results, ids.eventList]) expect(html).toContain(`id="${target}"`)
+    const script = html.match(/src="(\/assets\/datastar-[0-9a-f]{12}\.js)"/)![1]
+    const asset = await fetch(`${s.url}${script}`)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect((await asset.text()).length).toBeGreaterThan(30_000)
+  })
+  it('answers 404 with a reason for an unknown asset and an unknown route', async () => {
+    expect((await fetch(`${s.url}/assets/nope.js`)).status).toBe(404)
+    const res = await fetch(`${s.url}/nowhere`)
+    expect(res.status).toBe(404)
+  })
+  it('rejects an unknown log category', async () => {
+    const res = await fetch(`${s.url}/events?include=weather`)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toContain('unknown category "weather"')
+  })
+  it('is healthy', async () => expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ ok: true }))
+})
+
+describe('POST /api/events', () => {
+  it('accepts one event or an array and counts duplicates', async () => {
+    const one = await post('/api/events', ev('i1'))
+    expect(one.status).toBe(202)
+    expect(await one.json()).toEqual({ accepted: 1, duplicates: 0 })
+    const many = await post('/api/events', [ev('i1'), ev('i2'), ev('i3', { timestamp: '2026-11-25T08:00:00Z' })])
+    expect(await many.json()).toEqual({ accepted: 2, duplicates: 1 })
+  })
+  it('names the failing field of the failing item', async () => {
+    const res = await post('/api/events', [ev('i4'), ev('i5', { category: 'weather' })])
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ field: '[1].category' })
+  })
+  it('refuses malformed JSON and oversized bodies', async () => {
+    expect((await post('/api/events', '{"id":')).status).toBe(400)
+    const big = await post('/api/events', [ev('i6', { payload: { blob: 'x'.repeat(1_100_000) } })])
+    expect(big.status).toBe(413)
+  })
+})
+
+describe('POST /agent/:agent_id/respond', () => {
+  it('answers once: 200, then 409', async () => {
+    const msg_id = blockedAgent('r1')
+    const first = await post('/agent/r1/respond', { msg_id, answer: 'yes' })
+    expect(first.status).toBe(200)
+    expect(await first.json()).toMatchObject({ msg_id, answer: 'yes' })
+    const second = await post('/agent/r1/respond', { msg_id, answer: 'no' })
+    expect(second.status).toBe(409)
+    expect(((await second.json()) as { error: string }).error).toBeTruthy()
+  })
+  it('refuses empty and over-4 KB answers with 400', async () => {
+    const msg_id = blockedAgent('r2')
+    expect((await post('/agent/r2/respond', { msg_id, answer: '  ' })).status).toBe(400)
+    expect((await post('/agent/r2/respond', { msg_id, answer: 'x'.repeat(4097) })).status).toBe(400)
+    expect((await post('/agent/r2/respond', { answer: 'x' })).status).toBe(400)
+    expect((await post('/agent/r2/respond', { msg_id, answer: 42 })).status).toBe(400)
+  })
+  it('answers 404 for an unknown question or another agent’s question', async () => {
+    const msg_id = blockedAgent('r3')
+    expect((await post('/agent/r3/respond', { msg_id: 'nope', answer: 'x' })).status).toBe(404)
+    expect((await post('/agent/someone-else/respond', { msg_id, answer: 'x' })).status).toBe(404)
+  })
+  it('answers 410 for a timed-out question', async () => {
+    const msg_id = blockedAgent('r4', 0.001)
+    await Bun.sleep(5) // let the 1 ms deadline pass; the assertion is on the status, not on time
+    expect((await post('/agent/r4/respond', { msg_id, answer: 'late' })).status).toBe(410)
+  })
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await fetch(`${s.url}/agent/r1/respond`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' })
+    expect(res.status).toBe(415)
+  })
+  it('shows a Datastar request its outcome as a patch of the card', async () => {
+    const msg_id = blockedAgent('r5')
+    const body = { responseDraft: { x: 1 } }
+    const res = await post(`/agent/r5/respond?msg_id=${msg_id}`, body, { 'datastar-request': 'true' })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const text = await res.text()
+    expect(text).toContain('event: datastar-patch-elements')
+    expect(text).toContain(`id="${ids.cardStatus(msg_id)}" class="status error"`)
+  })
+})
+
+describe('token', () => {
+  it('requires the bearer token on every POST when configured, not on GET', async () => {
+    const guarded = await startTestServer({ token: 's3cret' })
+    try {
+      const bare = await fetch(`${guarded.url}/api/events`, json(ev('t1')))
+      expect(bare.status).toBe(401)
+      expect(((await bare.json()) as { error: string }).error).toContain('bearer token')
+      expect((await fetch(`${guarded.url}/api/events`, json(ev('t1'), { authorization: 'Bearer wrong' }))).status).toBe(401)
+      expect((await fetch(`${guarded.url}/api/events`, json(ev('t1'), { authorization: 'Bearer s3cret' }))).status).toBe(202)
+      expect((await fetch(`${guarded.url}/api/snapshot`)).status).toBe(200)
+    } finally {
+      await guarded.stop()
+    }
+  })
+})
+
+describe('GET /api/snapshot', () => {
+  it('returns the view data', async () => {
+    const snap = (await (await fetch(`${s.url}/api/snapshot`)).json()) as Record<string, unknown[]>
+    expect(Object.keys(snap).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'results'])
+    expect(snap.agents!.some((a) => (a as { agent_id: string }).agent_id === 'h1')).toBe(true)
+  })
+})
