@@ -14,6 +14,8 @@ export interface TestServerOptions {
   hub?: AppServices['hub']
   stream?: AppServices['stream']
   pollMs?: number
+  /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
+  port?: number
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -26,7 +28,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const coordinator = new WorkspaceInboxCoordinator({ workspace, bus, pollMs: options.pollMs ?? 50 })
   coordinator.start()
   const { app, hub, stream } = createApp({ bus, coordinator, dashboard, token: options.token, hub: options.hub, stream: options.stream })
-  app.listen({ port: 0, hostname: '127.0.0.1' })
+  app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   return {
     url,

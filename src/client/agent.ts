@@ -1,0 +1,108 @@
+// One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
+import { makeEvent, type Category, type Event } from '../events/event'
+import type { AskOptions } from './ask'
+
+export interface AgentOptions {
+  /** the run (graph) this agent belongs to; links it to the graph's progress bar */
+  graph_id?: string
+  /** display name on the card; defaults to the agent_id */
+  name?: string
+  session_id?: string
+}
+
+/** A single model call, as reported when you already know its outcome. */
+export interface ModelCall {
+  model: string
+  tokens?: number
+}
+
+/** What an agent needs from its client: somewhere to put events, and the question round-trip. */
+export interface AgentHost {
+  emit(event: Event): void
+  ask(agent: { agent_id: string; graph_id?: string }, question: string, opts?: AskOptions): Promise<string>
+}
+
+// The dashboard shows a summary; a megabyte of tool output would only crowd the 1 MB ingest limit.
+const MAX_VALUE_CHARS = 8_192
+
+/** A JSON-safe, bounded copy of a value for a payload (functions, cycles and huge values become text). */
+export function payloadValue(value: unknown): unknown {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value)
+  } catch (error) {
+    return `[unserialisable: ${String(error)}]`
+  }
+  if (json === undefined) return String(value)
+  return json.length <= MAX_VALUE_CHARS ? (JSON.parse(json) as unknown) : `${json.slice(0, MAX_VALUE_CHARS)}…`
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message || error.name : String(error))
+
+export class Agent {
+  constructor(readonly agent_id: string, private readonly opts: AgentOptions, private readonly host: AgentHost) {}
+
+  started(): void {
+    this.emit('agent', 'started', this.opts.name ? { name: this.opts.name } : {})
+  }
+
+  /** Runs fn between tool:called and tool:completed (or tool:failed, rethrowing the error). */
+  async tool<T>(tool: string, args: unknown, fn: () => T | Promise<T>): Promise<T> {
+    this.emit('tool', 'called', { tool, args: payloadValue(args) })
+    try {
+      const result = await fn()
+      this.emit('tool', 'completed', result === undefined ? { tool } : { tool, result: payloadValue(result) })
+      return result
+    } catch (error) {
+      this.emit('tool', 'failed', { tool, error: errorText(error) })
+      throw error
+    }
+  }
+
+  /** model('name', fn): request, fn, response (tokens taken from a numeric `tokens` on fn's result). model({model, tokens}): a finished call. */
+  model(call: ModelCall): void
+  model<T>(model: string, fn?: () => T | Promise<T>): Promise<T | undefined>
+  model<T>(model: string | ModelCall, fn?: () => T | Promise<T>): Promise<T | undefined> | void {
+    if (typeof model !== 'string') return this.modelCall(model)
+    if (!fn) return Promise.resolve(this.modelCall({ model }))
+    return this.modelAround(model, fn)
+  }
+
+  completed(result?: unknown): void {
+    this.emit('agent', 'completed', result === undefined ? {} : { result: payloadValue(result) })
+  }
+
+  failed(error: unknown): void {
+    this.emit('agent', 'failed', { error: errorText(error) })
+  }
+
+  /** Blocks on a person's answer; the card shows on every dashboard. Rejects with AskTimeout when timeoutS passes. */
+  ask(question: string, opts?: AskOptions): Promise<string> {
+    return this.host.ask({ agent_id: this.agent_id, graph_id: this.opts.graph_id }, question, opts)
+  }
+
+  private modelCall({ model, tokens }: ModelCall): undefined {
+    this.emit('model', 'request', { model })
+    this.emit('model', 'response', tokens === undefined ? { model } : { model, tokens })
+    return undefined
+  }
+
+  private async modelAround<T>(model: string, fn: () => T | Promise<T>): Promise<T> {
+    this.emit('model', 'request', { model })
+    try {
+      const result = await fn()
+      const tokens = (result as { tokens?: unknown } | null)?.tokens
+      this.emit('model', 'response', typeof tokens === 'number' ? { model, tokens } : { model })
+      return result
+    } catch (error) {
+      // The wire has no model:failed; a response carrying the error closes the call in the log.
+      this.emit('model', 'response', { model, error: errorText(error) })
+      throw error
+    }
+  }
+
+  private emit(category: Category, action: string, payload: Record<string, unknown>): void {
+    const { graph_id, session_id } = this.opts
+    this.host.emit(makeEvent(category, action, { agent_id: this.agent_id, graph_id, session_id, payload }))
+  }
+}

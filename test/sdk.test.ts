@@ -1,0 +1,136 @@
+// The SDK against a real server on a real port: events reach the dashboard, once each, and the token is honoured.
+import { afterEach, describe, expect, it } from 'bun:test'
+import { connect, SwitchboardHttpError, type Event, type FetchLike } from '../src/client'
+import type { ViewModel } from '../src/machines/derive'
+import { startTestServer, type TestServer } from './support/server'
+
+type Snapshot = Pick<ViewModel, 'agents' | 'blocked' | 'graphs' | 'results' | 'events'>
+const snapshot = async (server: TestServer): Promise<Snapshot> => (await fetch(`${server.url}/api/snapshot`)).json() as Promise<Snapshot>
+const fast = { baseMs: 5, maxMs: 50 }
+
+let server: TestServer | undefined
+afterEach(async () => {
+  await server?.stop()
+  server = undefined
+})
+
+describe('SDK events', () => {
+  it('a whole agent life shows on the dashboard snapshot', async () => {
+    server = await startTestServer()
+    const sb = connect({ url: server.url })
+    sb.graph('g-life', [{ agent_id: 'lint-utils', name: 'Lint utils' }, { agent_id: 'docs', depends_on: ['lint-utils'] }])
+    const agent = sb.agent('lint-utils', { graph_id: 'g-life', name: 'Lint utils' })
+    agent.started()
+    expect(await agent.tool('ruff', { path: 'src' }, () => ({ issues: 0 }))).toEqual({ issues: 0 })
+    await expect(agent.tool('mypy', {}, () => Promise.reject(new Error('mypy crashed')))).rejects.toThrow('mypy crashed')
+    await agent.model('claude-sonnet', async () => ({ tokens: 42 }))
+    agent.model({ model: 'claude-sonnet', tokens: 10 })
+    agent.completed({ fixed: 3 })
+    await sb.close()
+
+    const snap = await snapshot(server)
+    const view = snap.agents.find((a) => a.agent_id === 'lint-utils')!
+    expect(view).toMatchObject({ state: 'done', name: 'Lint utils', tool_calls: 2, graph_id: 'g-life' })
+    expect(snap.agents.find((a) => a.agent_id === 'docs')?.state).toBe('idle')
+    expect(snap.results[0]).toMatchObject({ agent_id: 'lint-utils', status: 'done', result: { fixed: 3 } })
+    expect(snap.graphs[0]).toMatchObject({ graph_id: 'g-life', total: 2, done: 1 })
+    const wire = snap.events.filter((e) => e.agent_id === 'lint-utils').map((e) => `${e.category}:${e.action}`).reverse()
+    expect(wire).toEqual([
+      'agent:started', 'tool:called', 'tool:completed', 'tool:called', 'tool:failed',
+      'model:request', 'model:response', 'model:request', 'model:response', 'agent:completed',
+    ])
+    expect(sb.dropped).toBe(0)
+  })
+
+  it('sends a full batch at once instead of waiting for the flush timer', async () => {
+    server = await startTestServer()
+    const posted: number[] = []
+    const counting: FetchLike = async (url, init) => {
+      if (url.endsWith('/api/events')) posted.push((JSON.parse(String(init.body)) as Event[]).length)
+      return fetch(url, init)
+    }
+    const sb = connect({ url: server.url, fetch: counting, flushMs: 60_000, maxBatch: 3 })
+    const agent = sb.agent('batcher')
+    for (let i = 0; i < 7; i++) agent.model({ model: 'm' }) // 14 events
+    await sb.close()
+    expect(posted.reduce((a, b) => a + b, 0)).toBe(14)
+    expect(Math.max(...posted)).toBeLessThanOrEqual(3)
+  })
+
+  it('a batch retried after a failed request does not duplicate events', async () => {
+    server = await startTestServer()
+    let failed = false
+    // The server receives and accepts the first batch, then the answer is "lost" on the way back.
+    const lossy: FetchLike = async (url, init) => {
+      const res = await fetch(url, init)
+      if (!failed && url.endsWith('/api/events')) {
+        failed = true
+        throw new TypeError('connection reset after the server took the request')
+      }
+      return res
+    }
+    const sb = connect({ url: server.url, fetch: lossy, backoff: fast })
+    const agent = sb.agent('retry-agent')
+    agent.started()
+    await agent.tool('grep', { q: 'x' }, () => 'found')
+    agent.completed('ok')
+    await sb.close()
+
+    expect(failed).toBe(true)
+    const events = (await snapshot(server)).events.filter((e) => e.agent_id === 'retry-agent')
+    expect(events.map((e) => e.action).reverse()).toEqual(['started', 'called', 'completed', 'completed'])
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
+  })
+
+  it('keeps events while the server is down and delivers them when it answers again', async () => {
+    server = await startTestServer()
+    let down = 3
+    const flaky: FetchLike = async (url, init) => {
+      if (down-- > 0) return new Response('{"error":"starting"}', { status: 503 })
+      return fetch(url, init)
+    }
+    const sb = connect({ url: server.url, fetch: flaky, backoff: fast })
+    sb.agent('patient').started()
+    await sb.flush()
+    expect((await snapshot(server)).agents.map((a) => a.agent_id)).toContain('patient')
+    await sb.close()
+  })
+
+  it('drops the oldest events beyond maxBuffer and counts them', async () => {
+    const neverUp: FetchLike = () => Promise.reject(new TypeError('connection refused'))
+    const sb = connect({ url: 'http://127.0.0.1:9', fetch: neverUp, maxBuffer: 5, maxBatch: 2, flushMs: 60_000, backoff: fast })
+    const agent = sb.agent('overflow')
+    // maxBatch 2 sends the first two at once (they stay in flight); of the next 10, 5 fit the buffer.
+    for (let i = 0; i < 12; i++) agent.model({ model: `m${i}` }) // 24 events
+    expect(sb.dropped).toBe(24 - 2 - 5)
+    await sb.close(50)
+    expect(sb.dropped).toBe(24)
+  })
+})
+
+describe('SDK and SWITCHBOARD_TOKEN', () => {
+  it('a client without the token gets 401 through onError; with it, its events arrive', async () => {
+    server = await startTestServer({ token: 's3cret' })
+    const errors: SwitchboardHttpError[] = []
+    const anonymous = connect({ url: server.url, onError: (error) => errors.push(error) })
+    anonymous.agent('anon').started()
+    await anonymous.close()
+    expect(errors.map((e) => e.status)).toEqual([401])
+    expect(anonymous.rejected).toBe(1)
+
+    const trusted = connect({ url: server.url, token: 's3cret' })
+    trusted.agent('trusted').started()
+    await trusted.close()
+    const ids = (await snapshot(server)).agents.map((a) => a.agent_id)
+    expect(ids).toEqual(['trusted'])
+  })
+
+  it('ask() without the token rejects with the 401', async () => {
+    server = await startTestServer({ token: 's3cret' })
+    const sb = connect({ url: server.url })
+    const error = await sb.agent('anon').ask('May I?').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SwitchboardHttpError)
+    expect((error as SwitchboardHttpError).status).toBe(401)
+    await sb.close()
+  })
+})
