@@ -1,5 +1,6 @@
 // The bench's printed report: one row per server per scenario, Switchboard directly above its baseline.
 import type { ScenarioOptions, ScenarioResult } from './scenario'
+import { loadavg } from 'node:os'
 import { fmt } from './stats'
 
 const COLUMNS: Array<[string, (r: ScenarioResult) => string]> = [
@@ -24,7 +25,7 @@ export function printTable(results: readonly ScenarioResult[], o: ScenarioOption
   const rows = results.map((r) => COLUMNS.map(([, cell]) => cell(r)))
   const widths = COLUMNS.map(([head], i) => Math.max(head.length, ...rows.map((row) => row[i].length)))
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')
-  console.log(`\n${o.events} events (${o.agents} agents, a probe every ${o.probeEvery}), loopback, flush window 50 ms\n`)
+  console.log(`\n${o.events} events (${o.agents} agents, a probe every ${o.probeEvery}), loopback, flush window 50 ms, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`)
   console.log(line(COLUMNS.map(([head]) => head)))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   results.forEach((r, i) => {
