@@ -1,7 +1,7 @@
 // JSON API: snapshot, event ingest, and the question endpoints real agents block on.
 import { Elysia, t } from 'elysia'
-import { NotFound } from '../coordinator/errors'
-import type { WorkspaceInboxCoordinator } from '../coordinator/inbox-coordinator'
+import { Invalid, NotFound } from '../coordinator/errors'
+import type { AskInput, WorkspaceInboxCoordinator } from '../coordinator/inbox-coordinator'
 import type { EventBus } from '../events/bus'
 import { validateEvent, type Event } from '../events/event'
 import type { DashboardStream } from './dashboard-stream'
@@ -23,14 +23,26 @@ function parseBatch(body: unknown): Event[] {
   })
 }
 
-const askBody = t.Object({
-  agent_id: t.String(),
-  question: t.String(),
-  options: t.Optional(t.Array(t.String())),
-  timeout_s: t.Optional(t.Number()),
-  msg_id: t.Optional(t.String()),
-  graph_id: t.Optional(t.String()),
-})
+const badRequest = (field: string, reason: string) => Object.assign(new Error(`${field} ${reason}`), { status: 400, field })
+
+/** The shape of a question body, checked by hand so a 400 names the field (as /api/events does). */
+function parseAsk(body: unknown): AskInput {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body', 'must be a JSON object')
+  const b = body as Record<string, unknown>
+  for (const key of ['agent_id', 'question'] as const) if (typeof b[key] !== 'string') throw badRequest(key, 'must be a string')
+  for (const key of ['msg_id', 'graph_id'] as const)
+    if (b[key] !== undefined && typeof b[key] !== 'string') throw badRequest(key, 'must be a string')
+  if (b.options !== undefined && (!Array.isArray(b.options) || b.options.some((o) => typeof o !== 'string')))
+    throw badRequest('options', 'must be an array of strings')
+  if (b.timeout_s !== undefined && typeof b.timeout_s !== 'number') throw badRequest('timeout_s', 'must be a number')
+  return b as unknown as AskInput
+}
+
+/** The coordinator's Invalid messages start with the field they are about ("options[0] must …"). */
+const invalidField = (error: Invalid) => /^[\w.[\]]+/.exec(error.message)?.[0] ?? 'body'
+
+/** Bun ends a connection idle longer than its idleTimeout (10 s by default); a long-poll is idle by design. */
+const LONG_POLL_SLACK_S = 5
 
 function questionView(coordinator: WorkspaceInboxCoordinator, msgId: string) {
   const s = coordinator.status(msgId)
@@ -66,16 +78,23 @@ export function apiRoutes({ bus, coordinator, stream }: { bus: EventBus; coordin
     .post(
       '/api/questions',
       ({ body, status }) => {
-        const { msg_id, created } = coordinator.ask(body)
-        return status(created ? 201 : 200, { msg_id })
+        try {
+          const { msg_id, created } = coordinator.ask(parseAsk(body))
+          return status(created ? 201 : 200, { msg_id })
+        } catch (error) {
+          const field = error instanceof Invalid ? invalidField(error) : (error as { field?: string }).field
+          if (field === undefined) throw error
+          return status(400, { error: (error as Error).message, field })
+        }
       },
-      { body: askBody },
+      { body: t.Unknown() },
     )
     .get(
       '/api/questions/:msg_id',
-      async ({ params, query, request }) => {
+      async ({ params, query, request, server }) => {
         const current = questionView(coordinator, params.msg_id)
         if (!query.wait || current.status !== 'pending') return current
+        server?.timeout(request, Math.ceil(query.wait) + LONG_POLL_SLACK_S)
         return coordinator.waitForChange(params.msg_id, query.wait * 1000, request.signal)
       },
       { query: t.Object({ wait: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_WAIT_S })) }) },
