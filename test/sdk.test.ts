@@ -60,6 +60,7 @@ describe('SDK events', () => {
   it('a batch retried after a failed request does not duplicate events', async () => {
     server = await startTestServer()
     let failed = false
+    const replies: Array<{ accepted: number; duplicates: number }> = []
     // The server receives and accepts the first batch, then the answer is "lost" on the way back.
     const lossy: FetchLike = async (url, init) => {
       const res = await fetch(url, init)
@@ -67,6 +68,7 @@ describe('SDK events', () => {
         failed = true
         throw new TypeError('connection reset after the server took the request')
       }
+      if (url.endsWith('/api/events')) replies.push(await res.clone().json())
       return res
     }
     const sb = connect({ url: server.url, fetch: lossy, backoff: fast })
@@ -77,6 +79,8 @@ describe('SDK events', () => {
     await sb.close()
 
     expect(failed).toBe(true)
+    // The retry carried the same ids: the bus recognised them instead of publishing them again.
+    expect(replies[0]!.duplicates).toBeGreaterThan(0)
     const events = (await snapshot(server)).events.filter((e) => e.agent_id === 'retry-agent')
     expect(events.map((e) => e.action).reverse()).toEqual(['started', 'called', 'completed', 'completed'])
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
