@@ -12,9 +12,59 @@ export interface ClientInfo {
   readonly key: string
 }
 
-interface Client extends ClientInfo {
-  controller: ReadableStreamDefaultController<Uint8Array>
-  close(reason: string): void
+/**
+ * One client's queue. The stream is pull-based with a zero high-water mark: the runtime pulls only when
+ * the socket has taken the previous chunk, so `bytes` is exactly what this client has not yet absorbed.
+ */
+class Client implements ClientInfo {
+  private readonly queue: Uint8Array[] = []
+  private bytes = 0
+  private wake: (() => void) | undefined
+  closed = false
+  readonly stream: ReadableStream<Uint8Array>
+
+  constructor(readonly id: number, readonly key: string, initial: Uint8Array, private readonly onEnd: (c: Client, reason: string) => void) {
+    this.push(initial)
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          while (!this.queue.length && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve))
+          if (this.closed) return controller.close()
+          const chunk = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue)
+          this.queue.length = 0
+          this.bytes = 0
+          controller.enqueue(chunk)
+        },
+        cancel: () => this.end('disconnected'),
+      },
+      { highWaterMark: 0 },
+    )
+  }
+
+  get queuedBytes(): number {
+    return this.bytes
+  }
+
+  push(frame: Uint8Array) {
+    this.queue.push(frame)
+    this.bytes += frame.byteLength
+    this.wakeUp()
+  }
+
+  end(reason: string) {
+    if (this.closed) return
+    this.closed = true
+    this.queue.length = 0
+    this.bytes = 0
+    this.wakeUp()
+    this.onEnd(this, reason)
+  }
+
+  private wakeUp() {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
 }
 
 export class SseHub {
@@ -35,46 +85,15 @@ export class SseHub {
    * Ends when the client goes away (abort or cancel), when it falls too far behind, or on close().
    */
   open(key: string, initial: Uint8Array, signal?: AbortSignal): ReadableStream<Uint8Array> {
-    const id = this.nextId++
-    let closed = false
-    const remove = (reason: string) => {
-      if (closed) return
-      closed = true
-      this.clients.delete(id)
-      if (reason !== 'disconnected') this.dropped.push({ id, reason })
-      signal?.removeEventListener('abort', onAbort)
-    }
-    const onAbort = () => {
-      const client = this.clients.get(id)
-      remove('disconnected')
-      try {
-        client?.controller.close()
-      } catch {
-        // already closed by the runtime after the disconnect; nothing left to release
-      }
-    }
-    return new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          const client: Client = {
-            id,
-            key,
-            controller,
-            close: (reason) => {
-              remove(reason)
-              controller.close()
-            },
-          }
-          // Register before the first enqueue so no frame broadcast meanwhile is missed.
-          this.clients.set(id, client)
-          controller.enqueue(initial)
-          if (signal?.aborted) onAbort()
-          else signal?.addEventListener('abort', onAbort, { once: true })
-        },
-        cancel: () => remove('disconnected'),
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: this.maxQueueBytes }),
-    )
+    const client = new Client(this.nextId++, key, initial, (c, reason) => {
+      this.clients.delete(c.id)
+      if (reason !== 'disconnected') this.dropped.push({ id: c.id, reason })
+    })
+    // Registered before the caller returns the stream, so no frame broadcast meanwhile is missed.
+    this.clients.set(client.id, client)
+    if (signal?.aborted) client.end('disconnected')
+    signal?.addEventListener('abort', () => client.end('disconnected'), { once: true })
+    return client.stream
   }
 
   /** Send the same bytes to every client subscribed under `key`. */
@@ -97,15 +116,15 @@ export class SseHub {
 
   close(): void {
     clearInterval(this.heartbeatTimer)
-    for (const client of [...this.clients.values()]) client.close('server closing')
+    for (const client of [...this.clients.values()]) client.end('server closing')
   }
 
   private deliver(client: Client, frame: Uint8Array) {
-    // desiredSize is what is left of the client's byte budget; a client that cannot take this frame is dropped.
-    if ((client.controller.desiredSize ?? 0) < frame.byteLength) {
-      client.close(`slow client: more than ${this.maxQueueBytes} bytes queued`)
+    // A client already over its budget is dropped: it holds at most the budget plus one frame.
+    if (client.queuedBytes > this.maxQueueBytes) {
+      client.end(`slow client: more than ${this.maxQueueBytes} bytes queued`)
       return
     }
-    client.controller.enqueue(frame)
+    client.push(frame)
   }
 }

@@ -1,0 +1,157 @@
+// The event stream over a real port: full snapshot, targeted patches, shared frames, disconnects, slow clients.
+import { afterEach, describe, expect, it } from 'bun:test'
+import { makeEvent } from '../src/events/event'
+import { ids } from '../src/server/ids'
+import { readUntil, startTestServer, type TestServer } from './support/server'
+
+let s: TestServer | undefined
+afterEach(async () => {
+  await s?.stop()
+  s = undefined
+})
+
+/** Open a stream and read its first frame set (the full snapshot ends with the signals patch). */
+async function connect(server: TestServer, query = '') {
+  const abort = new AbortController()
+  const res = await fetch(`${server.url}/events${query}`, { signal: abort.signal })
+  expect(res.headers.get('content-type')).toBe('text/event-stream')
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  const readTo = async (until: (t: string) => boolean) => {
+    while (!until(text)) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error(`stream ended; got:\n${text.slice(-1500)}`)
+      text += decoder.decode(value, { stream: true })
+    }
+    return text
+  }
+  await readTo((t) => t.includes('event: datastar-patch-signals'))
+  return { abort, readTo, get text() { return text }, mark: () => text.length }
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    await Bun.sleep(10)
+  }
+}
+
+describe('GET /events', () => {
+  it('starts with a full snapshot of every panel and the signals', async () => {
+    s = await startTestServer()
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
+    s.stream.flush()
+    const c = await connect(s)
+    for (const target of [ids.summary, ids.agentList, ids.blockedList, ids.results, ids.eventList])
+      expect(c.text).toContain(`data: elements <`)
+    expect(c.text).toContain(`id="${ids.agent('a1')}"`)
+    expect(c.text).toMatch(/data: signals \{"progress":\{"total":1/)
+    c.abort.abort()
+  })
+
+  it('patches a card in, removes it after an answer, and the agent resumes on the bus', async () => {
+    s = await startTestServer()
+    const c = await connect(s)
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
+    const { msg_id } = s.coordinator.ask({ agent_id: 'a1', question: 'Multi\nline <question>?' })
+    await c.readTo((t) => t.includes(`id="${ids.card(msg_id)}"`))
+    expect(c.text).toContain(`data: selector #${ids.blockedList}\ndata: mode append\n`)
+    expect(c.text).toContain('Multi\ndata: elements line &lt;question&gt;?')
+    const resumed = new Promise((resolve) => s!.bus.listen((e) => e.action === 'resumed' && resolve(e.payload)))
+    const res = await fetch(`${s.url}/agent/a1/respond`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ msg_id, answer: 'yes' }),
+    })
+    expect(res.status).toBe(200)
+    expect(await resumed).toEqual({ msg_id, answer: 'yes' })
+    await c.readTo((t) => t.includes(`data: selector #${ids.card(msg_id)}\ndata: mode remove`))
+    // one badge patched alone, not the whole grid
+    await c.readTo((t) => t.lastIndexOf(`<li id="${ids.agent('a1')}" class="badge state-resumed"`) > t.lastIndexOf('id="agent-list"'))
+    c.abort.abort()
+  })
+
+  it('sends twenty clients the same bytes from one render per flush', async () => {
+    s = await startTestServer()
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(s!)))
+    const marks = clients.map((c) => c.mark())
+    const before = s.stream.renders
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'shared' }))
+    s.stream.flush()
+    const tails = await Promise.all(
+      clients.map(async (c, i) => (await c.readTo((t) => t.includes(ids.agent('shared')) && t.endsWith('\n\n'))).slice(marks[i])),
+    )
+    expect(s.stream.renders - before).toBe(1)
+    expect(new Set(tails).size).toBe(1)
+    expect(s.hub.size).toBe(20)
+    for (const c of clients) c.abort.abort()
+  })
+
+  it('gives a reconnecting client the full snapshot, card included', async () => {
+    s = await startTestServer()
+    const first = await connect(s)
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
+    const { msg_id } = s.coordinator.ask({ agent_id: 'a1', question: 'Still there?' })
+    await first.readTo((t) => t.includes(ids.card(msg_id)))
+    first.abort.abort()
+    const again = await connect(s)
+    expect(again.text).toContain(`id="${ids.card(msg_id)}"`)
+    expect(again.text).toContain('Still there?')
+    again.abort.abort()
+  })
+
+  it('removes a disconnected client within a second', async () => {
+    s = await startTestServer()
+    const c = await connect(s)
+    expect(s.hub.size).toBe(1)
+    c.abort.abort()
+    await until(() => s!.hub.size === 0, 1000, 'client removed after disconnect')
+    expect(s.hub.size).toBe(0)
+  })
+
+  it('adds tool and model events to the log with ?include=tool,model only', async () => {
+    s = await startTestServer()
+    const plain = await connect(s)
+    const all = await connect(s, '?include=tool,model')
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
+    s.bus.publish(makeEvent('tool', 'called', { agent_id: 'a1', payload: { tool: 'ruff-unique' } }))
+    s.bus.publish(makeEvent('agent', 'completed', { agent_id: 'a1', payload: { result: 'end-marker' } }))
+    s.stream.flush()
+    await all.readTo((t) => t.includes('end-marker') && t.includes('ruff-unique'))
+    await plain.readTo((t) => t.includes('completed: end-marker'))
+    expect(plain.text).not.toContain('ruff-unique')
+    plain.abort.abort()
+    all.abort.abort()
+  })
+
+  it('sends a heartbeat on a quiet stream', async () => {
+    s = await startTestServer({ hub: { heartbeatMs: 50 } })
+    const c = await connect(s)
+    await c.readTo((t) => t.includes(': heartbeat'))
+    c.abort.abort()
+  })
+
+  it('drops a client that stops reading while another receives every frame', async () => {
+    s = await startTestServer({ hub: { maxQueueBytes: 64 * 1024 } })
+    // A stream nobody reads: its queue only grows. (Over a real socket Bun buffers a stalled client's bytes
+    // itself and keeps pulling, so the hub's bound only sees what Bun has not taken yet; see README.)
+    const stalled = s.stream.open(['agent', 'graph'])
+    const reader = await connect(s)
+    expect(s.hub.size).toBe(2)
+    const blob = 'x'.repeat(20_000)
+    for (let i = 0; i < 20 && s.hub.size === 2; i++) {
+      s.bus.publish(makeEvent('agent', 'started', { agent_id: `big-${i}`, payload: { name: `${blob}-${i}` } }))
+      s.stream.flush()
+      await reader.readTo((t) => t.includes(`big-${i}`))
+    }
+    expect(s.hub.size).toBe(1)
+    expect(s.hub.dropped[0]?.reason).toContain('slow client')
+    expect((await stalled.getReader().read()).done).toBe(true)
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'after-drop' }))
+    s.stream.flush()
+    await reader.readTo((t) => t.includes(ids.agent('after-drop')))
+    reader.abort.abort()
+  }, 30_000)
+})
