@@ -120,7 +120,7 @@ describe('WorkspaceInboxCoordinator.respond', () => {
 })
 
 describe('WorkspaceInboxCoordinator across restarts and processes', () => {
-  it('keeps pending questions and answers after reopening the file, announcing nothing twice', () => {
+  it('keeps pending questions and answers after reopening the file; the new bus hears each pending question once', () => {
     const first = setup()
     const open = first.coord.ask({ ...ASK, msg_id: 'open' })
     first.coord.ask({ ...ASK, msg_id: 'done' })
@@ -131,7 +131,10 @@ describe('WorkspaceInboxCoordinator across restarts and processes', () => {
     for (let i = 0; i < 3; i++) second.coord.pollOnce()
     expect(second.coord.pending().map((q) => q.msg_id)).toEqual([open.msg_id])
     expect(second.coord.status('done')).toMatchObject({ status: 'answered', answer: 'no', agent_id: 'writer' })
-    expect(second.named('agent:blocked')).toHaveLength(0)
+    // The restarted process's dashboard needs the card back: one announcement of the open question, none of the answered.
+    expect(second.named('agent:blocked').map((e) => e.payload.msg_id)).toEqual([open.msg_id])
+    second.coord.start()
+    expect(second.named('agent:blocked')).toHaveLength(1)
     second.coord.close()
   })
 

@@ -136,6 +136,9 @@ export class WorkspaceInboxCoordinator {
   start(): void {
     if (this.closed || this.timer) return
     this.unlisten = this.bus.listen((e) => this.adoptBlocked(e))
+    // A new process has a new bus and an empty dashboard: announce what is still pending so its card
+    // comes back. The event id is derived from the msg_id, so the bus keeps it to one per process.
+    for (const { msg_id, ...record } of this.pending()) this.publishBlocked(msg_id, record)
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
   }
 
@@ -290,7 +293,7 @@ export class WorkspaceInboxCoordinator {
   private publishBlocked(msgId: string, r: QuestionRecord): void {
     const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
     if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
-    this.bus.publish(makeEvent('agent', 'blocked', { agent_id: r.agent_id, graph_id: r.graph_id, payload }))
+    this.bus.publish(makeEvent('agent', 'blocked', { id: `blocked:${msgId}`, agent_id: r.agent_id, graph_id: r.graph_id, payload }))
   }
 
   private publishSettled(msgId: string, r: QuestionRecord, s: Settled): void {

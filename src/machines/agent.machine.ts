@@ -195,6 +195,9 @@ export const agentMachine = setup({
     idle: {
       on: {
         AGENT_STARTED: { target: 'running', actions: ['applyStarted', 'touch'] },
+        // The first word from an agent may be its question: a question written straight into the
+        // workspace, or one re-announced after a restart of Switchboard.
+        AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
         ...finish(['AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
         '*': reject('idle'),
       },
