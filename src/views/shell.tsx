@@ -40,6 +40,7 @@ export function Shell({ model, log, include, signals, assets, now }: ShellProps)
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
           <title>Switchboard</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href={assets.css} />
           <script type="module" src={assets.bridge}></script>
           <script type="module" src={assets.datastar}></script>
