@@ -2,25 +2,11 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { AskTimeout, ClientClosed, connect, type Event, type FetchLike } from '../src/client'
 import type { EventBus } from '../src/events/bus'
+import { nextEvent } from './support/bus'
 import { startTestServer, tempDb, type TestServer } from './support/server'
 
 const fast = { baseMs: 5, maxMs: 50 }
 
-/** The next bus event matching `match`; subscribe before acting so it cannot be missed. */
-function nextEvent(bus: EventBus, match: (e: Event) => boolean, timeoutMs = 5_000): Promise<Event> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop()
-      reject(new Error('no matching event on the bus in time'))
-    }, timeoutMs)
-    const stop = bus.listen((e) => {
-      if (!match(e)) return
-      clearTimeout(timer)
-      stop()
-      resolve(e)
-    })
-  })
-}
 const blockedOn = (bus: EventBus, agentId: string) => nextEvent(bus, (e) => e.action === 'blocked' && e.agent_id === agentId)
 
 function respond(server: TestServer, agentId: string, msgId: string, answer: string) {

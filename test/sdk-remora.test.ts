@@ -4,22 +4,9 @@ import { connect, type Event } from '../src/client'
 import type { EventBus } from '../src/events/bus'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 import type { Workspace } from '../src/workspace/workspace'
+import { nextEvent } from './support/bus'
 import { startTestServer, type TestServer } from './support/server'
 
-function nextEvent(bus: EventBus, match: (e: Event) => boolean, timeoutMs = 5_000): Promise<Event> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop()
-      reject(new Error('no matching event on the bus in time'))
-    }, timeoutMs)
-    const stop = bus.listen((e) => {
-      if (!match(e)) return
-      clearTimeout(timer)
-      stop()
-      resolve(e)
-    })
-  })
-}
 
 let server: TestServer | undefined
 let remora: Workspace | undefined
