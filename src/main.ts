@@ -3,6 +3,8 @@ import { parseConfig, ConfigError, USAGE, type Config } from './config'
 import { WorkspaceInboxCoordinator } from './coordinator/inbox-coordinator'
 import { runDemoSwarm } from './demo/swarm'
 import { EventBus } from './events/bus'
+import { Inspector } from './inspector/inspector'
+import { withStately } from './inspector/stately'
 import { startDashboard } from './machines/dashboard'
 import { createApp } from './server/app'
 import { openSqliteWorkspace } from './workspace/sqlite'
@@ -25,10 +27,11 @@ function readConfig(): Config {
 const config = readConfig()
 const workspace = openSqliteWorkspace(config.dbPath)
 const bus = new EventBus()
-const dashboard = startDashboard(bus)
+const inspector = new Inspector()
+const dashboard = startDashboard(bus, { inspect: await withStately(inspector.observe, config.inspect === 'stately') })
 const coordinator = new WorkspaceInboxCoordinator({ workspace, bus })
 coordinator.start()
-const { app } = createApp({ bus, coordinator, dashboard, token: config.token })
+const { app } = createApp({ bus, coordinator, dashboard, inspector, token: config.token })
 app.listen({ port: config.port, hostname: config.host, idleTimeout: 30 })
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}/`
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)

@@ -18,6 +18,13 @@ export const ids = {
   results: 'results',
   eventList: 'event-list',
   inspector: 'inspector',
+  // Inspector pages: the stream starter sits outside these patch targets.
+  inspectStream: 'insp-stream',
+  inspectStatus: 'insp-status',
+  inspectDiagram: 'insp-diagram',
+  inspectContext: 'insp-context',
+  inspectSequence: 'insp-sequence',
+  inspectEntry: (seq: number) => `insp-entry-${seq}`,
 } as const
 
 export const routes = {
@@ -25,6 +32,12 @@ export const routes = {
   events: '/events',
   respond: (agentId: string) => `/agent/${encodeURIComponent(agentId)}/respond`,
   inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${encodeURIComponent(agentId)}`),
+  /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
+  inspectRoot: '/inspect/-/dashboard',
+  /** An inspector page's live stream: the page's own path + `/events`. */
+  inspectEvents: (page: string) => `${page}/events`,
+  /** Time travel: the page as it was right after entry `seq`. */
+  inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
   snapshot: '/api/snapshot',
   ingest: '/api/events',
   questions: '/api/questions',

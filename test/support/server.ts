@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WorkspaceInboxCoordinator } from '../../src/coordinator/inbox-coordinator'
 import { EventBus } from '../../src/events/bus'
+import { Inspector } from '../../src/inspector/inspector'
 import { startDashboard } from '../../src/machines/dashboard'
 import { createApp, type AppServices } from '../../src/server/app'
 import { openSqliteWorkspace } from '../../src/workspace/sqlite'
@@ -24,10 +25,11 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const dbPath = options.dbPath ?? tempDb()
   const workspace = openSqliteWorkspace(dbPath)
   const bus = new EventBus()
-  const dashboard = startDashboard(bus)
+  const inspector = new Inspector()
+  const dashboard = startDashboard(bus, { inspect: inspector.observe })
   const coordinator = new WorkspaceInboxCoordinator({ workspace, bus, pollMs: options.pollMs ?? 50 })
   coordinator.start()
-  const { app, hub, stream } = createApp({ bus, coordinator, dashboard, token: options.token, hub: options.hub, stream: options.stream })
+  const { app, hub, stream } = createApp({ bus, coordinator, dashboard, inspector, token: options.token, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   return {
@@ -36,6 +38,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     bus,
     coordinator,
     dashboard,
+    inspector,
     app,
     hub,
     stream,

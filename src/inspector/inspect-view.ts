@@ -1,0 +1,59 @@
+// Pure derivations for an inspector page: which states are lit and which move is emphasised, live or after entry N.
+import type { StateValue } from 'xstate'
+import type { LastMove } from '../views/inspector/diagram'
+import { ROOT_KEY, type ActorRecord, type LogEntry } from './inspector'
+
+/** Ids of the active leaf states, e.g. `running` in machine `agent` → `agent.running`. */
+export function leafIds(machineId: string, value: StateValue | undefined): string[] {
+  if (value === undefined) return []
+  if (typeof value === 'string') return [`${machineId}.${value}`]
+  return Object.entries(value).flatMap(([k, v]) => (v === undefined ? [`${machineId}.${k}`] : leafIds(`${machineId}.${k}`, v)))
+}
+
+/** A state value as one readable string: `running`, or `a.b` / JSON for nested ones. */
+export function valueText(value: StateValue | undefined): string {
+  if (value === undefined) return '—'
+  if (typeof value === 'string') return value
+  const keys = Object.keys(value)
+  const first = keys[0]
+  return keys.length === 1 && first !== undefined ? `${first}.${valueText(value[first] as StateValue)}` : JSON.stringify(value)
+}
+
+// A root context holds up to 200 bus events: keep the page light but show what matters.
+export const CONTEXT_LIMIT = 32_000
+
+export function contextText(context: unknown): string {
+  const text = JSON.stringify(context, null, 2) ?? 'undefined'
+  return text.length > CONTEXT_LIMIT ? `${text.slice(0, CONTEXT_LIMIT)}\n… (${text.length - CONTEXT_LIMIT} more characters)` : text
+}
+
+export interface InspectView {
+  record: ActorRecord
+  /** the time-travel entry, when viewing one */
+  at: LogEntry | undefined
+  value: StateValue | undefined
+  context: unknown
+  last: LastMove | undefined
+  /** newest first */
+  entries: LogEntry[]
+}
+
+export function lastMove(machineId: string, entry: LogEntry | undefined): LastMove | undefined {
+  if (!entry || entry.before === undefined) return undefined
+  const [source] = leafIds(machineId, entry.before)
+  const [target] = leafIds(machineId, entry.after)
+  return source && target ? { source, target, type: entry.type } : undefined
+}
+
+/** The page's content: live (no `at`) or as it was right after entry `at` (undefined if that entry is gone). */
+export function inspectView(record: ActorRecord, machineId: string, at?: number): InspectView | undefined {
+  const entries = [...record.log].reverse()
+  if (at === undefined) {
+    return { record, at: undefined, value: record.value, context: record.context, last: lastMove(machineId, record.log.at(-1)), entries }
+  }
+  const entry = record.log.find((e) => e.seq === at)
+  if (!entry) return undefined
+  return { record, at: entry, value: entry.after, context: entry.context, last: lastMove(machineId, entry), entries }
+}
+
+export const actorTitle = (record: ActorRecord) => (record.key === ROOT_KEY ? 'dashboard (root)' : (record.agentId ?? record.key))

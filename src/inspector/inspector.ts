@@ -1,0 +1,137 @@
+// The built-in inspector: an XState inspection observer keeping, per actor, a bounded log of events received.
+import type { AnyActorLogic, InspectionEvent, StateValue } from 'xstate'
+import { AGENT_ID_PREFIX } from '../machines/dashboard.machine'
+
+export const ROOT_KEY = 'root'
+export const DEFAULT_LOG_LIMIT = 500
+
+export interface LogEntry {
+  /** 1-based count of events this actor received; stable when older entries fall off */
+  seq: number
+  type: string
+  /** id of the actor that sent it (undefined: sent from outside the system) */
+  source: string | undefined
+  at: number
+  before: StateValue | undefined
+  after: StateValue
+  /** the context right after this event (XState contexts are replaced, not mutated, so a reference is a snapshot) */
+  context: unknown
+}
+
+export interface ActorRecord {
+  /** `root` for the dashboard actor, `agent:<agent_id>` for agents (the actor's own id) */
+  key: string
+  agentId: string | undefined
+  logic: AnyActorLogic
+  /** newest LAST, at most `limit` entries */
+  log: LogEntry[]
+  received: number
+  value: StateValue | undefined
+  context: unknown
+  status: string
+  enteredAt: number
+  updatedAt: number
+}
+
+interface Pending {
+  event: unknown
+  type: string
+  source: string | undefined
+  at: number
+}
+
+export interface InspectorOptions {
+  limit?: number
+  now?: () => number
+}
+
+// Inspection types refs as ActorRefLike; real refs carry their id.
+const idOf = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId
+const sameValue = (a: StateValue | undefined, b: StateValue | undefined) => JSON.stringify(a) === JSON.stringify(b)
+
+export class Inspector {
+  private readonly actors = new Map<string, ActorRecord>()
+  /** events reported but not yet followed by their snapshot; an actor may take a second event before the first settles */
+  private readonly pending = new Map<string, Pending[]>()
+  private readonly listeners = new Set<(key: string) => void>()
+  private readonly limit: number
+  private readonly now: () => number
+  /** session ids → record keys, so a stopped-and-respawned agent keeps one record */
+  private readonly keys = new Map<string, string>()
+
+  constructor(options: InspectorOptions = {}) {
+    this.limit = options.limit ?? DEFAULT_LOG_LIMIT
+    this.now = options.now ?? Date.now
+  }
+
+  /** The observer to pass as XState's `inspect` option. */
+  readonly observe = (e: InspectionEvent): void => {
+    if (e.type === '@xstate.actor') this.track(e)
+    else if (e.type === '@xstate.event') this.received(e)
+    else if (e.type === '@xstate.snapshot') this.settled(e)
+  }
+
+  get(key: string): ActorRecord | undefined {
+    return this.actors.get(key)
+  }
+
+  /** Every actor seen: the root first, then agents in order of appearance. */
+  list(): ActorRecord[] {
+    return [...this.actors.values()].sort((a, b) => Number(b.key === ROOT_KEY) - Number(a.key === ROOT_KEY))
+  }
+
+  /** Called with an actor's key whenever its record changes. */
+  subscribe(listener: (key: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private track(e: Extract<InspectionEvent, { type: '@xstate.actor' }>) {
+    const ref = e.actorRef
+    const key = ref.sessionId === e.rootId ? ROOT_KEY : idOf(ref)
+    this.keys.set(ref.sessionId, key)
+    if (this.actors.has(key)) return
+    const agentId = key.startsWith(AGENT_ID_PREFIX) ? key.slice(AGENT_ID_PREFIX.length) : undefined
+    const at = this.now()
+    const logic = (ref as unknown as { logic: AnyActorLogic }).logic
+    this.actors.set(key, { key, agentId, logic, log: [], received: 0, value: undefined, context: undefined, status: 'active', enteredAt: at, updatedAt: at })
+  }
+
+  private received(e: Extract<InspectionEvent, { type: '@xstate.event' }>) {
+    const key = this.keys.get(e.actorRef.sessionId)
+    if (!key) return
+    const source = e.sourceRef ? (this.keys.get(e.sourceRef.sessionId) ?? idOf(e.sourceRef)) : undefined
+    const queue = this.pending.get(key) ?? []
+    queue.push({ event: e.event, type: e.event.type, source, at: this.now() })
+    this.pending.set(key, queue)
+  }
+
+  private settled(e: Extract<InspectionEvent, { type: '@xstate.snapshot' }>) {
+    const key = this.keys.get(e.actorRef.sessionId)
+    const record = key ? this.actors.get(key) : undefined
+    if (!key || !record) return
+    const queue = this.pending.get(key) ?? []
+    // Snapshots follow their events in order; match by identity so a stray one cannot shift the log.
+    const index = queue.findIndex((p) => p.event === e.event)
+    const [pending] = index === -1 ? [undefined] : queue.splice(index, 1)
+    const snapshot = e.snapshot as { value?: StateValue; context?: unknown; status?: string }
+    const after = snapshot.value ?? record.value ?? 'unknown'
+    const at = pending?.at ?? this.now()
+    if (pending) this.append(record, { seq: record.received + 1, type: pending.type, source: pending.source, at, before: record.value, after, context: snapshot.context })
+    if (!sameValue(record.value, after)) record.enteredAt = at
+    record.value = after
+    record.context = snapshot.context
+    record.status = snapshot.status ?? record.status
+    record.updatedAt = at
+    for (const listener of this.listeners) listener(key)
+  }
+
+  private append(record: ActorRecord, entry: LogEntry) {
+    record.received = entry.seq
+    record.log.push(entry)
+    if (record.log.length > this.limit) record.log.splice(0, record.log.length - this.limit)
+  }
+}
+
+/** The record key of an agent's actor. */
+export const agentKey = (agentId: string) => `${AGENT_ID_PREFIX}${agentId}`
