@@ -1,0 +1,181 @@
+// The inspector: its log of what XState reports, the statechart SVG, the pages, time travel, escaping, the live stream.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { createActor } from 'xstate'
+import { Inspector, ROOT_KEY, agentKey } from '../src/inspector/inspector'
+import { machineLayout } from '../src/inspector/machine-graph'
+import { withStately } from '../src/inspector/stately'
+import { AGENT_STATES, agentMachine } from '../src/machines/agent.machine'
+import { dashboardMachine } from '../src/machines/dashboard.machine'
+import { ids, routes } from '../src/server/ids'
+import { readUntil, startTestServer, type TestServer } from './support/server'
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer({ stream: { flushMs: 10 } })
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+let seq = 0
+const ev = (agent_id: string, category: string, action: string, payload: Record<string, unknown> = {}) =>
+  ({ id: `insp-${++seq}`, timestamp: Date.now(), category, action, agent_id, payload })
+
+/** Ingest over HTTP; the bus and the actors are synchronous, so the inspector has it when the 202 arrives. */
+async function ingest(...events: unknown[]) {
+  const res = await fetch(`${server.url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+  expect(res.status).toBe(202)
+}
+
+const page = async (path: string) => {
+  const res = await fetch(server.url + path)
+  return { status: res.status, html: await res.text() }
+}
+const currentStates = (html: string) => [...html.matchAll(/class="state-node[^"]*\bcurrent\b[^"]*" data-state="([^"]+)"/g)].map((m) => m[1])
+const drawnStates = (html: string) => [...html.matchAll(/class="state-node[^"]*" data-state="([^"]+)"/g)].map((m) => m[1])
+const sequence = (html: string) => [...html.matchAll(/<code class="ev">([^<]*)<\/code>/g)].map((m) => m[1])
+
+describe('Inspector (the observer)', () => {
+  it('logs each event an actor receives with the state before and after, in order', () => {
+    const inspector = new Inspector()
+    const actor = createActor(agentMachine, { input: { agent_id: 'x' }, inspect: inspector.observe }).start()
+    actor.send({ type: 'AGENT_STARTED' } as never)
+    actor.send({ type: 'TOOL_CALLED' } as never)
+    actor.send({ type: 'AGENT_COMPLETED' } as never)
+    const log = inspector.get(ROOT_KEY)!.log
+    expect(log.map((e) => [e.seq, e.type, e.before, e.after])).toEqual([
+      [1, 'xstate.init', undefined, 'idle'],
+      [2, 'AGENT_STARTED', 'idle', 'running'],
+      [3, 'TOOL_CALLED', 'running', 'running'],
+      [4, 'AGENT_COMPLETED', 'running', 'done'],
+    ])
+    expect((log[2]!.context as { tool_calls: number }).tool_calls).toBe(1)
+  })
+
+  it('keeps at most `limit` entries per actor, numbering on', () => {
+    const inspector = new Inspector({ limit: 3 })
+    const actor = createActor(agentMachine, { input: { agent_id: 'x' }, inspect: inspector.observe }).start()
+    for (let i = 0; i < 10; i++) actor.send({ type: 'MODEL_REQUEST' } as never)
+    const record = inspector.get(ROOT_KEY)!
+    expect(record.log.map((e) => e.seq)).toEqual([9, 10, 11])
+    expect(record.received).toBe(11)
+  })
+})
+
+describe('machine layout', () => {
+  it('has a box for every state, final ones marked, and is computed once per definition', async () => {
+    const layout = await machineLayout(agentMachine)
+    expect(layout.states.map((s) => s.id).sort()).toEqual(AGENT_STATES.map((s) => `agent.${s}`).sort())
+    expect(layout.states.filter((s) => s.final).map((s) => s.id).sort()).toEqual(['agent.cancelled', 'agent.done', 'agent.failed', 'agent.skipped'])
+    expect(layout.edges.every((e) => e.points.length >= 2)).toBe(true)
+    expect(machineLayout(agentMachine)).toBe(machineLayout(agentMachine))
+  })
+})
+
+describe('inspector pages', () => {
+  it('draws a node for every state of the agent machine and marks exactly one current; an ingested event moves the mark', async () => {
+    await ingest(ev('mover', 'agent', 'started'))
+    const before = await page(routes.inspect('mover'))
+    expect(before.status).toBe(200)
+    expect(drawnStates(before.html).sort()).toEqual(AGENT_STATES.map((s) => `agent.${s}`).sort())
+    expect(currentStates(before.html)).toEqual(['agent.running'])
+    expect(before.html).toContain('class="state-node final')
+
+    await ingest(ev('mover', 'agent', 'blocked', { msg_id: 'mv1', question: 'go?' }))
+    const after = await page(routes.inspect('mover'))
+    expect(currentStates(after.html)).toEqual(['agent.blocked'])
+    // The transition just taken is emphasised.
+    expect(after.html).toMatch(/<g class="edge last" data-source="agent.running" data-target="agent.blocked">/)
+  })
+
+  it('lists an actor’s events newest first, with state before → after', async () => {
+    await ingest(ev('seq', 'agent', 'started'), ev('seq', 'tool', 'called', { tool: 'grep' }), ev('seq', 'agent', 'completed'))
+    const { html } = await page(routes.inspect('seq'))
+    expect(sequence(html)).toEqual(['AGENT_COMPLETED', 'TOOL_CALLED', 'AGENT_STARTED', 'xstate.init'])
+    expect(html).toContain('<span>running</span> → <span>done</span>')
+    expect(html).toContain(`id="${ids.inspectEntry(4)}"`)
+  })
+
+  it('time travel: an earlier entry shows the state and context as they were right after it', async () => {
+    await ingest(ev('tt', 'agent', 'started'), ev('tt', 'tool', 'called', { tool: 'sed' }), ev('tt', 'agent', 'failed', { error: 'boom' }))
+    const live = await page(routes.inspect('tt'))
+    expect(currentStates(live.html)).toEqual(['agent.failed'])
+    expect(live.html).toContain(routes.inspectAt(routes.inspect('tt'), 2))
+    const earlier = await page(routes.inspectAt(routes.inspect('tt'), 2))
+    expect(earlier.status).toBe(200)
+    expect(currentStates(earlier.html)).toEqual(['agent.running'])
+    expect(earlier.html).toContain('&quot;tool_calls&quot;: 0')
+    expect(earlier.html).not.toContain('boom')
+    expect(earlier.html).toContain(`class="entry selected moved"`)
+    // A still: no stream is started, so nothing moves it back to live.
+    expect(earlier.html).not.toContain(ids.inspectStream)
+    expect((await page(routes.inspectAt(routes.inspect('tt'), 3))).html).toContain('&quot;tool_calls&quot;: 1')
+    expect((await page(routes.inspectAt(routes.inspect('tt'), 99))).status).toBe(404)
+  })
+
+  it('escapes hostile agent ids and payloads on every inspector page', async () => {
+    const hostile = `<script>alert(1)</script>"'`
+    await ingest(ev(hostile, 'agent', 'started', { name: hostile }), ev(hostile, 'agent', 'failed', { error: `<img src=x onerror=alert(2)>` }))
+    for (const path of [routes.inspect(hostile), routes.inspect(), routes.inspectAt(routes.inspect(hostile), 1), routes.inspect(`${hostile}-missing`)]) {
+      const { html } = await page(path)
+      expect(html).not.toContain('<script>alert')
+      expect(html).not.toContain('<img src=x')
+    }
+    const { status, html } = await page(routes.inspect(hostile))
+    expect(status).toBe(200)
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;')
+  })
+
+  it('lists every actor, the dashboard root first, each linking to its page', async () => {
+    await ingest(ev('listed', 'agent', 'started'))
+    const { html } = await page(routes.inspect())
+    expect(html.indexOf(routes.inspectRoot)).toBeGreaterThan(-1)
+    expect(html.indexOf(routes.inspectRoot)).toBeLessThan(html.indexOf(routes.inspect('listed')))
+    expect(html).toContain('href="/"')
+  })
+
+  it('draws the dashboard root machine on its own page', async () => {
+    const { status, html } = await page(routes.inspectRoot)
+    expect(status).toBe(200)
+    expect(currentStates(html)).toEqual(['dashboard.live'])
+    expect(sequence(html)).toContain('BUS_EVENT')
+    expect(server.inspector.get(ROOT_KEY)?.logic).toBe(dashboardMachine)
+  })
+
+  it('answers an unknown agent with a 404 page that links back', async () => {
+    const { status, html } = await page(routes.inspect('nobody-here'))
+    expect(status).toBe(404)
+    expect(html).toContain('href="/"')
+    expect(html).toContain(`href="${routes.inspect()}"`)
+    expect((await fetch(`${server.url}${routes.inspectEvents(routes.inspect('nobody-here'))}`)).status).toBe(404)
+  })
+})
+
+describe('inspector stream', () => {
+  it('sends the current diagram first, then moves the mark when the agent’s state changes', async () => {
+    await ingest(ev('live', 'agent', 'started'))
+    const ctl = new AbortController()
+    const res = await fetch(`${server.url}${routes.inspectEvents(routes.inspect('live'))}`, { signal: ctl.signal })
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const first = await readUntil(res, (t) => t.includes(ids.inspectSequence))
+    expect(first).toMatch(/state-node current" data-state="agent.running"/)
+    await ingest(ev('live', 'agent', 'completed'))
+    const next = await readUntil(res, (t) => t.includes('data-state="agent.done"') && /state-node final current" data-state="agent.done"/.test(t))
+    expect(next).toContain(`selector #${ids.inspectSequence}`)
+    expect(next).toContain('AGENT_COMPLETED')
+    ctl.abort()
+    expect(server.inspector.get(agentKey('live'))?.received).toBe(3)
+  })
+})
+
+describe('--inspect=stately', () => {
+  it('says in one line that @statelyai/inspect is missing and keeps the built-in observer', async () => {
+    const lines: string[] = []
+    const local = () => {}
+    expect(await withStately(local, true, (l) => lines.push(l))).toBe(local)
+    expect(lines).toEqual(['inspect=stately: @statelyai/inspect not available (offline?) — using the built-in inspector'])
+    expect(await withStately(local, false, (l) => lines.push(l))).toBe(local)
+    expect(lines.length).toBe(1)
+  })
+})
