@@ -164,6 +164,9 @@ describe('inspector stream', () => {
     const next = await readUntil(res, (t) => t.includes('data-state="agent.done"') && /state-node final current" data-state="agent.done"/.test(t))
     expect(next).toContain(`selector #${ids.inspectSequence}`)
     expect(next).toContain('AGENT_COMPLETED')
+    // Regression: the dashboard stream used to broadcast its panels to every hub key, the inspector's included.
+    expect(next).not.toContain(`#${ids.summary}`)
+    expect(next).not.toContain(`id="${ids.summary}"`)
     ctl.abort()
     expect(server.inspector.get(agentKey('live'))?.received).toBe(3)
   })

@@ -133,6 +133,8 @@ export class DashboardStream {
     this.renders++
     const common = this.diff(before, this.rendered, this.model)
     for (const key of this.hub.activeKeys()) {
+      // The hub also carries other streams (the inspector's): only keys this stream opened are log filters.
+      if (!this.logTop.has(key)) continue
       const parts = [...common, ...this.logDiff(key, previous)]
       if (parts.length) this.hub.broadcast(key, encodeFrame(parts))
     }

@@ -23,6 +23,7 @@ function Frame({ title, assets, stream, children }: { title: string; assets: Pag
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
+          <link rel="icon" href="data:," />
           <title safe>{`${title} · Switchboard inspector`}</title>
           <link rel="stylesheet" href={assets.css} />
           <script type="module" src={assets.bridge}></script>

@@ -1,0 +1,52 @@
+// The inspector in real headless Chromium: an event ingested over HTTP moves the lit state on an open page.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import type { Browser } from 'playwright-core'
+import { ids, routes } from '../src/server/ids'
+import { launchChromium, openPage } from './support/browser'
+import { startTestServer, type TestServer } from './support/server'
+
+let server: TestServer
+let browser: Browser
+beforeAll(async () => {
+  server = await startTestServer()
+  browser = await launchChromium()
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+const post = (url: string, body: unknown) =>
+  fetch(`${url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+describe('inspector page', () => {
+  it('moves the highlight when an ingested event changes the agent’s state', async () => {
+    const agent = `e2e-<b>"agent"</b>`
+    expect((await post(server.url, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} })).status).toBe(202)
+    const { page, errors } = await openPage(browser, server.url + routes.inspect(agent))
+    await page.locator('.state-node.current[data-state="agent.running"]').waitFor()
+    // Ingest from the page itself, as any producer would, once the stream is open (its first frame re-sends the sequence).
+    await page.locator(`#${ids.inspectSequence} > li`).first().waitFor()
+    const status = await page.evaluate(
+      async ([url, body]) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
+      [routes.ingest, JSON.stringify({ id: 'e2e-2', timestamp: Date.now(), category: 'agent', action: 'blocked', agent_id: agent, payload: { msg_id: 'e2e-q', question: 'ok?' } })],
+    )
+    expect(status).toBe(202)
+    await page.locator('.state-node.current[data-state="agent.blocked"]').waitFor()
+    expect(await page.locator('.state-node.current').count()).toBe(1)
+    await page.locator('.edge.last[data-target="agent.blocked"]').waitFor()
+    expect(await page.locator(`#${ids.inspectSequence} > li`).first().locator('.ev').innerText()).toBe('AGENT_BLOCKED')
+    expect(await page.locator('b').count()).toBe(0)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('time travel: clicking an earlier entry shows the earlier state', async () => {
+    const { page, errors } = await openPage(browser, server.url + routes.inspect(`e2e-<b>"agent"</b>`))
+    await page.locator(`#${ids.inspectEntry(2)} a`).click()
+    await page.locator(`#${ids.inspectEntry(2)}.selected`).waitFor()
+    expect(await page.locator('.state-node.current').getAttribute('data-state')).toBe('agent.running')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
