@@ -15,6 +15,8 @@ export interface GraphState {
   label: string
   final: boolean
   initial: boolean
+  /** the one event every transition into this final state takes, drawn in the box instead of on each arrow */
+  caption: string | undefined
   x: number
   y: number
   width: number
@@ -93,11 +95,30 @@ function stateLabel(machineId: string, id: string) {
   return id.startsWith(`${machineId}.`) ? id.slice(machineId.length + 1) : id
 }
 
-function elkGraph(machineId: string, states: DirectedGraphNode[], edges: GroupedEdge[], initial: string | undefined): ElkNode {
-  const children: ElkNode[] = states.map((s) => ({ id: s.id, width: Math.max(84, stateLabel(machineId, s.id).length * CHAR_W + 28), height: NODE_H }))
+/**
+ * Final states reached by one event from everywhere (AGENT_SKIPPED → skipped) would repeat that label on
+ * every arrow; they carry it as a caption instead, and their arrows go unlabelled.
+ */
+function finalCaptions(states: DirectedGraphNode[], edges: GroupedEdge[]): Map<string, string> {
+  const captions = new Map<string, string>()
+  for (const state of states) {
+    if (state.stateNode.type !== 'final') continue
+    const labels = new Set(edges.filter((e) => e.target === state.id).map((e) => edgeLabel(e.events)))
+    if (labels.size === 1) captions.set(state.id, [...labels][0]!)
+  }
+  return captions
+}
+
+function elkGraph(machineId: string, states: DirectedGraphNode[], edges: GroupedEdge[], initial: string | undefined, captions: Map<string, string>): ElkNode {
+  const children: ElkNode[] = states.map((s) => {
+    const caption = captions.get(s.id)
+    const width = Math.max(84, stateLabel(machineId, s.id).length * CHAR_W + 28, caption ? caption.length * 6.2 + 20 : 0)
+    return { id: s.id, width, height: caption ? NODE_H + LABEL_H : NODE_H }
+  })
   const elkEdges: ElkExtendedEdge[] = edges.map((e, i) => {
-    const text = edgeLabel(e.events)
-    return { id: `e${i}`, sources: [e.source], targets: [e.target], labels: [{ text, width: text.length * 6.2 + 6, height: LABEL_H }] }
+    const text = captions.has(e.target) ? '' : edgeLabel(e.events)
+    const labels = text ? [{ text, width: text.length * 6.2 + 6, height: LABEL_H }] : []
+    return { id: `e${i}`, sources: [e.source], targets: [e.target], labels }
   })
   if (initial) {
     children.push({ id: START, width: 10, height: 10 })
@@ -109,6 +130,8 @@ function elkGraph(machineId: string, states: DirectedGraphNode[], edges: Grouped
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
       'elk.edgeRouting': 'ORTHOGONAL',
+      // Transitions into one final state share their last segment: far fewer parallel lines.
+      'elk.layered.mergeEdges': 'true',
       'elk.layered.spacing.nodeNodeBetweenLayers': '70',
       'elk.spacing.nodeNode': '28',
       'elk.spacing.edgeLabel': '4',
@@ -134,20 +157,22 @@ export async function layoutMachine(machine: AnyStateMachine): Promise<MachineLa
   const grouped = groupEdges(nodes)
   const initialKey = machine.root.initial?.target?.[0]?.id
   const started = performance.now()
-  const laid = await elk.layout(elkGraph(machineId, nodes, grouped, initialKey))
+  const captions = finalCaptions(nodes, grouped)
+  const laid = await elk.layout(elkGraph(machineId, nodes, grouped, initialKey, captions))
   const layoutMs = performance.now() - started
   const byId = new Map((laid.children ?? []).map((c) => [c.id, c]))
   const states: GraphState[] = nodes.map((n) => {
     const box = byId.get(n.id)!
     const final = n.stateNode.type === 'final'
-    return { id: n.id, label: stateLabel(machineId, n.id), final, initial: n.id === initialKey, x: box.x!, y: box.y!, width: box.width!, height: box.height! }
+    return { id: n.id, label: stateLabel(machineId, n.id), final, initial: n.id === initialKey, caption: captions.get(n.id), x: box.x!, y: box.y!, width: box.width!, height: box.height! }
   })
   const laidEdges = laid.edges ?? []
   const edges: GraphEdge[] = grouped.map((g, i) => {
     const e = laidEdges.find((x) => x.id === `e${i}`)!
     const label = e.labels?.[0]
     const labelBox = label ? { x: label.x!, y: label.y!, width: label.width!, height: label.height! } : undefined
-    return { id: `e${i}`, source: g.source, target: g.target, events: g.events, label: edgeLabel(g.events), points: pointsOf(e), labelBox }
+    const text = captions.has(g.target) ? '' : edgeLabel(g.events)
+    return { id: `e${i}`, source: g.source, target: g.target, events: g.events, label: text, points: pointsOf(e), labelBox }
   })
   const startBox = byId.get(START)
   const startEdge = laidEdges.find((x) => x.id === 'start')

@@ -47,9 +47,16 @@ function State({ state, current }: { state: GraphState; current: boolean }) {
     <g class={cls} data-state={state.id}>
       <rect x={r(state.x)} y={r(state.y)} width={r(state.width)} height={r(state.height)} rx="9" />
       {state.final ? <rect class="inner" x={r(state.x + 3)} y={r(state.y + 3)} width={r(state.width - 6)} height={r(state.height - 6)} rx="7" /> : ''}
-      <text x={r(state.x + state.width / 2)} y={r(state.y + state.height / 2 + 4.5)} text-anchor="middle" safe>
+      <text x={r(state.x + state.width / 2)} y={r(state.y + (state.caption ? 21 : state.height / 2 + 4.5))} text-anchor="middle" safe>
         {state.label}
       </text>
+      {state.caption ? (
+        <text class="caption" x={r(state.x + state.width / 2)} y={r(state.y + state.height - 9)} text-anchor="middle" safe>
+          {state.caption}
+        </text>
+      ) : (
+        ''
+      )}
     </g>
   )
 }
