@@ -72,7 +72,7 @@ export class SseHub {
   private readonly maxQueueBytes: number
   private readonly heartbeatTimer: ReturnType<typeof setInterval>
   private nextId = 1
-  /** why clients were dropped, for logs and tests */
+  /** why the last clients were dropped (at most 100 kept), for logs and tests */
   readonly dropped: Array<{ id: number; reason: string }> = []
 
   constructor(options: HubOptions = {}) {
@@ -87,7 +87,9 @@ export class SseHub {
   open(key: string, initial: Uint8Array, signal?: AbortSignal): ReadableStream<Uint8Array> {
     const client = new Client(this.nextId++, key, initial, (c, reason) => {
       this.clients.delete(c.id)
-      if (reason !== 'disconnected') this.dropped.push({ id: c.id, reason })
+      if (reason === 'disconnected') return
+      this.dropped.push({ id: c.id, reason })
+      if (this.dropped.length > 100) this.dropped.shift()
     })
     // Registered before the caller returns the stream, so no frame broadcast meanwhile is missed.
     this.clients.set(client.id, client)
