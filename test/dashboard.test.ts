@@ -177,4 +177,25 @@ describe('dashboard', () => {
     const actors = seen.filter((e) => e.type === '@xstate.actor').map((e) => (e.actorRef as { id?: string }).id)
     expect(actors).toContain('agent:a')
   })
+
+  it('forgets the agents of ended graphs when a new graph starts, so a long-open dashboard stays bounded', () => {
+    const { bus, dash, view } = setup()
+    const announce = (graph_id: string, ids: string[]) =>
+      bus.publish(ev('graph', 'started', { graph_id, payload: { agents: ids.map((agent_id) => ({ agent_id })) } }))
+    announce('g1', ['x', 'old'])
+    for (const id of ['x', 'old']) {
+      bus.publish(agentEv(id, 'started', {}, { graph_id: 'g1' }))
+      bus.publish(agentEv(id, 'completed', { result: 'ok' }, { graph_id: 'g1' }))
+    }
+    bus.publish(ev('graph', 'started', { graph_id: 'live', payload: { agents: [{ agent_id: 'other' }] } }))
+    bus.publish(ev('graph', 'completed', { graph_id: 'g1' }))
+    announce('g2', ['x'])
+    const v = view()
+    expect(v.agents.map((a) => [a.agent_id, a.state])).toEqual([['other', 'idle'], ['x', 'idle']])
+    expect(v.graphs.map((g) => g.graph_id).sort()).toEqual(['g2', 'live'])
+    expect(v.results).toHaveLength(2)
+    expect(Object.keys(dash.actor.getSnapshot().children).sort()).toEqual(['agent:other', 'agent:x'])
+    bus.publish(agentEv('x', 'started', {}, { graph_id: 'g2' }))
+    expect(view().agentStates.x?.state).toBe('running')
+  })
 })

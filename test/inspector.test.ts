@@ -60,6 +60,18 @@ describe('Inspector (the observer)', () => {
     expect(record.log.map((e) => e.seq)).toEqual([9, 10, 11])
     expect(record.received).toBe(11)
   })
+
+  it('remembers at most `actorLimit` actors, forgetting finished ones first and never the root', () => {
+    const inspector = new Inspector({ actorLimit: 3 })
+    const root = createActor(dashboardMachine, { inspect: inspector.observe }).start()
+    const publish = (agent_id: string, action: string) =>
+      root.send({ type: 'BUS_EVENT', event: { id: `lim-${++seq}`, timestamp: 1, category: 'agent', action, agent_id, payload: {} } })
+    publish('done-early', 'started')
+    publish('done-early', 'completed')
+    publish('busy', 'started')
+    publish('newcomer', 'started')
+    expect(inspector.list().map((r) => r.key)).toEqual([ROOT_KEY, agentKey('busy'), agentKey('newcomer')])
+  })
 })
 
 describe('machine layout', () => {

@@ -4,6 +4,8 @@ import { AGENT_ID_PREFIX } from '../machines/dashboard.machine'
 
 export const ROOT_KEY = 'root'
 export const DEFAULT_LOG_LIMIT = 500
+/** actors remembered; past it the oldest finished ones are forgotten (the dashboard retires ended graphs too) */
+export const DEFAULT_ACTOR_LIMIT = 1_000
 
 export interface LogEntry {
   /** 1-based count of events this actor received; stable when older entries fall off */
@@ -42,6 +44,7 @@ interface Pending {
 
 export interface InspectorOptions {
   limit?: number
+  actorLimit?: number
   now?: () => number
 }
 
@@ -55,12 +58,14 @@ export class Inspector {
   private readonly pending = new Map<string, Pending[]>()
   private readonly listeners = new Set<(key: string) => void>()
   private readonly limit: number
+  private readonly actorLimit: number
   private readonly now: () => number
   /** session ids → record keys, so a stopped-and-respawned agent keeps one record */
   private readonly keys = new Map<string, string>()
 
   constructor(options: InspectorOptions = {}) {
     this.limit = options.limit ?? DEFAULT_LOG_LIMIT
+    this.actorLimit = options.actorLimit ?? DEFAULT_ACTOR_LIMIT
     this.now = options.now ?? Date.now
   }
 
@@ -95,6 +100,17 @@ export class Inspector {
     const at = this.now()
     const logic = (ref as unknown as { logic: AnyActorLogic }).logic
     this.actors.set(key, { key, agentId, logic, log: [], received: 0, value: undefined, context: undefined, status: 'active', enteredAt: at, updatedAt: at })
+    if (this.actors.size > this.actorLimit) this.forgetOldest()
+  }
+
+  /** Drop the oldest actor that is no longer active (else the oldest agent); the root is always kept. */
+  private forgetOldest() {
+    const agents = [...this.actors.values()].filter((r) => r.key !== ROOT_KEY)
+    const victim = agents.find((r) => r.status !== 'active') ?? agents[0]
+    if (!victim) return
+    this.actors.delete(victim.key)
+    this.pending.delete(victim.key)
+    for (const [session, key] of this.keys) if (key === victim.key) this.keys.delete(session)
   }
 
   private received(e: Extract<InspectionEvent, { type: '@xstate.event' }>) {

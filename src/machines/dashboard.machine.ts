@@ -164,6 +164,24 @@ export const dashboardMachine = setup({
       blocked: ({ context, event }) =>
         event.type.startsWith(DONE_PREFIX) ? withoutAgentCards(context.blocked, event.type.slice(DONE_PREFIX.length)) : context.blocked,
     }),
+    // A dashboard left open through many runs would otherwise grow one actor per agent per run:
+    // when a new graph starts, the agents of graphs that already ended are stopped and forgotten.
+    retireFinishedGraphs: enqueueActions(({ context, event, enqueue }) => {
+      const e = busEvent(event)!
+      if (wireName(e) !== 'graph:started') return
+      const ended = Object.values(context.graphs).filter((g) => g.graph_id !== e.graph_id && g.status !== 'running')
+      if (ended.length === 0) return
+      const retired = new Set(ended.flatMap((g) => g.agent_ids))
+      for (const id of retired) if (context.agents[id]) enqueue.stopChild(context.agents[id])
+      const keep = <T,>(record: Record<string, T>, drop: (key: string, value: T) => boolean) =>
+        Object.fromEntries(Object.entries(record).filter(([k, v]) => !drop(k, v)))
+      enqueue.assign({
+        agents: keep(context.agents, (id) => retired.has(id)),
+        order: context.order.filter((id) => !retired.has(id)),
+        graphs: keep(context.graphs, (_, g) => ended.includes(g)),
+        blocked: keep(context.blocked, (_, card) => retired.has(card.agent_id)),
+      })
+    }),
     stopAgent: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'STOP_AGENT') return
       const ref = context.agents[event.agent_id]
@@ -193,7 +211,7 @@ export const dashboardMachine = setup({
       on: {
         BUS_EVENT: {
           guard: 'isNewEvent',
-          actions: ['recordEvent', 'spawnAgents', 'trackGraph', 'trackBlocked', 'trackResult', 'forwardToAgent'],
+          actions: ['recordEvent', 'retireFinishedGraphs', 'spawnAgents', 'trackGraph', 'trackBlocked', 'trackResult', 'forwardToAgent'],
         },
         STOP_AGENT: { actions: 'stopAgent' },
         // Partial wildcards match whole dot-separated tokens, so `agent:*` cannot be written here.
