@@ -4,8 +4,8 @@ import { AGENT_ID_PREFIX } from '../machines/dashboard.machine'
 
 export const ROOT_KEY = 'root'
 export const DEFAULT_LOG_LIMIT = 500
-/** actors remembered; past it the oldest finished ones are forgotten (the dashboard retires ended graphs too) */
-export const DEFAULT_ACTOR_LIMIT = 1_000
+/** actors remembered (about ten demo runs); past it the oldest finished ones are forgotten, as the dashboard retires ended graphs */
+export const DEFAULT_ACTOR_LIMIT = 200
 
 export interface LogEntry {
   /** 1-based count of events this actor received; stable when older entries fall off */
