@@ -1,7 +1,9 @@
 // The page shell: complete first paint from the current view model, signals seeded, stream started once.
 import type { ViewModel } from '../machines/derive'
 import { ids, jsString, routes } from '../server/ids'
+import type { Assets } from '../server/assets'
 import { AgentList } from './agents'
+import { Head } from './head'
 import { BlockedList } from './cards'
 import { EventLog, Results, type LogEntry } from './results'
 import { Summary } from './summary'
@@ -11,7 +13,7 @@ export interface ShellProps {
   log: readonly LogEntry[]
   include: readonly string[]
   signals: Record<string, unknown>
-  assets: { datastar: string; bridge: string; css: string }
+  assets: Assets
   now: number
 }
 

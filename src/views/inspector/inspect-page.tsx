@@ -3,32 +3,21 @@ import type { ActorRecord } from '../../inspector/inspector'
 import { actorTitle, valueText, type InspectView } from '../../inspector/inspect-view'
 import type { MachineLayout } from '../../inspector/machine-graph'
 import { ids, jsString, routes } from '../../server/ids'
+import type { Assets } from '../../server/assets'
 import { duration } from '../format'
+import { Head } from '../head'
 import { Diagram } from './diagram'
 import { ContextView, pageOf, Sequence, Status } from './inspect-parts'
 import { leafIds } from '../../inspector/inspect-view'
 
-export interface PageAssets {
-  datastar: string
-  bridge: string
-  css: string
-}
+export type PageAssets = Assets
 
 function Frame({ title, assets, stream, children }: { title: string; assets: PageAssets; stream?: string; children: JSX.Element }) {
   return (
     <>
       {'<!doctype html>'}
       <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="color-scheme" content="light dark" />
-          <link rel="icon" href="data:," />
-          <title safe>{`${title} · Switchboard inspector`}</title>
-          <link rel="stylesheet" href={assets.css} />
-          <script type="module" src={assets.bridge}></script>
-          <script type="module" src={assets.datastar}></script>
-        </head>
+        <Head title={`${title} · Switchboard inspector`} assets={assets} />
         <body>
           {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
           {stream ? <div id={ids.inspectStream} hidden data-on-load={`@get(${jsString(stream)})`}></div> : ''}
