@@ -1,24 +1,25 @@
-// Typed domain errors; the server maps each to one status code in a single onError.
+// Typed domain errors; the server maps each to its status code in a single onError.
 
-export class NotFound extends Error {
+/** An error that knows the HTTP status it stands for. */
+export abstract class StatusError extends Error {
+  abstract readonly status: number
+  override get name() {
+    return this.constructor.name
+  }
+}
+
+export class NotFound extends StatusError {
   readonly status = 404
-  name = 'NotFound'
 }
-export class AlreadyAnswered extends Error {
+export class AlreadyAnswered extends StatusError {
   readonly status = 409
-  name = 'AlreadyAnswered'
 }
-export class Conflict extends Error {
+export class Conflict extends StatusError {
   readonly status = 409
-  name = 'Conflict'
 }
-export class Expired extends Error {
+export class Expired extends StatusError {
   readonly status = 410
-  name = 'Expired'
 }
-export class Invalid extends Error {
+export class Invalid extends StatusError {
   readonly status = 400
-  name = 'Invalid'
 }
-
-export type DomainError = NotFound | AlreadyAnswered | Conflict | Expired | Invalid

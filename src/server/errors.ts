@@ -1,22 +1,18 @@
 // One mapping from typed domain errors and Elysia's own errors to status codes with a reason.
 import { Elysia } from 'elysia'
-import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../coordinator/errors'
+import { StatusError } from '../coordinator/errors'
 import { InvalidEvent } from '../events/event'
 
-export class UnsupportedMediaType extends Error {
+export class UnsupportedMediaType extends StatusError {
   readonly status = 415
-  name = 'UnsupportedMediaType'
 }
-export class PayloadTooLarge extends Error {
+export class PayloadTooLarge extends StatusError {
   readonly status = 413
-  name = 'PayloadTooLarge'
 }
-
-const DOMAIN = [NotFound, AlreadyAnswered, Conflict, Expired, Invalid, UnsupportedMediaType, PayloadTooLarge]
 
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof InvalidEvent) return 400
-  return DOMAIN.some((E) => error instanceof E) ? (error as { status: number }).status : undefined
+  return error instanceof StatusError ? error.status : undefined
 }
 
 /** The failing field and reason of an Elysia validation error, in one line. */
