@@ -126,19 +126,19 @@ export class DashboardStream {
   flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    const previous = this.model
     const before = this.rendered
     this.model = this.derive()
     this.rendered = this.render(this.model)
     this.renders++
     const common = this.diff(before, this.rendered, this.model)
-    for (const key of this.hub.activeKeys()) {
+    const active = this.hub.activeKeys()
+    for (const key of active) {
       // The hub also carries other streams (the inspector's): only keys this stream opened are log filters.
       if (!this.logTop.has(key)) continue
-      const parts = [...common, ...this.logDiff(key, previous)]
+      const parts = [...common, ...this.logDiff(key)]
       if (parts.length) this.hub.broadcast(key, encodeFrame(parts))
     }
-    for (const key of this.logTop.keys()) if (!this.hub.activeKeys().has(key)) this.logTop.delete(key)
+    for (const key of this.logTop.keys()) if (!active.has(key)) this.logTop.delete(key)
   }
 
   private diff(before: Rendered, after: Rendered, model: ViewModel): string[] {
@@ -159,7 +159,7 @@ export class DashboardStream {
   }
 
   /** New log lines go on top; lines past the bound fall off the bottom. */
-  private logDiff(key: string, _previous: ViewModel): string[] {
+  private logDiff(key: string): string[] {
     const log = this.log(key, this.model)
     const top = this.logTop.get(key)
     this.logTop.set(key, log[0]?.id)
