@@ -33,13 +33,16 @@ export class EventBus {
   private readonly dedupeSize: number
   private readonly recent: Event[] = []
   private readonly seen = new Set<string>()
-  private readonly seenOrder: string[] = []
+  /** ring of the remembered ids, oldest overwritten first: O(1) per publish */
+  private readonly seenRing: Array<string | undefined>
+  private seenPos = 0
   private readonly subscribers = new Set<Sub>()
   private readonly listeners = new Set<(e: Event) => void>()
 
   constructor(options: BusOptions = {}) {
     this.replaySize = options.replaySize ?? 200
     this.dedupeSize = options.dedupeSize ?? 10_000
+    this.seenRing = new Array(this.dedupeSize)
   }
 
   /** Publish one event; returns false when its id was seen recently (dropped). */
@@ -81,9 +84,11 @@ export class EventBus {
   }
 
   private remember(id: string) {
+    const evicted = this.seenRing[this.seenPos]
+    if (evicted !== undefined) this.seen.delete(evicted)
+    this.seenRing[this.seenPos] = id
+    this.seenPos = (this.seenPos + 1) % this.dedupeSize
     this.seen.add(id)
-    this.seenOrder.push(id)
-    if (this.seenOrder.length > this.dedupeSize) this.seen.delete(this.seenOrder.shift()!)
   }
 }
 
