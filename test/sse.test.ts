@@ -1,5 +1,6 @@
 // The event stream over a real port: full snapshot, targeted patches, shared frames, disconnects, slow clients.
 import { afterEach, describe, expect, it } from 'bun:test'
+import net from 'node:net'
 import { makeEvent } from '../src/events/event'
 import { ids } from '../src/server/ids'
 import { readUntil, startTestServer, type TestServer } from './support/server'
@@ -135,23 +136,42 @@ describe('GET /events', () => {
 
   it('drops a client that stops reading while another receives every frame', async () => {
     s = await startTestServer({ hub: { maxQueueBytes: 64 * 1024 } })
-    // A stream nobody reads: its queue only grows. (Over a real socket Bun buffers a stalled client's bytes
-    // itself and keeps pulling, so the hub's bound only sees what Bun has not taken yet; see README.)
-    const stalled = s.stream.open(['agent', 'graph'])
+    // A raw socket that sends its request and then stops reading: TCP backpressure reaches Bun, Bun stops
+    // pulling (Bun ≥ 1.4; 1.3 buffered without bound), and the client's queue in the hub fills up.
+    const stalled = net.connect(Number(new URL(s.url).port), '127.0.0.1')
+    stalled.on('error', () => {}) // a reset from the server is an acceptable end for this client
+    stalled.write('GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    stalled.pause()
     const reader = await connect(s)
-    expect(s.hub.size).toBe(2)
-    const blob = 'x'.repeat(20_000)
-    for (let i = 0; i < 20 && s.hub.size === 2; i++) {
-      s.bus.publish(makeEvent('agent', 'started', { agent_id: `big-${i}`, payload: { name: `${blob}-${i}` } }))
+    await until(() => s!.hub.size === 2, 2000, 'both clients connected')
+    // One badge patched per flush with a 50 KB tool name: constant-size frames, ~20 MB at most in all.
+    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'busy' }))
+    const blob = 'x'.repeat(50_000)
+    let sent = 0
+    for (; sent < 400 && s.hub.size === 2; sent++) {
+      s.bus.publish(makeEvent('tool', 'called', { agent_id: 'busy', payload: { tool: `${sent}-${blob}` } }))
       s.stream.flush()
-      await reader.readTo((t) => t.includes(`big-${i}`))
+      await reader.readTo((t) => t.includes(`${sent}-xxxx`))
     }
     expect(s.hub.size).toBe(1)
     expect(s.hub.dropped[0]?.reason).toContain('slow client')
-    expect((await stalled.getReader().read()).done).toBe(true)
+    expect(sent).toBeLessThan(400)
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'after-drop' }))
     s.stream.flush()
     await reader.readTo((t) => t.includes(ids.agent('after-drop')))
     reader.abort.abort()
-  }, 30_000)
+    stalled.destroy()
+  }, 60_000)
+
+  it('drops an in-process stream nobody reads at its byte bound', async () => {
+    s = await startTestServer({ hub: { maxQueueBytes: 64 * 1024 } })
+    const stalled = s.stream.open(['agent', 'graph'])
+    const blob = 'x'.repeat(20_000)
+    for (let i = 0; i < 20 && s.hub.size === 1; i++) {
+      s.bus.publish(makeEvent('agent', 'started', { agent_id: `big-${i}`, payload: { name: `${blob}-${i}` } }))
+      s.stream.flush()
+    }
+    expect(s.hub.size).toBe(0)
+    expect((await stalled.getReader().read()).done).toBe(true)
+  })
 })
