@@ -182,6 +182,19 @@ describe('inspector stream', () => {
     ctl.abort()
     expect(server.inspector.get(agentKey('live'))?.received).toBe(3)
   })
+
+  it('keeps the actor index live: a new agent and its state change reach an open index page', async () => {
+    const ctl = new AbortController()
+    const res = await fetch(`${server.url}${routes.inspectIndexEvents}`, { signal: ctl.signal })
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const first = await readUntil(res, (t) => t.includes(`id="${ids.inspectActors}"`))
+    expect(first).not.toContain('index-newcomer')
+    await ingest(ev('index-newcomer', 'agent', 'started'))
+    const next = await readUntil(res, (t) => t.includes('index-newcomer'))
+    expect(next).toContain(`<table id="${ids.inspectActors}"`)
+    expect(next).toContain('index-newcomer</a></td><td class="state-running">running</td>')
+    ctl.abort()
+  })
 })
 
 describe('--inspect=stately', () => {

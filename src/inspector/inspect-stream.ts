@@ -4,6 +4,7 @@ import type { SseHub } from '../server/sse-hub'
 import { ids } from '../server/ids'
 import { Diagram } from '../views/inspector/diagram'
 import { ContextView, EntryItem, pageOf, Sequence, Status } from '../views/inspector/inspect-parts'
+import { ActorTable } from '../views/inspector/inspect-page'
 import { inspectView, leafIds } from './inspect-view'
 import type { Inspector } from './inspector'
 import type { MachineLayout } from './machine-graph'
@@ -25,11 +26,15 @@ interface Rendered {
 
 // Hub keys are shared with the dashboard's filter keys: a prefix keeps them apart.
 const hubKey = (key: string) => `inspect:${key}`
+// Actor keys are `dashboard` or `agent:<id>`, so this one cannot collide with an actor's.
+const INDEX_KEY = hubKey('-index')
 
 export class InspectStream {
   private readonly dirty = new Set<string>()
   private readonly rendered = new Map<string, Rendered>()
   private readonly layouts = new Map<string, MachineLayout>()
+  /** the actor table as the index's viewers have it */
+  private index: string | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private readonly unsubscribe: () => void
   private readonly flushMs: number
@@ -63,6 +68,13 @@ export class InspectStream {
       patchElements({ html: sequence }),
     ])
     return this.hub.open(hubKey(key), frame, signal)
+  }
+
+  /** A viewer of the actor index: the table now, then again whenever any actor changes it. */
+  openIndex(signal?: AbortSignal): ReadableStream<Uint8Array> {
+    if (this.timer) this.flush()
+    this.index = this.renderIndex()
+    return this.hub.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal)
   }
 
   close(): void {
@@ -99,9 +111,21 @@ export class InspectStream {
       const parts = [...this.diff(before, after), ...this.newEntries(key, before.top)]
       if (parts.length) this.hub.broadcast(hubKey(key), encodeFrame(parts))
     }
+    if (this.dirty.size && active.has(INDEX_KEY)) this.flushIndex()
     this.dirty.clear()
     // A key nobody watches is rendered afresh by the next open(); forget it so it cannot go stale.
     for (const key of this.rendered.keys()) if (!active.has(hubKey(key))) this.rendered.delete(key)
+  }
+
+  private renderIndex(): string {
+    return String(ActorTable({ actors: this.inspector.list(), now: Date.now() }))
+  }
+
+  private flushIndex() {
+    const html = this.renderIndex()
+    if (html === this.index) return
+    this.index = html
+    this.hub.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
   }
 
   private diff(before: Rendered, after: Rendered): string[] {

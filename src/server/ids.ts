@@ -20,6 +20,7 @@ export const ids = {
   inspector: 'inspector',
   // Inspector pages: the stream starter sits outside these patch targets.
   inspectStream: 'insp-stream',
+  inspectActors: 'insp-actors',
   inspectStatus: 'insp-status',
   inspectDiagram: 'insp-diagram',
   inspectContext: 'insp-context',
@@ -34,6 +35,8 @@ export const routes = {
   inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${encodeURIComponent(agentId)}`),
   /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
   inspectRoot: '/inspect/-/dashboard',
+  /** the actor index's live stream; under `-/` so that no agent id can collide with it */
+  inspectIndexEvents: '/inspect/-/events',
   /** An inspector page's live stream: the page's own path + `/events`. */
   inspectEvents: (page: string) => `${page}/events`,
   /** Time travel: the page as it was right after entry `seq`. */

@@ -59,6 +59,10 @@ export function inspectRoutes({ inspector, stream, assets }: InspectServices) {
 
   return new Elysia()
     .get('/inspect', () => htmlResponse(<InspectIndex actors={inspector.list()} assets={assets} now={Date.now()} />))
+    .get(routes.inspectIndexEvents, ({ request, server }) => {
+      server?.timeout(request, 0)
+      return new Response(stream.openIndex(request.signal), { headers: SSE_HEADERS })
+    })
     .get(routes.inspectRoot, ({ query }) => page(ROOT_KEY, 'dashboard', query.at), { query: atQuery })
     .get(routes.inspectEvents(routes.inspectRoot), ({ request, server }) => events(ROOT_KEY, request, server))
     .get('/inspect/:agent_id', ({ params, query }) => page(agentKey(params.agent_id), params.agent_id, query.at), { query: atQuery })

@@ -71,38 +71,45 @@ export function InspectPage({ view, layout, assets, now }: { view: InspectView; 
   )
 }
 
+/** Every actor with its state, events received and time in state: the index's one patch target. */
+export function ActorTable({ actors, now }: { actors: readonly ActorRecord[]; now: number }) {
+  return (
+    <table id={ids.inspectActors} class="actors">
+      <thead>
+        <tr>
+          <th>actor</th>
+          <th>state</th>
+          <th>events</th>
+          <th>in state</th>
+        </tr>
+      </thead>
+      <tbody>
+        {actors.map((record) => (
+          <tr>
+            <td>
+              <a href={pageOf(record)} safe>
+                {actorTitle(record)}
+              </a>
+            </td>
+            <td class={`state-${valueText(record.value)}`} safe>
+              {valueText(record.value)}
+            </td>
+            <td class="num">{record.received}</td>
+            <td class="num" safe>{duration(now - record.enteredAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
 export function InspectIndex({ actors, assets, now }: { actors: readonly ActorRecord[]; assets: PageAssets; now: number }) {
   return (
-    <Frame title="all actors" assets={assets}>
+    <Frame title="all actors" assets={assets} stream={routes.inspectIndexEvents}>
       <main class="inspector">
         <section class="panel insp-index">
           <h2>Actors</h2>
-          <table class="actors">
-            <thead>
-              <tr>
-                <th>actor</th>
-                <th>state</th>
-                <th>events</th>
-                <th>in state</th>
-              </tr>
-            </thead>
-            <tbody>
-              {actors.map((record) => (
-                <tr>
-                  <td>
-                    <a href={pageOf(record)} safe>
-                      {actorTitle(record)}
-                    </a>
-                  </td>
-                  <td class={`state-${valueText(record.value)}`} safe>
-                    {valueText(record.value)}
-                  </td>
-                  <td class="num">{record.received}</td>
-                  <td class="num" safe>{duration(now - record.enteredAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ActorTable actors={actors} now={now} />
         </section>
       </main>
     </Frame>
