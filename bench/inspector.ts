@@ -1,7 +1,7 @@
 // Inspector costs: elk layout time of the agent machine (cold and warm) and the weight of an agent's inspector page.
 import { layoutMachine } from '../src/inspector/machine-graph'
 import { agentMachine } from '../src/machines/agent.machine'
-import { routes } from '../src/server/ids'
+import { routes } from '../src/views/targets'
 import { startTestServer } from '../test/support/server'
 
 const cold = await layoutMachine(agentMachine)

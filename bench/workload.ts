@@ -1,5 +1,5 @@
 // The event sequence every scenario publishes: a swarm's lifecycle and tool traffic, with latency probes.
-import { makeEvent, type Event } from '../src/events/event'
+import { makeEvent, type Event } from '../src/protocol/event'
 
 export interface Step {
   event: Event

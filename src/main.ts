@@ -1,11 +1,11 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
-import { WorkspaceInboxCoordinator } from './coordinator/inbox-coordinator'
 import { runDemoSwarm } from './demo/swarm'
 import { EventBus } from './events/bus'
 import { Inspector } from './inspector/inspector'
 import { withStately } from './inspector/stately'
 import { startDashboard } from './machines/dashboard'
+import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
 import { openSqliteWorkspace } from './workspace/sqlite'
 
@@ -29,15 +29,15 @@ const workspace = openSqliteWorkspace(config.dbPath)
 const bus = new EventBus()
 const inspector = new Inspector()
 const dashboard = startDashboard(bus, { inspect: await withStately(inspector.observe, config.inspect === 'stately') })
-const coordinator = new WorkspaceInboxCoordinator({ workspace, bus })
-coordinator.start()
-const { app } = createApp({ bus, coordinator, dashboard, inspector, token: config.token })
+const questions = new QuestionService({ workspace, bus })
+questions.start()
+const { app } = createApp({ bus, questions, dashboard, inspector, token: config.token })
 app.listen({ port: config.port, hostname: config.host, idleTimeout: 30 })
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}/`
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
 
 const demo = new AbortController()
-const demoDone = config.demo ? runDemoSwarm({ bus, asker: coordinator, signal: demo.signal }) : Promise.resolve()
+const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal }) : Promise.resolve()
 
 let stopping = false
 async function shutdown(signal: string) {
@@ -48,7 +48,7 @@ async function shutdown(signal: string) {
   await demoDone
   await app.stop()
   dashboard.stop()
-  coordinator.close()
+  questions.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))

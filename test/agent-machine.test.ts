@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'bun:test'
 import { createActor } from 'xstate'
 import { createTestModel } from 'xstate/graph'
-import { makeEvent, type Category } from '../src/events/event'
+import { makeEvent, type Category } from '../src/protocol/event'
 import { agentMachine, AGENT_STATES, MAX_REJECTED } from '../src/machines/agent.machine'
-import { toMachineEvent, type AgentMachineEvent } from '../src/machines/machine-events'
+import { toAgentEvent, toMachineEvent, type AgentMachineEvent } from '../src/machines/machine-events'
 
-let clock = 1_000
+let clock = 1_700_000_000_000
 function ev(category: Category, action: string, payload: Record<string, unknown> = {}): AgentMachineEvent {
   clock += 10
-  return toMachineEvent(makeEvent(category, action, { agent_id: 'a1', payload, timestamp: clock }))!
+  return toAgentEvent(makeEvent(category, action, { agent_id: 'a1', payload, timestamp: clock }))!
 }
 
 const start = (input: Parameters<typeof createActor<typeof agentMachine>>[1] = { input: { agent_id: 'a1' } }) =>
@@ -21,9 +21,12 @@ describe('toMachineEvent', () => {
     expect(toMachineEvent(makeEvent('model', 'response'))?.type).toBe('MODEL_RESPONSE')
   })
 
-  it('has no machine event for graph and user events', () => {
-    expect(toMachineEvent(makeEvent('graph', 'started'))).toBeUndefined()
-    expect(toMachineEvent(makeEvent('user', 'responded'))).toBeUndefined()
+  it('gives graph and user events a machine event of their own, but none for an agent actor', () => {
+    const graph = makeEvent('graph', 'started', { graph_id: 'g', payload: { agents: [] } })
+    expect(toMachineEvent(graph)?.type).toBe('GRAPH_STARTED')
+    expect(toMachineEvent(makeEvent('user', 'responded'))?.type).toBe('USER_RESPONDED')
+    expect(toAgentEvent(graph)).toBeUndefined()
+    expect(toAgentEvent(makeEvent('user', 'responded'))).toBeUndefined()
   })
 })
 
@@ -42,11 +45,11 @@ describe('agentMachine', () => {
     const blocked = ev('agent', 'blocked', { msg_id: 'm1', question: 'Which docstring style?', options: ['google', 'numpy'] })
     a.send(blocked)
     expect(a.getSnapshot().value).toBe('blocked')
-    expect(a.getSnapshot().context.question).toEqual({ msg_id: 'm1', question: 'Which docstring style?', options: ['google', 'numpy'], asked_at: blocked.event.timestamp })
+    // The question itself lives in its record: the actor holds only which one it waits on.
+    expect(a.getSnapshot().context.awaiting).toBe('m1')
     a.send(ev('agent', 'resumed', { msg_id: 'm1', answer: 'google' }))
     expect(a.getSnapshot().value).toBe('resumed')
-    expect(a.getSnapshot().context.question).toBeNull()
-    expect(a.getSnapshot().context.last_answer).toEqual({ msg_id: 'm1', answer: 'google' })
+    expect(a.getSnapshot().context.awaiting).toBeNull()
     a.send(ev('tool', 'started', { tool: 'pytest' }))
     expect(a.getSnapshot().value).toBe('running')
     const completed = ev('agent', 'completed', { summary: 'docstrings added' })
@@ -127,7 +130,7 @@ describe('agentMachine', () => {
     a.send(ev('agent', 'blocked', { msg_id: 'm1', question: 'first?' }))
     a.send(ev('agent', 'blocked', { msg_id: 'm2', question: 'second?' }))
     expect(a.getSnapshot().value).toBe('blocked')
-    expect(a.getSnapshot().context.question?.msg_id).toBe('m2')
+    expect(a.getSnapshot().context.awaiting).toBe('m2')
   })
 
   it('refuses an answer to a question it is no longer asking', () => {
@@ -139,12 +142,13 @@ describe('agentMachine', () => {
     expect(a.getSnapshot().context.rejected[0]).toMatchObject({ type: 'AGENT_RESUMED', state: 'blocked' })
   })
 
-  it('records a timed-out answer', () => {
+  it('resumes on a timed-out answer and waits on nothing', () => {
     const a = start()
     a.send(ev('agent', 'started'))
     a.send(ev('agent', 'blocked', { msg_id: 'm1', question: 'q' }))
     a.send(ev('agent', 'resumed', { msg_id: 'm1', timed_out: true }))
-    expect(a.getSnapshot().context.last_answer).toEqual({ msg_id: 'm1', timed_out: true })
+    expect(a.getSnapshot().value).toBe('resumed')
+    expect(a.getSnapshot().context.awaiting).toBeNull()
   })
 
   it('can be cancelled from any non-final state', () => {
@@ -153,7 +157,7 @@ describe('agentMachine', () => {
       for (const [c, act] of prefix) a.send(ev(c, act, { msg_id: 'm', question: 'q' }))
       a.send(ev('agent', 'cancelled'))
       expect(a.getSnapshot().value).toBe('cancelled')
-      expect(a.getSnapshot().context.question).toBeNull()
+      expect(a.getSnapshot().context.awaiting).toBeNull()
     }
   })
 

@@ -22,7 +22,7 @@ describe('POST /api/questions', () => {
     const again = await post('/api/questions', body)
     expect(again.status).toBe(200)
     expect(await again.json()).toEqual({ msg_id: 'q-idem' })
-    expect(server.coordinator.pending().filter((q) => q.msg_id === 'q-idem')).toHaveLength(1)
+    expect(server.questions.pending().filter((q) => q.msg_id === 'q-idem')).toHaveLength(1)
   })
 
   it('makes up a msg_id when none is given', async () => {
@@ -30,14 +30,14 @@ describe('POST /api/questions', () => {
     expect(res.status).toBe(201)
     const { msg_id } = (await res.json()) as { msg_id: string }
     expect(msg_id.length).toBeGreaterThan(0)
-    expect(server.coordinator.status(msg_id)?.status).toBe('pending')
+    expect(server.questions.status(msg_id)?.status).toBe('pending')
   })
 
   it('refuses a different question under a used msg_id with 409', async () => {
     await post('/api/questions', { agent_id: 'a1', question: 'First?', msg_id: 'q-conflict' })
     const res = await post('/api/questions', { agent_id: 'a1', question: 'Second?', msg_id: 'q-conflict' })
     expect(res.status).toBe(409)
-    expect(server.coordinator.status('q-conflict')?.question).toBe('First?')
+    expect(server.questions.status('q-conflict')?.question).toBe('First?')
   })
 
   it.each([
@@ -70,19 +70,19 @@ describe('GET /api/questions/:msg_id', () => {
   it('?wait long-polls until the question is answered', async () => {
     await post('/api/questions', { agent_id: 'a3', question: 'Wait for it?', msg_id: 'q-wait' })
     // Answer only once the handler has started waiting, so the test proves the request was held open.
-    const coordinator = server.coordinator
-    const original = coordinator.waitForChange
+    const questions = server.questions
+    const original = questions.waitForChange
     const waiting = new Promise<void>((resolve) => {
-      coordinator.waitForChange = (...args) => {
+      questions.waitForChange = (...args) => {
         resolve()
-        return original.apply(coordinator, args)
+        return original.apply(questions, args)
       }
     })
     const polling = get('/api/questions/q-wait?wait=30').then((r) => r.json())
     try {
       await waiting
     } finally {
-      coordinator.waitForChange = original
+      questions.waitForChange = original
     }
     await answer('a3', 'q-wait', 'done')
     expect(await polling).toMatchObject({ status: 'answered', answer: 'done' })

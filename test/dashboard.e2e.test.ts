@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import type { Browser } from 'playwright-core'
 import { runDemoSwarm } from '../src/demo/swarm'
-import { makeEvent } from '../src/events/event'
-import { ids } from '../src/server/ids'
+import { makeEvent } from '../src/protocol/event'
+import { ids } from '../src/views/targets'
 import { launchChromium, openPage } from './support/browser'
 import { startTestServer, type TestServer } from './support/server'
 
@@ -32,7 +32,7 @@ describe('dashboard page', () => {
   it('answers a blocked agent typed into its card, and the agent resumes', async () => {
     const { page, errors } = await openPage(browser, server.url)
     server.bus.publish(makeEvent('agent', 'started', { agent_id: 'lint-<b>utils</b>', payload: { name: 'Lint <b>utils</b>' } }))
-    const { msg_id } = server.coordinator.ask({ agent_id: 'lint-<b>utils</b>', question: 'Which docstring style? <img src=x onerror=alert(1)>' })
+    const { msg_id } = server.questions.ask({ agent_id: 'lint-<b>utils</b>', question: 'Which docstring style? <img src=x onerror=alert(1)>' })
     const card = page.locator(`#${ids.card(msg_id)}`)
     await card.waitFor()
     expect(await card.locator('.question').innerText()).toBe('Which docstring style? <img src=x onerror=alert(1)>')
@@ -40,32 +40,35 @@ describe('dashboard page', () => {
     await card.locator('input[name=answer]').fill('numpy, please')
     await card.locator('button.submit').click()
     await card.waitFor({ state: 'detached' })
-    expect(server.coordinator.status(msg_id)).toMatchObject({ status: 'answered', answer: 'numpy, please' })
+    expect(server.questions.status(msg_id)).toMatchObject({ status: 'answered', answer: 'numpy, please' })
     expect(await agentState('lint-<b>utils</b>')).toBe('resumed')
     await page.locator(`#${ids.agent('lint-<b>utils</b>')}.state-resumed`).waitFor()
     expect(errors).toEqual([])
     await page.close()
   })
 
-  it('answers with an option button and with Enter, and shows a refusal in the card', async () => {
+  it('answers with an option button and with Enter, and shows a refusal in a toast outside the card', async () => {
     const { page, errors } = await openPage(browser, server.url)
     server.bus.publish(makeEvent('agent', 'started', { agent_id: 'a2' }))
-    const first = server.coordinator.ask({ agent_id: 'a2', question: 'Rename parse_args?', options: ['yes', 'no'] })
+    const first = server.questions.ask({ agent_id: 'a2', question: 'Rename parse_args?', options: ['yes', 'no'] })
     await page.locator(`#${ids.card(first.msg_id)} button.option >> text=no`).click()
     await page.locator(`#${ids.card(first.msg_id)}`).waitFor({ state: 'detached' })
-    expect(server.coordinator.status(first.msg_id)?.answer).toBe('no')
+    expect(server.questions.status(first.msg_id)?.answer).toBe('no')
 
     server.bus.publish(makeEvent('agent', 'started', { agent_id: 'a2' }))
-    const second = server.coordinator.ask({ agent_id: 'a2', question: 'Tests: pytest or unittest?' })
+    const second = server.questions.ask({ agent_id: 'a2', question: 'Tests: pytest or unittest?' })
     const input = page.locator(`#${ids.card(second.msg_id)} input[name=answer]`)
     await input.fill('   ')
     await input.press('Enter')
-    await page.locator(`#${ids.cardStatus(second.msg_id)}.error`).waitFor()
-    expect(await page.locator(`#${ids.cardStatus(second.msg_id)}`).innerText()).toContain('answer')
+    await page.locator(`#${ids.toast}.error`).waitFor()
+    expect(await page.locator(`#${ids.toast}`).innerText()).toContain('answer')
+    // The refused answer leaves the card, and its controls, in place.
+    await page.locator(`#${ids.card(second.msg_id)} fieldset:not([disabled])`).waitFor()
     await input.fill('pytest')
     await input.press('Enter')
     await page.locator(`#${ids.card(second.msg_id)}`).waitFor({ state: 'detached' })
-    expect(server.coordinator.status(second.msg_id)?.answer).toBe('pytest')
+    expect(server.questions.status(second.msg_id)?.answer).toBe('pytest')
+    await page.locator(`#${ids.toast}.ok >> text=Answered “pytest”`).waitFor()
     // The refused answer is a real 400, which Chromium logs; nothing else may appear.
     expect(errors).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)'])
     await page.close()
@@ -75,7 +78,7 @@ describe('dashboard page', () => {
     // A server of its own, so the screenshot shows only the demo swarm.
     const own = await startTestServer()
     cleanups.push(() => own.stop())
-    void runDemoSwarm({ bus: own.bus, asker: own.coordinator, signal: demo.signal, speed: 3, seed: 11 })
+    void runDemoSwarm({ bus: own.bus, asker: own.questions, signal: demo.signal, speed: 3, seed: 11 })
     const { page, errors } = await openPage(browser, own.url)
     const card = page.locator('.card').first()
     await card.waitFor({ timeout: 25_000 })

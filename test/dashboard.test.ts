@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import type { InspectionEvent } from 'xstate'
 import { EventBus } from '../src/events/bus'
-import { makeEvent, type Category, type Event } from '../src/events/event'
-import { MAX_RESULTS } from '../src/machines/dashboard.machine'
+import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import { startDashboard } from '../src/machines/dashboard'
-import { deriveViewModel, filterEvents } from '../src/machines/derive'
+import { deriveViewModel, filterEvents, MAX_RESULTS, type ViewModel } from '../src/view-model/derive'
 
-let clock = 10_000
+let clock = 1_700_000_000_000
 function ev(category: Category, action: string, fields: Partial<Event> = {}): Event {
   clock += 10
   return makeEvent(category, action, { timestamp: clock, ...fields })
@@ -20,9 +19,10 @@ function setup() {
   const bus = new EventBus()
   const dash = startDashboard(bus)
   stops.push(dash.stop)
-  const view = () => deriveViewModel(dash.actor.getSnapshot(), 0)
+  const view = () => deriveViewModel(dash.actor.getSnapshot(), [], 0)
   return { bus, dash, view }
 }
+const agent = (vm: ViewModel, id: string) => vm.agents.find((a) => a.agent_id === id)
 afterEach(() => {
   for (const stop of stops) stop()
   stops = []
@@ -33,17 +33,15 @@ describe('dashboard', () => {
     const { bus, view } = setup()
     bus.publish(agentEv('a1', 'started', { name: 'Docs' }, { graph_id: 'g1' }))
     bus.publish(toolEv('a1', 'called', 'ruff'))
-    expect(view().agentStates.a1).toMatchObject({ state: 'running', label: 'Running', current_tool: 'ruff', tool_calls: 1, name: 'Docs', graph_id: 'g1' })
+    expect(agent(view(), 'a1')).toMatchObject({ state: 'running', label: 'Running', current_tool: 'ruff', tool_calls: 1, name: 'Docs', graph_id: 'g1' })
     bus.publish(toolEv('a1', 'completed', 'ruff'))
     bus.publish(agentEv('a1', 'blocked', { msg_id: 'm1', question: 'Which docstring style?', options: ['google'] }))
     let vm = view()
-    expect(vm.agentStates.a1!.label).toBe('Waiting for answer')
-    expect(vm.blocked).toEqual([{ msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which docstring style?', options: ['google'], asked_at: clock }])
+    expect(agent(vm, 'a1')!.label).toBe('Waiting for answer')
     expect(vm.progress).toMatchObject({ total: 1, blocked: 1, running: 0 })
     bus.publish(agentEv('a1', 'resumed', { msg_id: 'm1', answer: 'google' }))
     vm = view()
-    expect(vm.blocked).toEqual([])
-    expect(vm.agentStates.a1!.state).toBe('resumed')
+    expect(agent(vm, 'a1')!.state).toBe('resumed')
     expect(vm.progress.running).toBe(1)
     bus.publish(agentEv('a1', 'completed', { result: 'all done' }))
     vm = view()
@@ -62,22 +60,30 @@ describe('dashboard', () => {
     expect(filterEvents(vm.events, ['tool'])).toHaveLength(2)
   })
 
-  it('logs a repeated event id once and shows a re-announced question as one card', () => {
+  it('logs a repeated event id once', () => {
     const { bus, dash, view } = setup()
     const started = agentEv('a1', 'started')
     bus.publish(started)
     // The bus drops the repeat; sending it straight to the actor exercises the machine's own guard.
     bus.publish(started)
-    dash.actor.send({ type: 'BUS_EVENT', event: started })
-    const ask = { msg_id: 'm1', question: 'Proceed?' }
-    bus.publish(agentEv('a1', 'blocked', ask))
-    const firstAsk = clock
-    bus.publish(agentEv('a1', 'blocked', ask))
+    dash.actor.send({ type: 'AGENT_STARTED', event: started })
     const vm = view()
     expect(vm.events.filter((e) => e.id === started.id)).toHaveLength(1)
-    expect(vm.events).toHaveLength(3)
-    expect(vm.blocked).toHaveLength(1)
-    expect(vm.blocked[0]!.asked_at).toBe(firstAsk)
+    expect(vm.events).toHaveLength(1)
+  })
+
+  it('makes its cards from the pending question records, named after their agent', () => {
+    const { bus, dash } = setup()
+    bus.publish(agentEv('a1', 'started', { name: 'Docs' }))
+    const pending = [
+      { msg_id: 'm1', agent_id: 'a1', question: 'Which style?', options: ['google'], status: 'pending' as const, created_at: 5 },
+      { msg_id: 'm2', agent_id: 'gone', question: 'Still there?', options: [], status: 'pending' as const, created_at: 6 },
+    ]
+    const vm = deriveViewModel(dash.actor.getSnapshot(), pending, 0)
+    expect(vm.blocked).toEqual([
+      { msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which style?', options: ['google'], asked_at: 5 },
+      { msg_id: 'm2', agent_id: 'gone', agent_name: 'gone', question: 'Still there?', options: [], asked_at: 6 },
+    ])
   })
 
   it('replays bus history on start', () => {
@@ -85,7 +91,7 @@ describe('dashboard', () => {
     bus.publish(agentEv('early', 'started'))
     const dash = startDashboard(bus)
     stops.push(dash.stop)
-    expect(deriveViewModel(dash.actor.getSnapshot()).agentStates.early!.state).toBe('running')
+    expect(agent(deriveViewModel(dash.actor.getSnapshot(), []), 'early')!.state).toBe('running')
   })
 
   it('spawns the agents a graph announces and counts them per graph', () => {
@@ -98,7 +104,7 @@ describe('dashboard', () => {
       ['b', 'b', 'idle', 'g1'],
       ['c', 'c', 'idle', 'g1'],
     ])
-    expect(dash.actor.getSnapshot().context.agents.b!.getSnapshot().context.depends_on).toEqual(['a'])
+    expect(dash.actor.getSnapshot().context.agents.get('b')!.getSnapshot().context.depends_on).toEqual(['a'])
     bus.publish(agentEv('a', 'started', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('a', 'completed', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('b', 'started', {}, { graph_id: 'g1' }))
@@ -134,38 +140,29 @@ describe('dashboard', () => {
     expect(events.at(-1)!.payload.tool).toBe('t249')
   })
 
-  it('drops the cards of an agent that reaches a final state', () => {
+  it('keeps what a finished agent still reports in the log, and its state as it ended', () => {
     const { bus, view } = setup()
-    bus.publish(agentEv('a', 'started'))
-    bus.publish(agentEv('a', 'blocked', { msg_id: 'm1', question: 'one?' }))
-    bus.publish(agentEv('a', 'blocked', { msg_id: 'm2', question: 'two?' }))
-    expect(view().blocked.map((b) => b.msg_id)).toEqual(['m1', 'm2'])
-    bus.publish(agentEv('a', 'cancelled'))
-    expect(view().blocked).toEqual([])
-  })
-
-  it('records events for a finished agent as late instead of losing them silently', () => {
-    const { bus, dash, view } = setup()
     bus.publish(agentEv('a', 'started'))
     bus.publish(agentEv('a', 'completed'))
     bus.publish(agentEv('a', 'started'))
-    expect(view().agentStates.a!.state).toBe('done')
-    expect(dash.actor.getSnapshot().context.late).toEqual([{ agent_id: 'a', type: 'AGENT_STARTED', state: 'done', at: clock }])
+    const vm = view()
+    expect(agent(vm, 'a')!.state).toBe('done')
+    expect(vm.events.map((e) => e.action)).toEqual(['started', 'completed', 'started'])
   })
 
-  it('stops and removes an agent on STOP_AGENT', () => {
-    const { bus, dash, view } = setup()
-    bus.publish(agentEv('a', 'started'))
-    bus.publish(agentEv('a', 'blocked', { msg_id: 'm1', question: '?' }))
-    bus.publish(agentEv('b', 'started'))
-    const ref = dash.actor.getSnapshot().context.agents.a!
-    dash.actor.send({ type: 'STOP_AGENT', agent_id: 'a' })
-    expect(ref.getSnapshot().status).toBe('stopped')
-    expect(dash.actor.getSnapshot().children['agent:a']).toBeUndefined()
+  it('indexes agents by any id, __proto__ and constructor included', () => {
+    const { bus, view } = setup()
+    for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) bus.publish(agentEv(id, 'started', { name: id }))
+    bus.publish(ev('graph', 'started', { graph_id: 'valueOf', payload: { agents: [{ agent_id: '__proto__' }, { agent_id: 'valueOf' }] } }))
     const vm = view()
-    expect(vm.agents.map((a) => a.agent_id)).toEqual(['b'])
-    expect(vm.blocked).toEqual([])
-    expect(() => bus.publish(toolEv('b', 'called', 'x'))).not.toThrow()
+    expect(vm.agents.map((a) => [a.agent_id, a.state])).toEqual([
+      ['__proto__', 'running'],
+      ['constructor', 'running'],
+      ['toString', 'running'],
+      ['hasOwnProperty', 'running'],
+      ['valueOf', 'idle'],
+    ])
+    expect(vm.graphs).toMatchObject([{ graph_id: 'valueOf', total: 2, running: 1 }])
   })
 
   it('passes inspect through so the whole system is observable', () => {
@@ -193,9 +190,10 @@ describe('dashboard', () => {
     const v = view()
     expect(v.agents.map((a) => [a.agent_id, a.state])).toEqual([['other', 'idle'], ['x', 'idle']])
     expect(v.graphs.map((g) => g.graph_id).sort()).toEqual(['g2', 'live'])
-    expect(v.results).toHaveLength(2)
+    // Results derive from the agents shown: the retired ones' results go with them.
+    expect(v.results).toHaveLength(0)
     expect(Object.keys(dash.actor.getSnapshot().children).sort()).toEqual(['agent:other', 'agent:x'])
     bus.publish(agentEv('x', 'started', {}, { graph_id: 'g2' }))
-    expect(view().agentStates.x?.state).toBe('running')
+    expect(agent(view(), 'x')?.state).toBe('running')
   })
 })

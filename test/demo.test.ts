@@ -1,7 +1,7 @@
 // Demo swarm: the seeded plan, scheduling under the concurrency cap, failure propagation, questions, and stopping.
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { EventBus } from '../src/events/bus'
-import { makeEvent, wireName, type Event } from '../src/events/event'
+import { makeEvent, wireName, type Event } from '../src/protocol/event'
 import { makePlan, type Plan } from '../src/demo/plan'
 import { mulberry32 } from '../src/demo/rng'
 import { runDemoSwarm, type Asker, type RunSummary } from '../src/demo/swarm'
@@ -10,7 +10,7 @@ type AskInput = Parameters<Asker['ask']>[0]
 type Mode = 'first-option' | 'timeout' | 'never'
 const TERMINAL = new Set(['agent:completed', 'agent:failed', 'agent:skipped'])
 
-/** Stands in for the inbox coordinator: publishes blocked/resumed like it does, answers per `mode`. */
+/** Stands in for the inbox questions: publishes blocked/resumed like it does, answers per `mode`. */
 function fakeAsker(bus: EventBus, mode: Mode) {
   const asked: AskInput[] = []
   const byMsg = new Map<string, AskInput>()

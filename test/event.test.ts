@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test'
-import { makeEvent, validateEvent } from '../src/events/event'
+import { makeEvent, validateEvent } from '../src/protocol/event'
 
 const good = { id: 'e1', timestamp: 1_700_000_000_000, category: 'agent', action: 'started', agent_id: 'a1', payload: {} }
 
@@ -37,10 +37,41 @@ describe('validateEvent', () => {
     expect(failingField({ payload: 'x' })).toStartWith('payload:')
     expect(failingField({ payload: [1] })).toStartWith('payload:')
   })
-  it('rejects ids over 200 characters or with control characters', () => {
-    expect(failingField({ id: 'x'.repeat(201) })).toBe('id: must be at most 200 characters')
-    expect(failingField({ agent_id: 'a\nb' })).toBe('agent_id: must not contain control characters')
+  it('rejects ids over 200 characters, with control or bidi-override characters, and . or ..', () => {
+    const reason = 'must be a string of 1 to 200 characters without control or bidi-override characters, not . or ..'
+    expect(failingField({ id: 'x'.repeat(201) })).toBe(`id: ${reason}`)
+    expect(failingField({ agent_id: 'a\nb' })).toBe(`agent_id: ${reason}`)
+    expect(failingField({ agent_id: 'a\rb' })).toBe(`agent_id: ${reason}`)
+    expect(failingField({ agent_id: 'evil\u202eexe' })).toStartWith('agent_id:')
+    expect(failingField({ agent_id: '.' })).toStartWith('agent_id:')
+    expect(failingField({ agent_id: '..' })).toStartWith('agent_id:')
     expect(failingField({ graph_id: 'g'.repeat(201) })).toStartWith('graph_id:')
+  })
+  it('accepts ids that are property names of plain objects, emoji and 200 characters', () => {
+    for (const agent_id of ['constructor', '__proto__', 'toString', '-', '🦜', 'a'.repeat(200), '...'])
+      expect(validateEvent({ ...good, agent_id }).ok).toBe(true)
+  })
+  it('accepts timestamps between 2000 and 2100 only', () => {
+    for (const timestamp of [1e20, 8.64e15 + 1, 0, 1_000, '1970-01-01T00:00:00Z', '2200-01-01'])
+      expect(failingField({ timestamp })).toStartWith('timestamp:')
+  })
+  it('checks payload shapes where the page shows them, naming the field', () => {
+    expect(failingField({ action: 'failed', payload: { error: { toString: 1 } } })).toStartWith('payload.error:')
+    expect(failingField({ action: 'started', payload: { name: ['x'] } })).toStartWith('payload.name:')
+    expect(failingField({ action: 'blocked', payload: { question: 'q?', options: [{ toString: 1 }] } })).toStartWith('payload.options[0]:')
+    expect(failingField({ action: 'blocked', payload: { question: 'x'.repeat(5_000) } })).toStartWith('payload.question:')
+    expect(failingField({ action: 'blocked', payload: { question: 'q?', options: [1, 2] } })).toStartWith('payload.options[0]:')
+    expect(failingField({ action: 'blocked', payload: { question: 'q?', options: Array(60).fill('o') } })).toStartWith('payload.options:')
+    expect(failingField({ action: 'blocked', payload: { question: 'q?', timeout_s: 0 } })).toStartWith('payload.timeout_s:')
+    expect(failingField({ action: 'blocked', payload: {} })).toStartWith('payload.question:')
+    const roster = { category: 'graph', action: 'started', agent_id: undefined, graph_id: 'g' }
+    expect(failingField({ ...roster, payload: { agents: [{ agent_id: 'a', depends_on: [{ x: 1 }] }] } })).toStartWith('payload.agents[0].depends_on[0]:')
+    expect(failingField({ category: 'model', action: 'response', payload: { tokens: 1e300 } })).toStartWith('payload.tokens:')
+  })
+  it('refuses payloads nested deeper than 32 levels, however deep, without overflowing the stack', () => {
+    let deep: unknown = {}
+    for (let i = 0; i < 100_000; i++) deep = { d: deep }
+    expect(failingField({ payload: deep as Record<string, unknown> })).toBe('payload: must not nest deeper than 32 levels')
   })
   it('rejects a timestamp that is neither epoch ms nor ISO-8601', () => {
     expect(failingField({ timestamp: 'yesterday' })).toStartWith('timestamp:')

@@ -1,8 +1,8 @@
 // The HTTP contract: status codes and reasons for every route, through the real app on a real port.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { makeEvent } from '../src/events/event'
-import { ids } from '../src/server/ids'
-import { startTestServer, type TestServer } from './support/server'
+import { makeEvent } from '../src/protocol/event'
+import { draftKey, ids } from '../src/views/targets'
+import { readUntil, startTestServer, type TestServer } from './support/server'
 
 let s: TestServer
 beforeAll(async () => {
@@ -20,7 +20,7 @@ const ev = (id: string, extra: Record<string, unknown> = {}) => ({ id, timestamp
 
 function blockedAgent(agentId: string, timeout_s?: number) {
   s.bus.publish(makeEvent('agent', 'started', { agent_id: agentId }))
-  return s.coordinator.ask({ agent_id: agentId, question: 'Proceed?', timeout_s }).msg_id
+  return s.questions.ask({ agent_id: agentId, question: 'Proceed?', timeout_s }).msg_id
 }
 
 describe('page and assets', () => {
@@ -103,15 +103,27 @@ describe('POST /agent/:agent_id/respond', () => {
     const res = await fetch(`${s.url}/agent/r1/respond`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' })
     expect(res.status).toBe(415)
   })
-  it('shows a Datastar request its outcome as a patch of the card', async () => {
+  it('answers a Datastar request 204 and tells its tab the outcome in a toast on its own stream', async () => {
     const msg_id = blockedAgent('r5')
-    const body = { responseDraft: { x: 1 } }
-    const res = await post(`/agent/r5/respond?msg_id=${msg_id}`, body, { 'datastar-request': 'true' })
-    expect(res.status).toBe(400)
-    expect(res.headers.get('content-type')).toBe('text/event-stream')
-    const text = await res.text()
-    expect(text).toContain('event: datastar-patch-elements')
-    expect(text).toContain(`id="${ids.cardStatus(msg_id)}" class="status error"`)
+    const tab = 'tab-r5'
+    const other = await fetch(`${s.url}/events?datastar=${encodeURIComponent(JSON.stringify({ tab: 'someone-else' }))}`)
+    const mine = await fetch(`${s.url}/events?datastar=${encodeURIComponent(JSON.stringify({ tab }))}`)
+    await readUntil(mine, (t) => t.includes(ids.blockedList))
+    const refused = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { x: 1 } }, { 'datastar-request': 'true' })
+    expect(refused.status).toBe(400)
+    expect(await readUntil(mine, (t) => t.includes(`id="${ids.toast}"`))).toContain('toast error')
+    const ok = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'yes' } }, { 'datastar-request': 'true' })
+    expect(ok.status).toBe(204)
+    const text = await readUntil(mine, (t) => t.includes('toast ok'))
+    expect(text).toContain('Answered “yes”')
+    const again = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'no' } }, { 'datastar-request': 'true' })
+    expect(again.status).toBe(409)
+    expect(await readUntil(mine, (t) => t.includes('Already answered: “yes”'))).toBeTruthy()
+    // The other tab sees the card go, never this tab's toasts.
+    const seen = await readUntil(other, (t) => t.includes(`data: selector #${ids.card(msg_id)}\ndata: mode remove`))
+    expect(seen).not.toContain(`id="${ids.toast}"`)
+    await mine.body?.cancel()
+    await other.body?.cancel()
   })
 })
 

@@ -1,7 +1,7 @@
 // The inspector in real headless Chromium: an event ingested over HTTP moves the lit state on an open page.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import { ids, routes } from '../src/server/ids'
+import { ids, routes } from '../src/views/targets'
 import { launchChromium, openPage } from './support/browser'
 import { startTestServer, type TestServer } from './support/server'
 

@@ -1,4 +1,5 @@
 // The inspector: its log of what XState reports, the statechart SVG, the pages, time travel, escaping, the live stream.
+import { toMachineEvent } from '../src/machines/machine-events'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createActor } from 'xstate'
 import { Inspector, ROOT_KEY, agentKey } from '../src/inspector/inspector'
@@ -6,7 +7,7 @@ import { machineLayout } from '../src/inspector/machine-graph'
 import { withStately } from '../src/inspector/stately'
 import { AGENT_STATES, agentMachine } from '../src/machines/agent.machine'
 import { dashboardMachine } from '../src/machines/dashboard.machine'
-import { ids, routes } from '../src/server/ids'
+import { ids, routes } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 
 let server: TestServer
@@ -65,7 +66,7 @@ describe('Inspector (the observer)', () => {
     const inspector = new Inspector({ actorLimit: 3 })
     const root = createActor(dashboardMachine, { inspect: inspector.observe }).start()
     const publish = (agent_id: string, action: string) =>
-      root.send({ type: 'BUS_EVENT', event: { id: `lim-${++seq}`, timestamp: 1, category: 'agent', action, agent_id, payload: {} } })
+      root.send(toMachineEvent({ id: `lim-${++seq}`, timestamp: 1, category: 'agent', action, agent_id, payload: {} })!)
     publish('done-early', 'started')
     publish('done-early', 'completed')
     publish('busy', 'started')
@@ -151,7 +152,7 @@ describe('inspector pages', () => {
     const { status, html } = await page(routes.inspectRoot)
     expect(status).toBe(200)
     expect(currentStates(html)).toEqual(['dashboard.live'])
-    expect(sequence(html)).toContain('BUS_EVENT')
+    expect(sequence(html)).toContain('AGENT_STARTED')
     expect(server.inspector.get(ROOT_KEY)?.logic).toBe(dashboardMachine)
   })
 

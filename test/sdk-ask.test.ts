@@ -75,7 +75,7 @@ describe('ask()', () => {
     restarted = true
     // The SDK's next long-poll reaches the new server, which still has the question pending in SQLite.
     await polledAgain
-    expect(second.coordinator.status('q-restart')?.status).toBe('pending')
+    expect(second.questions.status('q-restart')?.status).toBe('pending')
     expect((await respond(second, 'deployer', 'q-restart', 'yes')).status).toBe(200)
     expect(await answer).toBe('yes')
     await sb.close()
@@ -119,8 +119,8 @@ describe('ask()', () => {
 
   it('asking again with the msg_id of an answered question returns its answer at once', async () => {
     const server = await start()
-    server.coordinator.ask({ agent_id: 'resumer', question: 'Proceed?', msg_id: 'q-known' })
-    server.coordinator.respond('resumer', 'q-known', 'go')
+    server.questions.ask({ agent_id: 'resumer', question: 'Proceed?', msg_id: 'q-known' })
+    server.questions.respond('resumer', 'q-known', 'go')
     const sb = connect({ url: server.url })
     expect(await sb.agent('resumer').ask('Proceed?', { msgId: 'q-known' })).toBe('go')
     await sb.close()

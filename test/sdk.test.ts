@@ -1,7 +1,7 @@
 // The SDK against a real server on a real port: events reach the dashboard, once each, and the token is honoured.
 import { afterEach, describe, expect, it } from 'bun:test'
 import { connect, SwitchboardHttpError, type Event, type FetchLike } from '../src/client'
-import type { ViewModel } from '../src/machines/derive'
+import type { ViewModel } from '../src/view-model/derive'
 import { startTestServer, type TestServer } from './support/server'
 
 type Snapshot = Pick<ViewModel, 'agents' | 'blocked' | 'graphs' | 'results' | 'events'>

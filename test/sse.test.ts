@@ -1,8 +1,8 @@
 // The event stream over a real port: full snapshot, targeted patches, shared frames, disconnects, slow clients.
 import { afterEach, describe, expect, it } from 'bun:test'
 import net from 'node:net'
-import { makeEvent } from '../src/events/event'
-import { ids } from '../src/server/ids'
+import { makeEvent } from '../src/protocol/event'
+import { ids } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 
 let s: TestServer | undefined
@@ -45,10 +45,11 @@ describe('GET /events', () => {
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
     s.stream.flush()
     const c = await connect(s)
+    // Each panel by its own id (this loop once checked one string five times).
     for (const target of [ids.summary, ids.agentList, ids.blockedList, ids.results, ids.eventList])
-      expect(c.text).toContain(`data: elements <`)
+      expect(c.text).toMatch(new RegExp(`data: elements <[a-z]+ id="${target}"`))
     expect(c.text).toContain(`id="${ids.agent('a1')}"`)
-    expect(c.text).toMatch(/data: signals \{"progress":\{"total":1/)
+    expect(c.text).toContain('data: signals {"blocked":0}')
     c.abort.abort()
   })
 
@@ -56,7 +57,7 @@ describe('GET /events', () => {
     s = await startTestServer()
     const c = await connect(s)
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
-    const { msg_id } = s.coordinator.ask({ agent_id: 'a1', question: 'Multi\nline <question>?' })
+    const { msg_id } = s.questions.ask({ agent_id: 'a1', question: 'Multi\nline <question>?' })
     await c.readTo((t) => t.includes(`id="${ids.card(msg_id)}"`))
     expect(c.text).toContain(`data: selector #${ids.blockedList}\ndata: mode append\n`)
     expect(c.text).toContain('Multi\ndata: elements line &lt;question&gt;?')
@@ -94,7 +95,7 @@ describe('GET /events', () => {
     s = await startTestServer()
     const first = await connect(s)
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
-    const { msg_id } = s.coordinator.ask({ agent_id: 'a1', question: 'Still there?' })
+    const { msg_id } = s.questions.ask({ agent_id: 'a1', question: 'Still there?' })
     await first.readTo((t) => t.includes(ids.card(msg_id)))
     first.abort.abort()
     const again = await connect(s)
@@ -144,12 +145,11 @@ describe('GET /events', () => {
     stalled.pause()
     const reader = await connect(s)
     await until(() => s!.hub.size === 2, 2000, 'both clients connected')
-    // One badge patched per flush with a 50 KB tool name: constant-size frames, ~20 MB at most in all.
-    s.bus.publish(makeEvent('agent', 'started', { agent_id: 'busy' }))
-    const blob = 'x'.repeat(50_000)
+    // Each flush re-sends the results panel: up to 50 failures of 4,000 characters each, ~200 KB a frame.
+    const blob = 'x'.repeat(4_000)
     let sent = 0
     for (; sent < 400 && s.hub.size === 2; sent++) {
-      s.bus.publish(makeEvent('tool', 'called', { agent_id: 'busy', payload: { tool: `${sent}-${blob}` } }))
+      s.bus.publish(makeEvent('agent', 'failed', { agent_id: `busy-${sent}`, payload: { error: `${sent}-${blob}` } }))
       s.stream.flush()
       await reader.readTo((t) => t.includes(`${sent}-xxxx`))
     }
@@ -166,9 +166,9 @@ describe('GET /events', () => {
   it('drops an in-process stream nobody reads at its byte bound', async () => {
     s = await startTestServer({ hub: { maxQueueBytes: 64 * 1024 } })
     const stalled = s.stream.open(['agent', 'graph'])
-    const blob = 'x'.repeat(20_000)
-    for (let i = 0; i < 20 && s.hub.size === 1; i++) {
-      s.bus.publish(makeEvent('agent', 'started', { agent_id: `big-${i}`, payload: { name: `${blob}-${i}` } }))
+    const blob = 'x'.repeat(4_000)
+    for (let i = 0; i < 40 && s.hub.size === 1; i++) {
+      s.bus.publish(makeEvent('agent', 'failed', { agent_id: `big-${i}`, payload: { error: `${blob}-${i}` } }))
       s.stream.flush()
     }
     expect(s.hub.size).toBe(0)

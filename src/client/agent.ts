@@ -1,5 +1,5 @@
 // One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
-import { makeEvent, type Category, type Event } from '../events/event'
+import { makeEvent, type Category, type Event } from '../protocol/event'
 import type { AskOptions } from './ask'
 
 export interface AgentOptions {

@@ -2,8 +2,10 @@
 //
 // The msg_id is made here, before the first request, so every retry (and a re-ask after the
 // server lost its database) names the same question: the server answers 200 for a repeat.
-import type { AskInput, QuestionStatus } from '../coordinator/inbox-coordinator'
-import { backoffDelay, sleep, type BackoffOptions } from './backoff'
+import { AskBody as AskSchema, type AskBody as AskInput, type QuestionStatus } from '../protocol/question'
+import { firstFailure } from '../protocol/schema'
+import { sleep } from './abortable'
+import { backoffDelay, type BackoffOptions } from './backoff'
 import { AskTimeout, SwitchboardHttpError } from './errors'
 import type { Transport } from './transport'
 
@@ -36,6 +38,9 @@ export async function ask(deps: AskDeps, question: Omit<AskInput, 'msg_id' | 'ti
   const input: AskInput = { ...question, msg_id: msgId }
   if (opts.options) input.options = opts.options
   if (opts.timeoutS !== undefined) input.timeout_s = opts.timeoutS
+  // The server's own schema: a question it would refuse fails here, at once, naming the field.
+  const invalid = firstFailure(AskSchema, input)
+  if (invalid) throw new TypeError(`ask(): ${invalid.field} ${invalid.reason}`)
   const deadline = opts.timeoutS === undefined ? undefined : localDeadline(msgId, opts.timeoutS)
   const signal = AbortSignal.any([deps.closed, ...(opts.signal ? [opts.signal] : []), ...(deadline ? [deadline.signal] : [])])
   try {

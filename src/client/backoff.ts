@@ -1,4 +1,4 @@
-// Retry timing: capped exponential backoff with jitter, and a sleep that an AbortSignal cuts short.
+// Retry timing: capped exponential backoff with jitter.
 
 export interface BackoffOptions {
   /** first delay; default 100 ms */
@@ -15,20 +15,4 @@ export interface BackoffOptions {
 export function backoffDelay(attempt: number, { baseMs = 100, maxMs = 5_000 }: BackoffOptions = {}, random = Math.random): number {
   const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30))
   return step / 2 + random() * (step / 2)
-}
-
-/** Resolves after ms, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -1,5 +1,5 @@
 // connect(): one client per process: its event sender, its agents, graph announcements, close().
-import { makeEvent, type Event } from '../events/event'
+import { makeEvent, type Event } from '../protocol/event'
 import { Agent, type AgentHost, type AgentOptions } from './agent'
 import { ask, type AskOptions } from './ask'
 import type { BackoffOptions } from './backoff'

@@ -3,8 +3,9 @@
 // Events carry their ids from the moment they are made, and a retried batch is the same array,
 // so a request the server received but whose answer was lost is deduplicated by the bus (by id)
 // instead of showing twice on the dashboard.
-import type { Event } from '../events/event'
-import { backoffDelay, sleep, type BackoffOptions } from './backoff'
+import type { Event } from '../protocol/event'
+import { raceAbort, sleep } from './abortable'
+import { backoffDelay, type BackoffOptions } from './backoff'
 import { ClientClosed, type SwitchboardHttpError } from './errors'
 import type { Transport } from './transport'
 
@@ -134,15 +135,4 @@ export class EventSender {
       console.error('[switchboard] onError threw:', thrown)
     }
   }
-}
-
-/** The promise, or the signal's reason as soon as it aborts. */
-export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

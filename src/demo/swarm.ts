@@ -1,12 +1,12 @@
 // The simulated Remora-like swarm `bun run start` runs by default: plans runs, schedules agents, narrates them onto the bus.
 import type { EventBus } from '../events/bus'
-import { makeEvent, type Category } from '../events/event'
-import { isAborted, raceAbort, sleep } from './abort'
+import { makeEvent, type Category } from '../protocol/event'
+import { raceAbort, sleep } from '../client/abortable'
 import { answerStep, defaultAnswer, errorFor, resultFor, toolStep } from './narration'
 import { makePlan, type Plan, type PlannedAgent } from './plan'
 import { intBetween, mulberry32, type Rng } from './rng'
 
-/** The slice of the inbox coordinator the swarm needs; structural, so the demo does not import the coordinator. */
+/** The slice of the question service the swarm needs; structural, so the demo does not import it. */
 export interface Asker {
   /** registers the question and publishes agent:blocked itself */
   ask(input: { agent_id: string; question: string; options?: string[]; timeout_s?: number; msg_id?: string; graph_id?: string }): {
@@ -14,7 +14,7 @@ export interface Asker {
     created: boolean
   }
   /** the coordinator publishes agent:resumed itself */
-  waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<{ answer: string; responded_at: number } | { timed_out: true }>
+  waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<{ answer: string; responded_at: number } | { timed_out: true } | { cancelled: true }>
 }
 
 export interface RunSummary {
@@ -72,7 +72,7 @@ export async function runDemoSwarm(options: DemoSwarmOptions): Promise<void> {
       await sleep(pauseBetweenRunsMs, signal)
     }
   } catch (error) {
-    if (!signal.aborted && !isAborted(error)) throw error
+    if (!signal.aborted) throw error
   }
 }
 
@@ -153,8 +153,8 @@ async function runAgent(ctx: Ctx, plan: Plan, agent: PlannedAgent): Promise<Outc
     emit('agent', 'completed', { result: resultFor(ctx.rng, agent, answer) })
     return 'completed'
   } catch (error) {
-    if (ctx.signal.aborted || isAborted(error)) throw error
-    // e.g. the coordinator refused the question: show it on the card instead of killing the swarm.
+    if (ctx.signal.aborted) throw error
+    // e.g. the question service refused the question: show it on the card instead of killing the swarm.
     emit('agent', 'failed', { error: `demo agent crashed: ${error instanceof Error ? error.message : String(error)}` })
     return 'failed'
   }

@@ -1,6 +1,5 @@
 // Pure derivations for an inspector page: which states are lit and which move is emphasised, live or after entry N.
 import type { StateValue } from 'xstate'
-import type { LastMove } from '../views/inspector/diagram'
 import { ROOT_KEY, type ActorRecord, type LogEntry } from './inspector'
 
 /** Ids of the active leaf states, e.g. `running` in machine `agent` → `agent.running`. */
@@ -25,6 +24,13 @@ export const CONTEXT_LIMIT = 32_000
 export function contextText(context: unknown): string {
   const text = JSON.stringify(context, null, 2) ?? 'undefined'
   return text.length > CONTEXT_LIMIT ? `${text.slice(0, CONTEXT_LIMIT)}\n… (${text.length - CONTEXT_LIMIT} more characters)` : text
+}
+
+/** The last transition, emphasised in the diagram. */
+export interface LastMove {
+  source: string
+  target: string
+  type: string
 }
 
 export interface InspectView {

@@ -15,19 +15,6 @@ export interface AgentInput {
   created_at?: number
 }
 
-export interface AgentQuestion {
-  msg_id: string
-  question: string
-  options: string[]
-  asked_at: number
-}
-
-export interface AgentAnswer {
-  msg_id: string
-  answer?: string
-  timed_out?: boolean
-}
-
 export interface RejectedEvent {
   type: string
   state: AgentStateName
@@ -39,8 +26,8 @@ export interface AgentContext {
   name: string
   graph_id?: string
   depends_on: string[]
-  question: AgentQuestion | null
-  last_answer: AgentAnswer | null
+  /** msg_id of the question it is blocked on: the question itself lives in its record, not here */
+  awaiting: string | null
   result?: unknown
   error?: string
   tool_calls: number
@@ -82,10 +69,10 @@ function reject(state: AgentStateName) {
 }
 
 const FINISH = {
-  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'clearQuestion', 'touch'] },
-  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'clearQuestion', 'touch'] },
-  AGENT_CANCELLED: { target: 'cancelled', actions: ['clearQuestion', 'touch'] },
-  AGENT_SKIPPED: { target: 'skipped', actions: ['clearQuestion', 'touch'] },
+  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'stopWork', 'touch'] },
+  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'stopWork', 'touch'] },
+  AGENT_CANCELLED: { target: 'cancelled', actions: ['stopWork', 'touch'] },
+  AGENT_SKIPPED: { target: 'skipped', actions: ['stopWork', 'touch'] },
 } as const
 
 type FinishType = keyof typeof FINISH
@@ -125,26 +112,11 @@ export const agentMachine = setup({
       name: ({ context, event }) =>
         context.name === context.agent_id ? (str(payloadOf(event).name) ?? context.name) : context.name,
     }),
-    recordQuestion: assign({
-      question: ({ event }) => {
-        const p = payloadOf(event)
-        const options = Array.isArray(p.options) ? p.options.map(String) : []
-        return { msg_id: String(p.msg_id ?? event.event?.id ?? ''), question: String(p.question ?? ''), options, asked_at: timeOf(event) }
-      },
-    }),
-    recordAnswer: assign({
-      question: null,
-      last_answer: ({ event }) => {
-        const p = payloadOf(event)
-        const answer: AgentAnswer = { msg_id: String(p.msg_id ?? '') }
-        if (p.answer !== undefined) answer.answer = String(p.answer)
-        if (p.timed_out === true) answer.timed_out = true
-        return answer
-      },
-    }),
+    recordQuestion: assign({ awaiting: ({ event }) => str(payloadOf(event).msg_id) ?? event.event?.id ?? null }),
+    clearQuestion: assign({ awaiting: null }),
     recordResult: assign({ result: ({ event }) => payloadOf(event).result ?? payloadOf(event).summary }),
-    recordError: assign({ error: ({ event }) => String(payloadOf(event).error ?? 'unknown error') }),
-    clearQuestion: assign({ question: null, current_tool: null }),
+    recordError: assign({ error: ({ event }) => str(payloadOf(event).error) ?? 'unknown error' }),
+    stopWork: assign({ awaiting: null, current_tool: null }),
     recordTool: assign(({ context, event }) => {
       const tool = str(payloadOf(event).tool) ?? context.current_tool ?? 'unknown'
       return {
@@ -168,7 +140,7 @@ export const agentMachine = setup({
     // A late answer to an earlier question must not unblock the agent from the current one.
     answersQuestion: ({ context, event }) => {
       const msgId = payloadOf(event).msg_id
-      return msgId === undefined || context.question === null || context.question.msg_id === msgId
+      return msgId === undefined || context.awaiting === null || context.awaiting === msgId
     },
   },
 }).createMachine({
@@ -179,8 +151,7 @@ export const agentMachine = setup({
     name: input.name ?? input.agent_id,
     graph_id: input.graph_id,
     depends_on: input.depends_on ?? [],
-    question: null,
-    last_answer: null,
+    awaiting: null,
     tool_calls: 0,
     model_calls: 0,
     tokens: 0,
@@ -218,7 +189,7 @@ export const agentMachine = setup({
         // Re-asked with a new question: the latest one is what the agent waits on.
         AGENT_BLOCKED: { actions: ['recordQuestion', 'touch'] },
         AGENT_RESUMED: [
-          { guard: 'answersQuestion', target: 'resumed', actions: ['recordAnswer', 'touch'] },
+          { guard: 'answersQuestion', target: 'resumed', actions: ['clearQuestion', 'touch'] },
           { actions: reject('blocked').actions },
         ],
         ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),

@@ -1,8 +1,9 @@
-// The root actor: spawns one agent actor per agent_id and keeps the bus-level records (graphs, log, cards, results).
-import { assign, enqueueActions, setup, type ActorRefFrom, type DoneActorEvent } from 'xstate'
-import { wireName, type Event } from '../events/event'
-import { agentMachine, type AgentInput, type AgentStateName } from './agent.machine'
-import { toMachineEvent } from './machine-events'
+// The root actor: one typed event per wire event; spawns one agent actor per agent_id, keeps the graphs and the log.
+import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate'
+import type { Event } from '../protocol/event'
+import { agentMachine, type AgentInput } from './agent.machine'
+import type { MachineEvent, MachineEventType } from './machine-events'
+import { toAgentEvent } from './machine-events'
 
 export type AgentRef = ActorRefFrom<typeof agentMachine>
 
@@ -13,102 +14,64 @@ export interface GraphRecord {
   started_at: number
 }
 
-export interface BlockedCard {
-  msg_id: string
-  agent_id: string
-  question: string
-  options: string[]
-  asked_at: number
-}
-
-export interface ResultEntry {
-  agent_id: string
-  result: unknown
-  at: number
-  status: 'done' | 'failed'
-}
-
-/** An event for an agent that had already finished: its actor no longer listens, so it is kept here. */
-export interface LateEvent {
-  agent_id: string
-  type: string
-  state: AgentStateName
-  at: number
-}
-
 export interface DashboardContext {
-  agents: Record<string, AgentRef>
-  /** agent ids in order of first appearance (object key order sorts integer-like ids first) */
-  order: string[]
-  graphs: Record<string, GraphRecord>
-  /** the last MAX_EVENTS bus events, oldest first, newest LAST (the bus history's order) */
+  /** by agent_id, in order of first appearance; ids are opaque (`__proto__` included), hence a Map */
+  agents: Map<string, AgentRef>
+  graphs: Map<string, GraphRecord>
+  /** the last MAX_EVENTS bus events, oldest first, newest LAST */
   events: Event[]
-  blocked: Record<string, BlockedCard>
-  /** newest first */
-  results: ResultEntry[]
-  late: LateEvent[]
 }
 
-export type DashboardEvent =
-  | { type: 'BUS_EVENT'; event: Event }
-  | { type: 'STOP_AGENT'; agent_id: string }
-  | DoneActorEvent<unknown, string>
+export type DashboardEvent = MachineEvent
 
 export const MAX_EVENTS = 200
-export const MAX_RESULTS = 100
-export const MAX_LATE = 20
 export const AGENT_ID_PREFIX = 'agent:'
-const DONE_PREFIX = `xstate.done.actor.${AGENT_ID_PREFIX}`
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
-const busEvent = (e: DashboardEvent): Event | undefined => (e.type === 'BUS_EVENT' ? e.event : undefined)
+/** The agents graph:started announces. */
+function roster(e: Event): AgentInput[] {
+  const agents = (e.payload.agents ?? []) as Array<{ agent_id: string; name?: string; depends_on?: string[] }>
+  return agents.map((a) => ({ agent_id: a.agent_id, name: a.name, graph_id: e.graph_id, depends_on: a.depends_on, created_at: e.timestamp }))
+}
 
-/** Agents a bus event introduces: graph:started's roster, plus the event's own agent_id. */
-function announcedAgents(e: Event): AgentInput[] {
-  const found: AgentInput[] = []
-  if (wireName(e) === 'graph:started' && Array.isArray(e.payload.agents)) {
-    for (const a of e.payload.agents as Array<Record<string, unknown>>) {
-      const agent_id = str(a?.agent_id)
-      if (!agent_id) continue
-      const depends_on = Array.isArray(a.depends_on) ? a.depends_on.map(String) : undefined
-      found.push({ agent_id, name: str(a.name), graph_id: e.graph_id, depends_on, created_at: e.timestamp })
+/** The agent an agent, tool or model event is about, as the actor's input if it is new. */
+function reporter(e: Event): AgentInput[] {
+  return e.agent_id ? [{ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp }] : []
+}
+
+function graphAfter(graphs: Map<string, GraphRecord>, e: MachineEvent): GraphRecord | undefined {
+  const id = e.event.graph_id
+  if (!id) return undefined
+  const prev = graphs.get(id) ?? { graph_id: id, agent_ids: [], status: 'running' as const, started_at: e.event.timestamp }
+  switch (e.type) {
+    case 'GRAPH_STARTED': {
+      const ids = new Set([...prev.agent_ids, ...roster(e.event).map((a) => a.agent_id)])
+      return { ...prev, agent_ids: [...ids], status: 'running', started_at: e.event.timestamp }
     }
+    case 'GRAPH_COMPLETED':
+      return { ...prev, status: 'completed' }
+    case 'GRAPH_FAILED':
+      return { ...prev, status: 'failed' }
+    default:
+      // An agent of a graph never announced (or joining late) counts in that graph.
+      return e.event.agent_id && !prev.agent_ids.includes(e.event.agent_id) ? { ...prev, agent_ids: [...prev.agent_ids, e.event.agent_id] } : prev
   }
-  if (e.agent_id) found.push({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp })
-  return found
 }
 
-function withoutAgentCards(blocked: Record<string, BlockedCard>, agentId: string) {
-  return Object.fromEntries(Object.entries(blocked).filter(([, card]) => card.agent_id !== agentId))
-}
-
-function nextGraph(graphs: Record<string, GraphRecord>, e: Event): GraphRecord | undefined {
-  if (!e.graph_id) return undefined
-  const prev = graphs[e.graph_id] ?? { graph_id: e.graph_id, agent_ids: [], status: 'running', started_at: e.timestamp }
-  const ids = new Set(prev.agent_ids)
-  for (const a of announcedAgents(e)) ids.add(a.agent_id)
-  const name = wireName(e)
-  const status = name === 'graph:completed' ? 'completed' : name === 'graph:failed' ? 'failed' : name === 'graph:started' ? 'running' : prev.status
-  const started_at = name === 'graph:started' ? e.timestamp : prev.started_at
-  return { ...prev, agent_ids: [...ids], status, started_at }
-}
-
-function nextBlocked(blocked: Record<string, BlockedCard>, e: Event): Record<string, BlockedCard> {
-  const msgId = str(e.payload.msg_id)
-  const name = wireName(e)
-  if (name === 'agent:blocked' && e.agent_id) {
-    const id = msgId ?? e.id
-    const options = Array.isArray(e.payload.options) ? e.payload.options.map(String) : []
-    // Re-announcing keeps the first asked_at: the card's age is the question's age.
-    const asked_at = blocked[id]?.asked_at ?? e.timestamp
-    return { ...blocked, [id]: { msg_id: id, agent_id: e.agent_id, question: String(e.payload.question ?? ''), options, asked_at } }
-  }
-  if (name === 'agent:resumed' && msgId && blocked[msgId]) {
-    const { [msgId]: _answered, ...rest } = blocked
-    return rest
-  }
-  return blocked
-}
+const AGENT_EVENT_TYPES = [
+  'AGENT_STARTED',
+  'AGENT_BLOCKED',
+  'AGENT_RESUMED',
+  'AGENT_COMPLETED',
+  'AGENT_FAILED',
+  'AGENT_CANCELLED',
+  'AGENT_SKIPPED',
+  'TOOL_CALLED',
+  'TOOL_STARTED',
+  'TOOL_COMPLETED',
+  'TOOL_FAILED',
+  'MODEL_REQUEST',
+  'MODEL_RESPONSE',
+] as const satisfies readonly MachineEventType[]
 
 export const dashboardMachine = setup({
   types: {
@@ -117,105 +80,70 @@ export const dashboardMachine = setup({
   },
   actors: { agent: agentMachine },
   actions: {
-    recordEvent: assign({
-      events: ({ context, event }) => [...context.events, busEvent(event)!].slice(-MAX_EVENTS),
-    }),
-    spawnAgents: assign(({ context, event, spawn }) => {
-      const fresh = announcedAgents(busEvent(event)!).filter((a) => !context.agents[a.agent_id])
+    recordEvent: assign({ events: ({ context, event }) => [...context.events, event.event].slice(-MAX_EVENTS) }),
+    spawnAgents: assign(({ context, event, spawn }, params: { from: 'roster' | 'reporter' }) => {
+      const inputs = params.from === 'roster' ? roster(event.event) : reporter(event.event)
+      const fresh = inputs.filter((a) => !context.agents.has(a.agent_id))
       if (fresh.length === 0) return {}
-      const agents = { ...context.agents }
-      const order = [...context.order]
-      for (const input of fresh) {
-        if (agents[input.agent_id]) continue
-        agents[input.agent_id] = spawn('agent', { id: `${AGENT_ID_PREFIX}${input.agent_id}`, input })
-        order.push(input.agent_id)
-      }
-      return { agents, order }
+      const agents = new Map(context.agents)
+      for (const input of fresh)
+        if (!agents.has(input.agent_id)) agents.set(input.agent_id, spawn('agent', { id: `${AGENT_ID_PREFIX}${input.agent_id}`, input }))
+      return { agents }
     }),
-    trackGraph: assign({
-      graphs: ({ context, event }) => {
-        const graph = nextGraph(context.graphs, busEvent(event)!)
-        return graph ? { ...context.graphs, [graph.graph_id]: graph } : context.graphs
-      },
-    }),
-    trackBlocked: assign({ blocked: ({ context, event }) => nextBlocked(context.blocked, busEvent(event)!) }),
-    trackResult: assign({
-      results: ({ context, event }) => {
-        const e = busEvent(event)!
-        const name = wireName(e)
-        if (!e.agent_id || (name !== 'agent:completed' && name !== 'agent:failed')) return context.results
-        const status = name === 'agent:completed' ? 'done' : 'failed'
-        const result = status === 'done' ? (e.payload.result ?? e.payload.summary) : e.payload.error
-        return [{ agent_id: e.agent_id, result, at: e.timestamp, status } as const, ...context.results].slice(0, MAX_RESULTS)
-      },
+    trackGraph: assign(({ context, event }) => {
+      const graph = graphAfter(context.graphs, event)
+      if (!graph || graph === context.graphs.get(graph.graph_id)) return {}
+      return { graphs: new Map(context.graphs).set(graph.graph_id, graph) }
     }),
     forwardToAgent: enqueueActions(({ context, event, enqueue }) => {
-      const e = busEvent(event)!
-      const ref = e.agent_id ? context.agents[e.agent_id] : undefined
-      const machineEvent = toMachineEvent(e)
-      if (!ref || !machineEvent) return
-      const snapshot = ref.getSnapshot()
-      if (snapshot.status === 'active') return enqueue.sendTo(ref, machineEvent)
-      const late = { agent_id: e.agent_id!, type: machineEvent.type, state: snapshot.value, at: e.timestamp }
-      enqueue.assign({ late: [...context.late, late].slice(-MAX_LATE) })
-    }),
-    dropCardsOfFinished: assign({
-      // A finished agent will never take up its question, so its cards go.
-      blocked: ({ context, event }) =>
-        event.type.startsWith(DONE_PREFIX) ? withoutAgentCards(context.blocked, event.type.slice(DONE_PREFIX.length)) : context.blocked,
+      const ref = event.event.agent_id ? context.agents.get(event.event.agent_id) : undefined
+      const agentEvent = toAgentEvent(event.event)
+      // A finished agent's actor has stopped listening; what it still reports is in the log only.
+      if (ref && agentEvent && ref.getSnapshot().status === 'active') enqueue.sendTo(ref, agentEvent)
     }),
     // A dashboard left open through many runs would otherwise grow one actor per agent per run:
     // when a new graph starts, the agents of graphs that already ended are stopped and forgotten.
     retireFinishedGraphs: enqueueActions(({ context, event, enqueue }) => {
-      const e = busEvent(event)!
-      if (wireName(e) !== 'graph:started') return
-      const ended = Object.values(context.graphs).filter((g) => g.graph_id !== e.graph_id && g.status !== 'running')
+      const ended = [...context.graphs.values()].filter((g) => g.graph_id !== event.event.graph_id && g.status !== 'running')
       if (ended.length === 0) return
       const retired = new Set(ended.flatMap((g) => g.agent_ids))
-      for (const id of retired) if (context.agents[id]) enqueue.stopChild(context.agents[id])
-      const keep = <T,>(record: Record<string, T>, drop: (key: string, value: T) => boolean) =>
-        Object.fromEntries(Object.entries(record).filter(([k, v]) => !drop(k, v)))
-      enqueue.assign({
-        agents: keep(context.agents, (id) => retired.has(id)),
-        order: context.order.filter((id) => !retired.has(id)),
-        graphs: keep(context.graphs, (_, g) => ended.includes(g)),
-        blocked: keep(context.blocked, (_, card) => retired.has(card.agent_id)),
-      })
-    }),
-    stopAgent: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'STOP_AGENT') return
-      const ref = context.agents[event.agent_id]
-      if (!ref) return
-      enqueue.stopChild(ref)
-      const { [event.agent_id]: _stopped, ...agents } = context.agents
-      enqueue.assign({
-        agents,
-        order: context.order.filter((id) => id !== event.agent_id),
-        blocked: withoutAgentCards(context.blocked, event.agent_id),
-      })
+      const agents = new Map(context.agents)
+      for (const id of retired) {
+        const ref = agents.get(id)
+        if (!ref) continue
+        enqueue.stopChild(ref)
+        agents.delete(id)
+      }
+      const graphs = new Map(context.graphs)
+      for (const g of ended) graphs.delete(g.graph_id)
+      enqueue.assign({ agents, graphs })
     }),
   },
   guards: {
     // The bus dedupes too, but a replay (history then live) must not double-log.
-    isNewEvent: ({ context, event }) => {
-      const e = busEvent(event)
-      return !!e && !context.events.some((seen) => seen.id === e.id)
-    },
+    isNewEvent: ({ context, event }) => !context.events.some((seen) => seen.id === event.event.id),
   },
 }).createMachine({
   id: 'dashboard',
   initial: 'live',
-  context: { agents: {}, order: [], graphs: {}, events: [], blocked: {}, results: [], late: [] },
+  context: { agents: new Map(), graphs: new Map(), events: [] },
   states: {
     live: {
       on: {
-        BUS_EVENT: {
+        GRAPH_STARTED: {
           guard: 'isNewEvent',
-          actions: ['recordEvent', 'retireFinishedGraphs', 'spawnAgents', 'trackGraph', 'trackBlocked', 'trackResult', 'forwardToAgent'],
+          actions: ['recordEvent', 'retireFinishedGraphs', { type: 'spawnAgents', params: { from: 'roster' } }, 'trackGraph'],
         },
-        STOP_AGENT: { actions: 'stopAgent' },
-        // Partial wildcards match whole dot-separated tokens, so `agent:*` cannot be written here.
-        'xstate.done.actor.*': { actions: 'dropCardsOfFinished' },
+        GRAPH_PROGRESS: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
+        GRAPH_COMPLETED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
+        GRAPH_FAILED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
+        USER_RESPONDED: { guard: 'isNewEvent', actions: 'recordEvent' },
+        ...Object.fromEntries(
+          AGENT_EVENT_TYPES.map((type) => [
+            type,
+            { guard: 'isNewEvent', actions: ['recordEvent', { type: 'spawnAgents', params: { from: 'reporter' } }, 'trackGraph', 'forwardToAgent'] },
+          ]),
+        ),
       },
     },
   },

@@ -1,35 +1,34 @@
-// The one mapper from wire events (`agent:blocked`) to machine events (`AGENT_BLOCKED`).
-import type { Event } from '../events/event'
+// The one mapper from wire events (`agent:blocked`) to machine events (`AGENT_BLOCKED`), one type per wire event.
+import { ACTIONS, type Category, type Event } from '../protocol/event'
 
-export const AGENT_EVENT_TYPES = [
-  'AGENT_STARTED',
-  'AGENT_BLOCKED',
-  'AGENT_RESUMED',
-  'AGENT_COMPLETED',
-  'AGENT_FAILED',
-  'AGENT_CANCELLED',
-  'AGENT_SKIPPED',
-] as const
-export const TOOL_EVENT_TYPES = ['TOOL_CALLED', 'TOOL_STARTED', 'TOOL_COMPLETED', 'TOOL_FAILED'] as const
-export const MODEL_EVENT_TYPES = ['MODEL_REQUEST', 'MODEL_RESPONSE'] as const
+type Upper<S extends string> = Uppercase<S>
+type WireType<C extends Category> = `${Upper<C>}_${Upper<(typeof ACTIONS)[C][number]>}`
 
-export type AgentMachineEventType =
-  | (typeof AGENT_EVENT_TYPES)[number]
-  | (typeof TOOL_EVENT_TYPES)[number]
-  | (typeof MODEL_EVENT_TYPES)[number]
+export type MachineEventType = { [C in Category]: WireType<C> }[Category]
+/** Every machine event carries the wire event it came from: payload and timestamp live there. */
+export type MachineEvent<T extends MachineEventType = MachineEventType> = { [K in T]: { type: K; event: Event } }[T]
 
-/** A machine event always carries the wire event it came from: payload and timestamp live there. */
-export type AgentMachineEvent = { [T in AgentMachineEventType]: { type: T; event: Event } }[AgentMachineEventType]
+/** What an agent actor is sent: its own lifecycle, tool and model events. */
+export type AgentMachineEvent = MachineEvent<WireType<'agent'> | WireType<'tool'> | WireType<'model'>>
 
-const KNOWN: ReadonlySet<string> = new Set<string>([...AGENT_EVENT_TYPES, ...TOOL_EVENT_TYPES, ...MODEL_EVENT_TYPES])
+const typeOf = (category: string, action: string) => `${category}_${action}`.toUpperCase()
+
+export const MACHINE_EVENT_TYPES = Object.entries(ACTIONS).flatMap(([c, actions]) =>
+  actions.map((a) => typeOf(c, a)),
+) as MachineEventType[]
+const KNOWN: ReadonlySet<string> = new Set(MACHINE_EVENT_TYPES)
+const FOR_AGENT = new Set(['agent', 'tool', 'model'])
 
 /** `agent:blocked` → `AGENT_BLOCKED`. */
-export const machineEventType = (e: Pick<Event, 'category' | 'action'>) =>
-  `${e.category}_${e.action}`.toUpperCase()
+export const machineEventType = (e: Pick<Event, 'category' | 'action'>) => typeOf(e.category, e.action)
 
-/** Map a wire event to the agent machine's event; graph and user events have none (undefined). */
-export function toMachineEvent(e: Event): AgentMachineEvent | undefined {
+/** Map a validated wire event to its machine event (undefined only for an action no schema admits). */
+export function toMachineEvent(e: Event): MachineEvent | undefined {
   const type = machineEventType(e)
-  if (!KNOWN.has(type)) return undefined
-  return { type, event: e } as AgentMachineEvent
+  return KNOWN.has(type) ? ({ type, event: e } as MachineEvent) : undefined
+}
+
+/** The machine event for an agent actor, or undefined for graph and user events. */
+export function toAgentEvent(e: Event): AgentMachineEvent | undefined {
+  return FOR_AGENT.has(e.category) ? (toMachineEvent(e) as AgentMachineEvent | undefined) : undefined
 }

@@ -1,25 +1,26 @@
 // The Elysia app: small route plugins composed over the services they need.
 import { Elysia } from 'elysia'
-import type { WorkspaceInboxCoordinator } from '../coordinator/inbox-coordinator'
 import type { EventBus } from '../events/bus'
 import { Inspector } from '../inspector/inspector'
-import { InspectStream } from '../inspector/inspect-stream'
+import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
+import { InspectStream } from '../live/inspect-stream'
+import { SseHub, type HubOptions } from '../live/sse-hub'
 import type { DashboardHandle } from '../machines/dashboard'
-import { apiRoutes } from './api'
+import type { QuestionService } from '../questions/question-service'
 import { assetRoutes, loadAssets } from './assets'
-import { DashboardStream, type StreamOptions } from './dashboard-stream'
 import { errorMapping } from './errors'
-import { eventStreamRoutes } from './event-stream'
-import { healthRoutes } from './health'
-import { inspectRoutes } from './inspect-routes'
-import { pageRoutes } from './page'
-import { respondRoutes } from './respond'
+import { apiRoutes } from './routes/api'
+import { eventStreamRoutes } from './routes/events'
+import { healthRoutes } from './routes/health'
+import { inspectRoutes } from './routes/inspect'
+import { pageRoutes } from './routes/page'
+import { questionRoutes } from './routes/questions'
+import { respondRoutes } from './routes/respond'
 import { security } from './security'
-import { SseHub, type HubOptions } from './sse-hub'
 
 export interface AppServices {
   bus: EventBus
-  coordinator: WorkspaceInboxCoordinator
+  questions: QuestionService
   dashboard: DashboardHandle
   token?: string
   hub?: HubOptions
@@ -29,9 +30,9 @@ export interface AppServices {
 }
 
 export function createApp(services: AppServices) {
-  const { bus, coordinator, dashboard, token } = services
+  const { bus, questions, dashboard, token } = services
   const hub = new SseHub(services.hub)
-  const stream = new DashboardStream(dashboard, hub, services.stream)
+  const stream = new DashboardStream(dashboard, questions, hub, services.stream)
   const assets = loadAssets()
   const inspector = services.inspector ?? new Inspector()
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
@@ -42,8 +43,9 @@ export function createApp(services: AppServices) {
     .use(assetRoutes(assets.files))
     .use(pageRoutes(stream, assets.urls))
     .use(eventStreamRoutes(stream))
-    .use(respondRoutes(coordinator))
-    .use(apiRoutes({ bus, coordinator, stream }))
+    .use(respondRoutes(questions, stream))
+    .use(apiRoutes({ bus, questions, stream }))
+    .use(questionRoutes(questions))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()

@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { PageAssets } from '../views/head'
 
 interface Asset {
   path: string
@@ -24,11 +25,6 @@ function datastarBundle(): string {
   return join(dirname(entry), 'datastar.js')
 }
 
-export interface Assets {
-  datastar: string
-  bridge: string
-  css: string
-}
 
 /** Load and hash the assets once per process. */
 export function loadAssets() {
@@ -38,7 +34,7 @@ export function loadAssets() {
     bridge: fingerprint('bridge', 'js', local('./assets/bridge.js'), 'text/javascript; charset=utf-8'),
     css: fingerprint('app', 'css', local('../views/styles.css'), 'text/css; charset=utf-8'),
   }
-  const urls: Assets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path }
+  const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path }
   return { urls, files: Object.values(list) }
 }
 

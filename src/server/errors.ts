@@ -1,34 +1,59 @@
-// One mapping from typed domain errors and Elysia's own errors to status codes with a reason.
+// The one table from domain errors (and the HTTP layer's own) to status codes, and the onError that applies it.
 import { Elysia } from 'elysia'
-import { StatusError } from '../coordinator/errors'
-import { InvalidEvent } from '../events/event'
+import { InvalidEvent } from '../protocol/event'
+import { fieldOf } from '../protocol/schema'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../questions/errors'
 
-export class UnsupportedMediaType extends StatusError {
-  readonly status = 415
-}
-export class PayloadTooLarge extends StatusError {
-  readonly status = 413
-}
+/** The request's body is not JSON. */
+export class UnsupportedMediaType extends Error {}
+export class PayloadTooLarge extends Error {}
+
+const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, number]> = [
+  [Invalid, 400],
+  [InvalidEvent, 400],
+  [NotFound, 404],
+  [AlreadyAnswered, 409],
+  [Conflict, 409],
+  [Expired, 410],
+  [PayloadTooLarge, 413],
+  [UnsupportedMediaType, 415],
+]
 
 export function statusOf(error: unknown): number | undefined {
-  if (error instanceof InvalidEvent) return 400
-  return error instanceof StatusError ? error.status : undefined
+  return STATUS.find(([type]) => error instanceof type)?.[1]
 }
 
-/** The failing field and reason of an Elysia validation error, in one line. */
-function validationReason(error: { all?: Array<{ path?: string; message?: string; summary?: string }> }): string {
-  const first = error.all?.[0]
-  if (!first) return 'invalid request'
-  const field = first.path?.replace(/^\//, '').replaceAll('/', '.') || 'body'
-  return `${field}: ${first.summary ?? first.message ?? 'invalid'}`
+/** The JSON body of an error response: the reason, and the field when one is at fault. */
+export function errorBody(error: unknown): { error: string; field?: string } {
+  const message = error instanceof Error ? error.message : String(error)
+  const field = error instanceof Invalid || error instanceof InvalidEvent ? error.field : undefined
+  return field === undefined ? { error: message } : { error: message, field }
+}
+
+/**
+ * The failing field of an Elysia validation error, in one line. Read defensively: for some hostile
+ * values (`{"toString": 1}`) Elysia's own message getter throws, and an error handler must not.
+ */
+function validationFailure(error: unknown): { error: string; field: string } {
+  try {
+    const first = (error as { all?: Array<{ path?: string; message?: string; schema?: { error?: unknown } }> }).all?.[0]
+    if (first) {
+      const field = fieldOf(first.path ?? '')
+      const custom = first.schema?.error
+      return { error: `${field} ${typeof custom === 'string' ? custom : (first.message ?? 'is invalid')}`, field }
+    }
+  } catch {
+    // fall through: the generic reason below is still a 400, not a 500
+  }
+  return { error: 'the request does not match the expected shape', field: 'body' }
 }
 
 export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status }) => {
   const mapped = statusOf(error)
-  if (mapped) return status(mapped, { error: (error as Error).message })
+  if (mapped) return status(mapped, errorBody(error))
   switch (code) {
     case 'VALIDATION':
-      return status(400, { error: validationReason(error as never) })
+      return status(400, validationFailure(error))
     case 'PARSE':
       return status(400, { error: 'body is not valid JSON' })
     case 'NOT_FOUND':

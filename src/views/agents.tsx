@@ -1,6 +1,6 @@
 // The agent status list: one badge per agent, each a patch target of its own.
-import type { ViewModel } from '../machines/derive'
-import { ids, routes } from '../server/ids'
+import type { ViewModel } from '../view-model/derive'
+import { ids, routes } from './targets'
 import { duration, FINAL_STATES } from './format'
 
 type AgentView = ViewModel['agents'][number]

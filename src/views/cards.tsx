@@ -1,12 +1,7 @@
-// Blocked-question cards: question, option buttons, a free-text answer bound to this card's draft.
-import type { ViewModel } from '../machines/derive'
-import { domKey, ids, jsString, routes } from '../server/ids'
+// Question cards, derived from pending question records: question, option buttons, a free-text answer.
+import type { BlockedView } from '../view-model/derive'
 import { clock } from './format'
-
-type BlockedView = ViewModel['blocked'][number]
-
-/** The signal path of a card's draft: a JS identifier whatever the msg_id holds. */
-export const draftKey = (msgId: string) => `m${domKey(msgId)}`
+import { draftKey, ids, jsString, routes, signals } from './targets'
 
 function respondUrl(card: BlockedView, option?: number): string {
   const query = new URLSearchParams({ msg_id: card.msg_id })
@@ -16,10 +11,17 @@ function respondUrl(card: BlockedView, option?: number): string {
 
 const post = (url: string) => `@post(${jsString(url)})`
 
+/**
+ * Every control of a card answers the same record. While one of them has a request in flight the
+ * card's fieldset is disabled (Datastar's indicator needs the element's own id, hence one per control);
+ * the outcome arrives as a toast on this tab's stream, and the card leaves when the record is answered.
+ */
 export function BlockedCard({ card }: { card: BlockedView }) {
-  const draft = `responseDraft.${draftKey(card.msg_id)}`
+  const key = draftKey(card.msg_id)
+  const busy = `${signals.busy}.${key}`
+  const control = (name: string) => ids.cardControl(card.msg_id, name)
   return (
-    <article id={ids.card(card.msg_id)} class="card" aria-label="Question">
+    <article id={ids.card(card.msg_id)} class="card" aria-label={`Question from ${card.agent_name}`}>
       <header>
         <a class="name" href={routes.inspect(card.agent_id)} safe>
           {card.agent_name}
@@ -29,43 +31,39 @@ export function BlockedCard({ card }: { card: BlockedView }) {
       <p class="question" safe>
         {card.question}
       </p>
-      {card.options.length > 0 && (
-        <div class="options">
-          {card.options.map((option, i) => (
-            <button type="button" class="option" data-on-click={post(respondUrl(card, i))} safe>
-              {option}
-            </button>
-          ))}
+      <fieldset class="controls" data-attr-disabled={`$${busy}`}>
+        <legend class="visually-hidden">Answer</legend>
+        {card.options.length > 0 && (
+          <div class="options">
+            {card.options.map((option, i) => (
+              <button type="button" id={control(`option-${i}`)} class="option" data-indicator={busy} data-on-click={post(respondUrl(card, i))} safe>
+                {option}
+              </button>
+            ))}
+          </div>
+        )}
+        <div class="answer-row">
+          <input
+            type="text"
+            id={control('text')}
+            name="answer"
+            maxlength="4096"
+            placeholder="Type an answer…"
+            aria-label="Answer"
+            data-bind={`${signals.responseDraft}.${key}`}
+            data-indicator={busy}
+            data-on-keydown={`evt.key === 'Enter' && ${post(respondUrl(card))}`}
+          />
+          <button type="button" id={control('send')} class="submit" data-indicator={busy} data-on-click={post(respondUrl(card))}>
+            Send
+          </button>
         </div>
-      )}
-      <div class="answer-row">
-        <input
-          type="text"
-          name="answer"
-          maxlength="4096"
-          placeholder="Type an answer…"
-          aria-label="Answer"
-          data-bind={draft}
-          data-on-keydown={`evt.key === 'Enter' && ${post(respondUrl(card))}`}
-        />
-        <button type="button" class="submit" data-on-click={post(respondUrl(card))}>
-          Send
-        </button>
-      </div>
-      <p id={ids.cardStatus(card.msg_id)} class="status" role="status"></p>
+      </fieldset>
     </article>
   )
 }
 
-export function CardStatus({ msgId, text, ok }: { msgId: string; text: string; ok: boolean }) {
-  return (
-    <p id={ids.cardStatus(msgId)} class={`status ${ok ? 'ok' : 'error'}`} role="status" safe>
-      {text}
-    </p>
-  )
-}
-
-export function BlockedList({ blocked }: Pick<ViewModel, 'blocked'>) {
+export function BlockedList({ blocked }: { blocked: readonly BlockedView[] }) {
   return (
     <div id={ids.blockedList} class="blocked-list">
       {blocked.map((card) => (
@@ -74,3 +72,14 @@ export function BlockedList({ blocked }: Pick<ViewModel, 'blocked'>) {
     </div>
   )
 }
+
+/** The outcome of this tab's last answer, in a live region outside every card (a card may be gone by then). */
+export function Toast({ text, ok, seq }: { text: string; ok: boolean; seq: number }) {
+  return (
+    <div id={ids.toast} class={`toast ${ok ? 'ok' : 'error'}`} role="status" aria-live="polite" data-seq={String(seq)}>
+      <span safe>{text}</span>
+    </div>
+  )
+}
+
+export const EmptyToast = () => <div id={ids.toast} class="toast" role="status" aria-live="polite"></div>

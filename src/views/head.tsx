@@ -1,7 +1,12 @@
 // The <head> every page shares: meta, empty favicon, the fingerprinted stylesheet, bridge and Datastar client.
-import type { Assets } from '../server/assets'
+/** The fingerprinted URLs of the page's assets (the server computes them; views only link them). */
+export interface PageAssets {
+  datastar: string
+  bridge: string
+  css: string
+}
 
-export function Head({ title, assets }: { title: string; assets: Assets }) {
+export function Head({ title, assets }: { title: string; assets: PageAssets }) {
   return (
     <head>
       <meta charset="utf-8" />

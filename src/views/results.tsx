@@ -1,14 +1,14 @@
-// Results feed and event log: newest first, bounded.
-import type { ViewModel } from '../machines/derive'
-import { ids, routes } from '../server/ids'
+// Results feed and event log: newest first, bounded; a log line opens to show its payload.
+import type { EventView, ResultView } from '../view-model/derive'
 import { clock } from './format'
+import { ids, routes } from './targets'
 
 const resultText = (result: unknown) => (typeof result === 'string' ? result : result === undefined ? '' : JSON.stringify(result))
 
-export function Results({ results }: Pick<ViewModel, 'results'>) {
+export function Results({ results }: { results: readonly ResultView[] }) {
   return (
     <ol id={ids.results} class="results">
-      {results.slice(0, 50).map((r) => (
+      {results.map((r) => (
         <li class={`result ${r.status}`}>
           <time safe>{clock(r.at)}</time>
           <a class="name" href={routes.inspect(r.agent_id)} safe>
@@ -23,21 +23,31 @@ export function Results({ results }: Pick<ViewModel, 'results'>) {
   )
 }
 
-export type LogEntry = ViewModel['events'][number]
+export type LogEntry = EventView
+
+const payloadText = (payload: unknown): string =>
+  typeof payload === 'object' && payload !== null && Object.keys(payload).length > 0 ? JSON.stringify(payload, null, 2) : '(no payload)'
 
 export function LogLine({ entry }: { entry: LogEntry }) {
   return (
     <li class={`log-line cat-${entry.category}`}>
-      <time safe>{clock(entry.timestamp)}</time>
-      <span class="kind" safe>
-        {`${entry.category}:${entry.action}`}
-      </span>
-      <span class="agent" safe>
-        {entry.agent_id ?? ''}
-      </span>
-      <span class="text" safe>
-        {entry.summary}
-      </span>
+      <details>
+        <summary>
+          <time safe>{clock(entry.timestamp)}</time>
+          <span class="kind" safe>
+            {`${entry.category}:${entry.action}`}
+          </span>
+          <span class="agent" safe>
+            {entry.agent_id ?? ''}
+          </span>
+          <span class="text" safe>
+            {entry.summary}
+          </span>
+        </summary>
+        <pre class="payload" safe>
+          {payloadText(entry.payload)}
+        </pre>
+      </details>
     </li>
   )
 }

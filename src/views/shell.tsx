@@ -1,19 +1,19 @@
 // The page shell: complete first paint from the current view model, signals seeded, stream started once.
-import type { ViewModel } from '../machines/derive'
-import { ids, jsString, routes } from '../server/ids'
-import type { Assets } from '../server/assets'
+import type { ViewModel } from '../view-model/derive'
 import { AgentList } from './agents'
-import { Head } from './head'
-import { BlockedList } from './cards'
+import { BlockedList, EmptyToast } from './cards'
+import { Head, type PageAssets } from './head'
 import { EventLog, Results, type LogEntry } from './results'
 import { Summary } from './summary'
+import { ids, jsString, routes } from './targets'
 
 export interface ShellProps {
   model: ViewModel
   log: readonly LogEntry[]
   include: readonly string[]
+  /** the signals the page starts with: small and bounded (see targets.signals) */
   signals: Record<string, unknown>
-  assets: Assets
+  assets: PageAssets
   now: number
 }
 
@@ -37,16 +37,7 @@ export function Shell({ model, log, include, signals, assets, now }: ShellProps)
     <>
       {'<!doctype html>'}
       <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <meta name="color-scheme" content="light dark" />
-          <title>Switchboard</title>
-          <link rel="icon" href="data:," />
-          <link rel="stylesheet" href={assets.css} />
-          <script type="module" src={assets.bridge}></script>
-          <script type="module" src={assets.datastar}></script>
-        </head>
+        <Head title="Switchboard" assets={assets} />
         <body data-signals={JSON.stringify(signals)}>
           {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
           <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
@@ -62,6 +53,7 @@ export function Shell({ model, log, include, signals, assets, now }: ShellProps)
             </a>
             <Summary progress={model.progress} />
           </header>
+          <EmptyToast />
           <main class="grid">
             <section class="panel questions" aria-labelledby="h-questions">
               <h2 id="h-questions">Waiting for you</h2>

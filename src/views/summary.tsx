@@ -1,6 +1,6 @@
 // The summary bar: progress completed/total and the counts that need attention.
-import type { ViewModel } from '../machines/derive'
-import { ids } from '../server/ids'
+import type { ViewModel } from '../view-model/derive'
+import { ids } from './targets'
 
 export function Summary({ progress }: Pick<ViewModel, 'progress'>) {
   const finished = progress.completed + progress.failed + progress.skipped + progress.cancelled

@@ -1,6 +1,6 @@
 // Awaiting bus events in tests: subscribe before acting, so the event cannot be missed.
 import type { EventBus } from '../../src/events/bus'
-import type { Event } from '../../src/events/event'
+import type { Event } from '../../src/protocol/event'
 
 /** The next bus event matching `match`, or a rejection after `timeoutMs`. */
 export function nextEvent(bus: EventBus, match: (e: Event) => boolean, timeoutMs = 5_000): Promise<Event> {

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WorkspaceInboxCoordinator } from '../../src/coordinator/inbox-coordinator'
+import { QuestionService } from '../../src/questions/question-service'
 import { EventBus } from '../../src/events/bus'
 import { Inspector } from '../../src/inspector/inspector'
 import { startDashboard } from '../../src/machines/dashboard'
@@ -27,16 +27,16 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const bus = new EventBus()
   const inspector = new Inspector()
   const dashboard = startDashboard(bus, { inspect: inspector.observe })
-  const coordinator = new WorkspaceInboxCoordinator({ workspace, bus, pollMs: options.pollMs ?? 50 })
-  coordinator.start()
-  const { app, hub, stream } = createApp({ bus, coordinator, dashboard, inspector, token: options.token, hub: options.hub, stream: options.stream })
+  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
+  questions.start()
+  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, token: options.token, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   return {
     url,
     dbPath,
     bus,
-    coordinator,
+    questions,
     dashboard,
     inspector,
     app,
@@ -45,7 +45,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     async stop() {
       await app.stop(true)
       dashboard.stop()
-      coordinator.close()
+      questions.close()
     },
   }
 }

@@ -1,12 +1,8 @@
 // The statechart as server-rendered SVG: a box per state, labelled arrows, the current state lit, the last move emphasised.
+import type { LastMove } from '../../inspector/inspect-view'
 import type { GraphEdge, GraphState, MachineLayout, Point } from '../../inspector/machine-graph'
-import { ids } from '../../server/ids'
+import { ids } from '../targets'
 
-export interface LastMove {
-  source: string
-  target: string
-  type: string
-}
 
 export interface DiagramProps {
   layout: MachineLayout

@@ -2,15 +2,15 @@
 import type { ActorRecord } from '../../inspector/inspector'
 import { actorTitle, valueText, type InspectView } from '../../inspector/inspect-view'
 import type { MachineLayout } from '../../inspector/machine-graph'
-import { ids, jsString, routes } from '../../server/ids'
-import type { Assets } from '../../server/assets'
+import { ids, jsString, routes } from '../targets'
+import type { PageAssets } from '../head'
 import { duration } from '../format'
 import { Head } from '../head'
 import { Diagram } from './diagram'
 import { ContextView, pageOf, Sequence, Status } from './inspect-parts'
 import { leafIds } from '../../inspector/inspect-view'
 
-export type PageAssets = Assets
+export type { PageAssets }
 
 function Frame({ title, assets, stream, children }: { title: string; assets: PageAssets; stream?: string; children: JSX.Element }) {
   return (

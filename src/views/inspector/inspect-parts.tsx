@@ -1,7 +1,7 @@
 // The patchable parts of an inspector page: status line, event sequence, context; each a stable patch target.
 import type { ActorRecord, LogEntry } from '../../inspector/inspector'
 import { contextText, valueText, type InspectView } from '../../inspector/inspect-view'
-import { ids, routes } from '../../server/ids'
+import { ids, routes } from '../targets'
 import { duration } from '../format'
 
 export const pageOf = (record: ActorRecord) => (record.agentId === undefined ? routes.inspectRoot : routes.inspect(record.agentId))

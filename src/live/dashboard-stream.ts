@@ -1,12 +1,14 @@
-// Turns dashboard snapshots into Datastar frames: render changed panels once, encode once, fan out per log filter.
-import type { Category } from '../events/event'
+// The dashboard's live panels: render what changed once per flush, encode once, fan out per log filter.
 import type { DashboardHandle } from '../machines/dashboard'
-import { deriveViewModel, filterEvents, type ViewModel } from '../machines/derive'
+import type { Category } from '../protocol/event'
+import type { PendingQuestion } from '../questions/question-record'
+import { deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type ViewModel } from '../view-model/derive'
 import { AgentBadge, AgentList } from '../views/agents'
-import { BlockedCard, BlockedList } from '../views/cards'
+import { BlockedCard, BlockedList, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
-import { EVENT_LOG_LIMIT, ids } from './ids'
+import { ids } from '../views/targets'
+import { changedPanels, PanelStream, prependEntries } from './panel-stream'
 import { encodeFrame, patchElements, patchSignals, removeElements } from './sse-encoder'
 import type { SseHub } from './sse-hub'
 
@@ -17,120 +19,115 @@ export interface StreamOptions {
   tickMs?: number
 }
 
+/** The question records the page shows as cards; structural, so this module needs no question service. */
+export interface QuestionSource {
+  pending(): PendingQuestion[]
+  onChange(listener: () => void): () => void
+}
+
 /** A log filter as a stable key: the categories, sorted. Clients with the same key share bytes. */
 export const filterKey = (include: readonly Category[]) => [...new Set(include)].sort().join(',')
 const keyCategories = (key: string) => key.split(',') as Category[]
 
-/** The compact signals the shell seeds (large data stays in the DOM, out of every request's query). */
-export function signalsOf(model: ViewModel): Record<string, unknown> {
-  return {
-    progress: model.progress,
-    agentStates: Object.fromEntries(model.agents.map((a) => [a.agent_id, a.state])),
-    blocked: model.blocked.length,
-    results: model.results.length,
-    events: model.events.length,
-  }
-}
+/** The signals the stream keeps current: a count, whatever the size of the swarm. */
+export const signalsOf = (model: ViewModel) => ({ blocked: model.blocked.length })
 
 interface Rendered {
-  summary: string
+  panels: Map<string, string>
   agentOrder: string
   badges: Map<string, string>
   cards: Set<string>
-  results: string
   signals: string
 }
 
-export class DashboardStream {
+export class DashboardStream extends PanelStream {
   private model: ViewModel
   private rendered: Rendered
   /** per log filter: the id of the newest entry its clients have */
   private readonly logTop = new Map<string, string | undefined>()
-  private timer: ReturnType<typeof setTimeout> | undefined
   private readonly ticker: ReturnType<typeof setInterval>
-  private readonly unsubscribe: () => void
-  private readonly flushMs: number
-  /** how many frames were rendered: one per flush, whatever the number of clients */
-  renders = 0
+  private readonly unsubscribe: Array<() => void>
+  private toasts = 0
 
-  constructor(private readonly dashboard: DashboardHandle, private readonly hub: SseHub, options: StreamOptions = {}) {
-    this.flushMs = options.flushMs ?? 50
+  constructor(
+    private readonly dashboard: DashboardHandle,
+    private readonly questions: QuestionSource,
+    hub: SseHub,
+    options: StreamOptions = {},
+  ) {
+    super(hub, options.flushMs ?? 50)
     this.model = this.derive()
-    this.rendered = this.render(this.model)
+    this.rendered = this.renderModel(this.model)
     const sub = dashboard.actor.subscribe(() => this.schedule())
-    this.unsubscribe = () => sub.unsubscribe()
+    this.unsubscribe = [() => sub.unsubscribe(), questions.onChange(() => this.schedule())]
     this.ticker = setInterval(() => this.model.progress.running + this.model.progress.blocked > 0 && this.schedule(), options.tickMs ?? 1000)
-  }
-
-  /** The view model as last flushed: what every open stream currently shows. */
-  current(): ViewModel {
-    return this.model
   }
 
   /** A fresh view model for a first paint (flushes first, so stream and page agree). */
   fresh(): ViewModel {
-    if (this.timer) this.flush()
+    this.settle()
     return this.model
   }
 
-  /** A client's stream: the full snapshot, then patches of what changed. */
-  open(include: readonly Category[], signal?: AbortSignal): ReadableStream<Uint8Array> {
+  /** A client's stream: the full snapshot, then patches of what changed. `tab` addresses its toasts. */
+  open(include: readonly Category[], signal?: AbortSignal, tab?: string): ReadableStream<Uint8Array> {
+    this.settle()
     const key = filterKey(include)
-    const log = this.log(key, this.model)
+    const log = this.log(key)
     if (!this.logTop.has(key)) this.logTop.set(key, log[0]?.id)
-    return this.hub.open(key, this.fullFrame(this.model, log), signal)
+    return this.hub.open(key, this.fullFrame(log), signal, tab)
   }
 
-  close(): void {
-    clearTimeout(this.timer)
+  /** Tell one tab how its answer went, in its toast region; false when that tab has no open stream. */
+  toast(tab: string, text: string, ok: boolean): boolean {
+    return this.hub.sendTo(tab, encodeFrame([patchElements({ html: String(Toast({ text, ok, seq: ++this.toasts })) })]))
+  }
+
+  override close(): void {
+    super.close()
     clearInterval(this.ticker)
-    this.unsubscribe()
-  }
-
-  private schedule() {
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs)
+    for (const stop of this.unsubscribe) stop()
   }
 
   private derive(): ViewModel {
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), Date.now())
+    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.questions.pending(), Date.now())
   }
 
-  private log(key: string, model: ViewModel) {
-    return filterEvents(model.events, keyCategories(key)).slice(0, EVENT_LOG_LIMIT)
+  private log(key: string) {
+    return filterEvents(this.model.events, keyCategories(key)).slice(0, EVENT_LOG_LIMIT)
   }
 
-  private fullFrame(model: ViewModel, log: ViewModel['events']): Uint8Array {
-    const r = this.render(model)
+  private fullFrame(log: ViewModel['events']): Uint8Array {
+    const { model } = this
     return encodeFrame([
-      patchElements({ html: r.summary }),
+      ...changedPanels(undefined, this.rendered.panels),
       patchElements({ html: String(AgentList({ agents: model.agents, now: model.now })) }),
       patchElements({ html: String(BlockedList({ blocked: model.blocked })) }),
-      patchElements({ html: r.results }),
       patchElements({ html: String(EventLog({ events: log })) }),
       patchSignals(signalsOf(model)),
     ])
   }
 
-  private render(model: ViewModel): Rendered {
+  private renderModel(model: ViewModel): Rendered {
     return {
-      summary: String(Summary({ progress: model.progress })),
+      panels: new Map([
+        [ids.summary, String(Summary({ progress: model.progress }))],
+        [ids.results, String(Results({ results: model.results }))],
+      ]),
       agentOrder: model.agents.map((a) => a.agent_id).join('\n'),
       badges: new Map(model.agents.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
       cards: new Set(model.blocked.map((c) => c.msg_id)),
-      results: String(Results({ results: model.results })),
       signals: JSON.stringify(signalsOf(model)),
     }
   }
 
   /** Render once, diff against what clients have, send each filter's clients the same bytes. */
-  flush(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+  protected render(): void {
     const before = this.rendered
     this.model = this.derive()
-    this.rendered = this.render(this.model)
+    this.rendered = this.renderModel(this.model)
     this.renders++
-    const common = this.diff(before, this.rendered, this.model)
+    const common = this.diff(before, this.rendered)
     const active = this.hub.activeKeys()
     for (const key of active) {
       // The hub also carries other streams (the inspector's): only keys this stream opened are log filters.
@@ -141,9 +138,9 @@ export class DashboardStream {
     for (const key of this.logTop.keys()) if (!active.has(key)) this.logTop.delete(key)
   }
 
-  private diff(before: Rendered, after: Rendered, model: ViewModel): string[] {
-    const parts: string[] = []
-    if (before.summary !== after.summary) parts.push(patchElements({ html: after.summary }))
+  private diff(before: Rendered, after: Rendered): string[] {
+    const { model } = this
+    const parts = changedPanels(before.panels, after.panels)
     if (before.agentOrder !== after.agentOrder) {
       parts.push(patchElements({ html: String(AgentList({ agents: model.agents, now: model.now })) }))
     } else {
@@ -153,24 +150,19 @@ export class DashboardStream {
       if (!before.cards.has(card.msg_id))
         parts.push(patchElements({ html: String(BlockedCard({ card })), selector: `#${ids.blockedList}`, mode: 'append' }))
     for (const msgId of before.cards) if (!after.cards.has(msgId)) parts.push(removeElements(`#${ids.card(msgId)}`))
-    if (before.results !== after.results) parts.push(patchElements({ html: after.results }))
     if (before.signals !== after.signals) parts.push(patchSignals(JSON.parse(after.signals)))
     return parts
   }
 
   /** New log lines go on top; lines past the bound fall off the bottom. */
   private logDiff(key: string): string[] {
-    const log = this.log(key, this.model)
+    const log = this.log(key)
     const top = this.logTop.get(key)
     this.logTop.set(key, log[0]?.id)
     if (log[0]?.id === top) return []
     const seen = top === undefined ? -1 : log.findIndex((e) => e.id === top)
     if (seen === -1 && top !== undefined) return [patchElements({ html: String(EventLog({ events: log })) })]
     const fresh = seen === -1 ? log : log.slice(0, seen)
-    const html = fresh.map((entry) => String(LogLine({ entry }))).join('')
-    return [
-      patchElements({ html, selector: `#${ids.eventList}`, mode: 'prepend' }),
-      removeElements(`#${ids.eventList} > li:nth-child(n+${EVENT_LOG_LIMIT + 1})`),
-    ]
+    return prependEntries(ids.eventList, fresh.map((entry) => String(LogLine({ entry }))).join(''), EVENT_LOG_LIMIT)
   }
 }

@@ -1,5 +1,5 @@
 // One-line human descriptions of bus events, for the event log.
-import { wireName, type Event } from '../events/event'
+import { wireName, type Event } from '../protocol/event'
 
 // Long enough for a question or a short result; the full text is on the agent's card.
 export const SUMMARY_MAX = 120

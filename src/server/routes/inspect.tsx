@@ -1,15 +1,15 @@
 // GET /inspect…: the actor index, each actor's page (live, or after entry N), its SSE stream, a 404 that links back.
 import { Elysia, t } from 'elysia'
 import type { AnyStateMachine } from 'xstate'
-import { agentKey, ROOT_KEY, type Inspector } from '../inspector/inspector'
-import type { InspectStream } from '../inspector/inspect-stream'
-import { inspectView } from '../inspector/inspect-view'
-import { machineLayout } from '../inspector/machine-graph'
-import { agentMachine } from '../machines/agent.machine'
-import { dashboardMachine } from '../machines/dashboard.machine'
-import { InspectIndex, InspectNotFound, InspectPage, type PageAssets } from '../views/inspector/inspect-page'
-import { SSE_HEADERS } from './event-stream'
-import { routes } from './ids'
+import { agentKey, ROOT_KEY, type Inspector } from '../../inspector/inspector'
+import { inspectView } from '../../inspector/inspect-view'
+import { machineLayout } from '../../inspector/machine-graph'
+import type { InspectStream } from '../../live/inspect-stream'
+import { agentMachine } from '../../machines/agent.machine'
+import { dashboardMachine } from '../../machines/dashboard.machine'
+import { InspectIndex, InspectNotFound, InspectPage, type PageAssets } from '../../views/inspector/inspect-page'
+import { routes } from '../../views/targets'
+import { SSE_HEADERS } from './events'
 
 export interface InspectServices {
   inspector: Inspector
@@ -26,7 +26,7 @@ function parseAt(raw: string | undefined): number | undefined {
   return /^\d{1,12}$/.test(raw) ? Number(raw) : -1
 }
 
-// Plain Responses instead of @elysiajs/html, whose global hooks turned unknown routes into empty 200s.
+// Plain Responses: these pages answer 404 too, and @elysiajs/html's html() always answers 200.
 const htmlResponse = (body: JSX.Element, status = 200) => new Response(String(body), { status, headers: HTML })
 
 function notFound(what: string, assets: PageAssets) {

@@ -1,13 +1,14 @@
 // Inspector pages live: render an actor's changed parts once per flush and send every viewer of it the same bytes.
-import { encodeFrame, patchElements, removeElements } from '../server/sse-encoder'
-import type { SseHub } from '../server/sse-hub'
-import { ids } from '../server/ids'
+import { inspectView, leafIds } from '../inspector/inspect-view'
+import type { Inspector } from '../inspector/inspector'
+import type { MachineLayout } from '../inspector/machine-graph'
 import { Diagram } from '../views/inspector/diagram'
 import { ContextView, EntryItem, pageOf, Sequence, Status } from '../views/inspector/inspect-parts'
 import { ActorTable } from '../views/inspector/inspect-page'
-import { inspectView, leafIds } from './inspect-view'
-import type { Inspector } from './inspector'
-import type { MachineLayout } from './machine-graph'
+import { ids } from '../views/targets'
+import { changedPanels, PanelStream, prependEntries } from './panel-stream'
+import { encodeFrame, patchElements } from './sse-encoder'
+import type { SseHub } from './sse-hub'
 
 export interface InspectStreamOptions {
   /** coalescing window: at most one flush per this many ms */
@@ -17,9 +18,8 @@ export interface InspectStreamOptions {
 }
 
 interface Rendered {
-  status: string
-  diagram: string
-  context: string
+  /** status, diagram, context */
+  panels: Map<string, string>
   /** seq of the newest entry the key's clients have */
   top: number
 }
@@ -29,86 +29,78 @@ const hubKey = (key: string) => `inspect:${key}`
 // Actor keys are `dashboard` or `agent:<id>`, so this one cannot collide with an actor's.
 const INDEX_KEY = hubKey('-index')
 
-export class InspectStream {
+export class InspectStream extends PanelStream {
   private readonly dirty = new Set<string>()
   private readonly rendered = new Map<string, Rendered>()
   private readonly layouts = new Map<string, MachineLayout>()
   /** the actor table as the index's viewers have it */
   private index: string | undefined
-  private timer: ReturnType<typeof setTimeout> | undefined
   private readonly unsubscribe: () => void
-  private readonly flushMs: number
   private readonly listLimit: number
-  renders = 0
 
-  constructor(private readonly inspector: Inspector, private readonly hub: SseHub, options: InspectStreamOptions = {}) {
-    this.flushMs = options.flushMs ?? 50
+  constructor(private readonly inspector: Inspector, hub: SseHub, options: InspectStreamOptions = {}) {
+    super(hub, options.flushMs ?? 50)
     this.listLimit = options.listLimit ?? 500
     this.unsubscribe = inspector.subscribe((key) => {
       this.dirty.add(key)
-      this.timer ??= setTimeout(() => this.flush(), this.flushMs)
+      this.schedule()
     })
   }
 
   /** A viewer's stream for actor `key`: everything once (a reconnect resyncs), then what changed. */
   open(key: string, layout: MachineLayout, signal?: AbortSignal): ReadableStream<Uint8Array> | undefined {
     // Flush first so clients already on this key are current and the new one starts level with them.
-    if (this.timer) this.flush()
+    this.settle()
     const record = this.inspector.get(key)
     if (!record) return undefined
     this.layouts.set(key, layout)
     const view = inspectView(record, layout.machineId)!
-    const parts = this.render(key)!
+    const parts = this.renderActor(key)!
     this.rendered.set(key, parts)
     const sequence = String(Sequence({ view: { ...view, entries: view.entries.slice(0, this.listLimit) }, page: pageOf(record) }))
-    const frame = encodeFrame([
-      patchElements({ html: parts.status }),
-      patchElements({ html: parts.diagram }),
-      patchElements({ html: parts.context }),
-      patchElements({ html: sequence }),
-    ])
+    const frame = encodeFrame([...changedPanels(undefined, parts.panels), patchElements({ html: sequence })])
     return this.hub.open(hubKey(key), frame, signal)
   }
 
   /** A viewer of the actor index: the table now, then again whenever any actor changes it. */
   openIndex(signal?: AbortSignal): ReadableStream<Uint8Array> {
-    if (this.timer) this.flush()
+    this.settle()
     this.index = this.renderIndex()
     return this.hub.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal)
   }
 
-  close(): void {
-    clearTimeout(this.timer)
+  override close(): void {
+    super.close()
     this.unsubscribe()
   }
 
-  private render(key: string): Rendered | undefined {
+  private renderActor(key: string): Rendered | undefined {
     const record = this.inspector.get(key)
     const layout = this.layouts.get(key)
     if (!record || !layout) return undefined
     const view = inspectView(record, layout.machineId)!
     const current = new Set(leafIds(layout.machineId, view.value))
     return {
-      status: String(Status({ view, now: Date.now() })),
-      diagram: String(Diagram({ layout, current, last: view.last })),
-      context: String(ContextView({ view })),
+      panels: new Map([
+        [ids.inspectStatus, String(Status({ view, now: Date.now() }))],
+        [ids.inspectDiagram, String(Diagram({ layout, current, last: view.last }))],
+        [ids.inspectContext, String(ContextView({ view }))],
+      ]),
       top: record.received,
     }
   }
 
   /** Render each changed actor once, diff against what its viewers have, broadcast the shared bytes. */
-  flush(): void {
-    clearTimeout(this.timer)
-    this.timer = undefined
+  protected render(): void {
     const active = this.hub.activeKeys()
     for (const key of this.dirty) {
       const before = this.rendered.get(key)
       if (!before || !active.has(hubKey(key))) continue
-      const after = this.render(key)
+      const after = this.renderActor(key)
       if (!after) continue
       this.renders++
       this.rendered.set(key, after)
-      const parts = [...this.diff(before, after), ...this.newEntries(key, before.top)]
+      const parts = [...changedPanels(before.panels, after.panels), ...this.newEntries(key, before.top)]
       if (parts.length) this.hub.broadcast(hubKey(key), encodeFrame(parts))
     }
     if (this.dirty.size && active.has(INDEX_KEY)) this.flushIndex()
@@ -128,14 +120,6 @@ export class InspectStream {
     this.hub.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
   }
 
-  private diff(before: Rendered, after: Rendered): string[] {
-    const parts: string[] = []
-    if (before.status !== after.status) parts.push(patchElements({ html: after.status }))
-    if (before.diagram !== after.diagram) parts.push(patchElements({ html: after.diagram }))
-    if (before.context !== after.context) parts.push(patchElements({ html: after.context }))
-    return parts
-  }
-
   /** Entries newer than `top` go on top of the sequence; entries past the limit fall off the bottom. */
   private newEntries(key: string, top: number): string[] {
     const record = this.inspector.get(key)!
@@ -143,9 +127,6 @@ export class InspectStream {
     if (!fresh.length) return []
     const page = pageOf(record)
     const html = fresh.map((entry) => String(EntryItem({ entry, page, selected: false }))).join('')
-    return [
-      patchElements({ html, selector: `#${ids.inspectSequence}`, mode: 'prepend' }),
-      removeElements(`#${ids.inspectSequence} > li:nth-child(n+${this.listLimit + 1})`),
-    ]
+    return prependEntries(ids.inspectSequence, html, this.listLimit)
   }
 }

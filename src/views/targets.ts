@@ -1,4 +1,4 @@
-// Strings that must match between views, stream and routes: element ids, selectors, routes, signal names.
+// Strings that must match between views, streams and routes: element ids, selectors, routes, signal names.
 
 /** Encode any id (agent_id, msg_id) into a string safe for an HTML id, a CSS selector and a signal key. */
 export function domKey(raw: string): string {
@@ -14,7 +14,10 @@ export const ids = {
   agent: (agentId: string) => `agent-${domKey(agentId)}`,
   blockedList: 'blocked-list',
   card: (msgId: string) => `card-${domKey(msgId)}`,
-  cardStatus: (msgId: string) => `card-${domKey(msgId)}-status`,
+  /** a card's controls: each needs an id of its own for Datastar's request indicator */
+  cardControl: (msgId: string, control: string) => `card-${domKey(msgId)}-${control}`,
+  /** the live region where the outcome of an answer is announced, outside every card */
+  toast: 'toast',
   results: 'results',
   eventList: 'event-list',
   inspector: 'inspector',
@@ -47,18 +50,21 @@ export const routes = {
   health: '/healthz',
 } as const
 
-/** Signal names seeded by the shell; `responseDraft` holds one draft per card, keyed by domKey(msg_id). */
+/**
+ * Signal names. The beta sends every signal not starting with `_` on every request (the stream's
+ * URL included), so the sent ones stay tiny whatever the swarm: the tab id, the counts, the drafts.
+ */
 export const signals = {
-  events: 'events',
+  /** this page's id: the server sends the outcome of its answers to this tab's stream */
+  tab: 'tab',
   blocked: 'blocked',
-  agentStates: 'agentStates',
-  results: 'results',
-  progress: 'progress',
   responseDraft: 'responseDraft',
+  /** local: one flag per card while its answer is in flight */
+  busy: '_busy',
 } as const
+
+/** The signal path of a card's draft and busy flag: a JS identifier whatever the msg_id holds. */
+export const draftKey = (msgId: string) => `m${domKey(msgId)}`
 
 /** Quote a string for a single-quoted JS literal inside a Datastar expression (the attribute is HTML-escaped too). */
 export const jsString = (s: string) => `'${s.replace(/[\\'\u2028\u2029<>&"]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`
-
-export const EVENT_LOG_LIMIT = 200
-export const DEFAULT_LOG_CATEGORIES = ['agent', 'graph'] as const

@@ -9,7 +9,10 @@ export interface HubOptions {
 
 export interface ClientInfo {
   readonly id: number
+  /** what the client subscribed to: clients with the same key get the same bytes */
   readonly key: string
+  /** who the client is (a page's tab id), for frames meant for it alone */
+  readonly tag: string | undefined
 }
 
 /**
@@ -23,7 +26,13 @@ class Client implements ClientInfo {
   closed = false
   readonly stream: ReadableStream<Uint8Array>
 
-  constructor(readonly id: number, readonly key: string, initial: Uint8Array, private readonly onEnd: (c: Client, reason: string) => void) {
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    readonly tag: string | undefined,
+    initial: Uint8Array,
+    private readonly onEnd: (c: Client, reason: string) => void,
+  ) {
     this.push(initial)
     this.stream = new ReadableStream<Uint8Array>(
       {
@@ -84,8 +93,8 @@ export class SseHub {
    * A stream for one client: `initial` first (the full snapshot), then every frame broadcast to `key`.
    * Ends when the client goes away (abort or cancel), when it falls too far behind, or on close().
    */
-  open(key: string, initial: Uint8Array, signal?: AbortSignal): ReadableStream<Uint8Array> {
-    const client = new Client(this.nextId++, key, initial, (c, reason) => {
+  open(key: string, initial: Uint8Array, signal?: AbortSignal, tag?: string): ReadableStream<Uint8Array> {
+    const client = new Client(this.nextId++, key, tag, initial, (c, reason) => {
       this.clients.delete(c.id)
       if (reason === 'disconnected') return
       this.dropped.push({ id: c.id, reason })
@@ -101,6 +110,17 @@ export class SseHub {
   /** Send the same bytes to every client subscribed under `key`. */
   broadcast(key: string, frame: Uint8Array): void {
     for (const client of this.clients.values()) if (client.key === key) this.deliver(client, frame)
+  }
+
+  /** Send a frame to the clients tagged `tag` only (one page's streams); false when none is connected. */
+  sendTo(tag: string, frame: Uint8Array): boolean {
+    let sent = false
+    for (const client of this.clients.values())
+      if (client.tag === tag) {
+        this.deliver(client, frame)
+        sent = true
+      }
+    return sent
   }
 
   broadcastAll(frame: Uint8Array): void {

@@ -1,12 +1,13 @@
-// WorkspaceInboxCoordinator over real sqlite files: announce-once, first answer wins, restarts, other processes.
+// QuestionService over real sqlite files: announce-once, first answer wins, restarts, other processes.
 import { describe, expect, it } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EventBus } from '../src/events/bus'
-import { makeEvent, type Event } from '../src/events/event'
-import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../src/coordinator/errors'
-import { announcedKey, questionKey, responseKey, WorkspaceInboxCoordinator } from '../src/coordinator/inbox-coordinator'
+import { makeEvent, type Event } from '../src/protocol/event'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../src/questions/errors'
+import { announcedKey, questionKey, responseKey } from '../src/questions/question-record'
+import { QuestionService } from '../src/questions/question-service'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-coord-')), 'ws.db')
@@ -15,7 +16,7 @@ function setup(path = tempDb(), clock = { t: 1_000_000 }) {
   const bus = new EventBus()
   const events: Event[] = []
   bus.listen((e) => events.push(e))
-  const coord = new WorkspaceInboxCoordinator({ workspace: openSqliteWorkspace(path), bus, pollMs: 10, now: () => clock.t })
+  const coord = new QuestionService({ workspace: openSqliteWorkspace(path), bus, pollMs: 10, now: () => clock.t })
   const named = (wire: string) => events.filter((e) => `${e.category}:${e.action}` === wire)
   return { path, bus, events, coord, clock, named }
 }
@@ -32,7 +33,7 @@ function thrown(fn: () => unknown): unknown {
 
 const ASK = { agent_id: 'writer', question: 'Ship it?', options: ['yes', 'no'], timeout_s: 60 }
 
-describe('WorkspaceInboxCoordinator.ask', () => {
+describe('QuestionService.ask', () => {
   it('publishes exactly one agent:blocked carrying the question', () => {
     const { coord, named } = setup()
     // started, so the adopter also sees our own event: it must not handle it a second time
@@ -78,7 +79,7 @@ describe('WorkspaceInboxCoordinator.ask', () => {
   })
 })
 
-describe('WorkspaceInboxCoordinator.respond', () => {
+describe('QuestionService.respond', () => {
   it('lets exactly one of 50 concurrent answers across two connections win', async () => {
     const a = setup()
     const b = setup(a.path)
@@ -119,7 +120,7 @@ describe('WorkspaceInboxCoordinator.respond', () => {
   })
 })
 
-describe('WorkspaceInboxCoordinator across restarts and processes', () => {
+describe('QuestionService across restarts and processes', () => {
   it('keeps pending questions and answers after reopening the file; the new bus hears each pending question once', () => {
     const first = setup()
     const open = first.coord.ask({ ...ASK, msg_id: 'open' })
@@ -169,7 +170,7 @@ describe('WorkspaceInboxCoordinator across restarts and processes', () => {
   })
 })
 
-describe('WorkspaceInboxCoordinator timeouts', () => {
+describe('QuestionService timeouts', () => {
   it('times a question out on the poll after its deadline and refuses a later answer', async () => {
     const { coord, clock, named } = setup()
     const { msg_id } = coord.ask({ ...ASK, timeout_s: 0.05 })
@@ -196,27 +197,51 @@ describe('WorkspaceInboxCoordinator timeouts', () => {
   })
 })
 
-describe('WorkspaceInboxCoordinator adoption of ingested events', () => {
+describe('QuestionService admitting ingested agent:blocked events', () => {
   const ingested = (msgId: string | undefined, question = 'From the wire?') =>
     makeEvent('agent', 'blocked', { agent_id: 'remote', graph_id: 'g9', payload: { msg_id: msgId, question, options: ['a'], timeout_s: 30 } })
 
-  it('turns a foreign agent:blocked into one pending record without announcing it again', () => {
-    const { coord, bus, named } = setup()
+  it('turns each into one pending record before it is published; the same question again is a no-op', () => {
+    const { coord, named } = setup()
     coord.start()
-    bus.publish(ingested('wire-1'))
-    bus.publish(ingested('wire-1'))
-    bus.publish(ingested(undefined))
+    const anonymous = ingested(undefined)
+    coord.admit([ingested('wire-1'), ingested('wire-1'), anonymous])
     coord.pollOnce()
-    expect(coord.pending()).toEqual([
+    expect(coord.pending().map((q) => q.msg_id).sort()).toEqual(['wire-1', anonymous.id].sort())
+    expect(coord.pending()).toHaveLength(2)
+    expect(coord.pending().find((q) => q.msg_id === 'wire-1')).toEqual(
       { msg_id: 'wire-1', agent_id: 'remote', graph_id: 'g9', question: 'From the wire?', options: ['a'], timeout_s: 30, status: 'pending', created_at: 1_000_000 },
-    ])
-    expect(named('agent:blocked')).toHaveLength(3)
+    )
+    // Admitting writes the record; the ingest route publishes the event itself.
+    expect(named('agent:blocked')).toHaveLength(0)
     expect(coord.respond('remote', 'wire-1', 'a').answer).toBe('a')
+    coord.close()
+  })
+
+  it('refuses a batch whole when one msg_id already holds a different question', () => {
+    const { coord } = setup()
+    coord.admit([ingested('wire-2')])
+    expect(thrown(() => coord.admit([ingested('wire-3'), ingested('wire-2', 'Something else?')]))).toBeInstanceOf(Conflict)
+    expect(coord.status('wire-3')).toBeUndefined()
+    coord.close()
+  })
+
+  it('cancels the pending questions of an agent that finishes, and settles one the agent says it resumed from', () => {
+    const { coord, bus } = setup()
+    coord.start()
+    const a = coord.ask({ agent_id: 'quitter', question: 'one?' })
+    const b = coord.ask({ agent_id: 'self-served', question: 'two?' })
+    bus.publish(makeEvent('agent', 'failed', { agent_id: 'quitter', payload: { error: 'gave up' } }))
+    bus.publish(makeEvent('agent', 'resumed', { agent_id: 'self-served', payload: { msg_id: b.msg_id, answer: 'decided myself' } }))
+    expect(coord.status(a.msg_id)?.status).toBe('cancelled')
+    expect(coord.status(b.msg_id)).toMatchObject({ status: 'answered', answer: 'decided myself' })
+    expect(coord.pending()).toEqual([])
+    expect(thrown(() => coord.respond('quitter', a.msg_id, 'too late'))).toBeInstanceOf(Expired)
     coord.close()
   })
 })
 
-describe('WorkspaceInboxCoordinator waiting and closing', () => {
+describe('QuestionService waiting and closing', () => {
   it('resolves waitForAnswer on respond, rejects on abort and for unknown questions', async () => {
     const { coord } = setup()
     const { msg_id } = coord.ask(ASK)
@@ -258,7 +283,7 @@ describe('WorkspaceInboxCoordinator waiting and closing', () => {
     const waiting = coord.waitForAnswer(msg_id)
     coord.close()
     coord.close()
-    await expect(waiting).rejects.toThrow('coordinator closed')
+    await expect(waiting).rejects.toThrow('question service closed')
     const afterClose = polls
     // The interval itself is under test, so real time has to pass: five poll periods.
     await Bun.sleep(50)

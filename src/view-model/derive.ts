@@ -1,8 +1,10 @@
-// Pure functions from the dashboard snapshot (and its agents' snapshots) to the view model.
+// Pure functions from the dashboard snapshot, its agents' snapshots and the pending question records to the view model.
 import type { SnapshotFrom } from 'xstate'
-import type { Category, Event } from '../events/event'
-import type { AgentStateName } from './agent.machine'
-import type { dashboardMachine, GraphRecord } from './dashboard.machine'
+import type { Category, Event } from '../protocol/event'
+import type { AgentStateName } from '../machines/agent.machine'
+import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
+import type { PendingQuestion } from '../questions/question-record'
+import { bounded } from './bounded'
 import { summarizeEvent } from './event-summary'
 
 export type DashboardSnapshot = SnapshotFrom<typeof dashboardMachine>
@@ -76,13 +78,14 @@ export interface EventView {
   action: string
   agent_id: string | undefined
   summary: string
+  /** bounded: long strings and arrays cut with a marker */
+  payload: unknown
 }
 
 export interface ViewModel {
-  agentStates: Record<string, AgentView>
   /** by first appearance */
   agents: AgentView[]
-  /** oldest first */
+  /** oldest first: one per pending question record */
   blocked: BlockedView[]
   progress: Progress
   graphs: GraphView[]
@@ -94,11 +97,19 @@ export interface ViewModel {
   now: number
 }
 
-function agentView(snapshot: DashboardSnapshot, agentId: string): AgentView | undefined {
-  const ref = snapshot.context.agents[agentId]
+export const MAX_RESULTS = 50
+export const EVENT_LOG_LIMIT = 200
+export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
+
+interface AgentFacts extends AgentView {
+  result: unknown
+  finished_at: number | undefined
+}
+
+function agentFacts(snapshot: DashboardSnapshot, agentId: string, graphOf: Map<string, string>): AgentFacts | undefined {
+  const ref = snapshot.context.agents.get(agentId)
   if (!ref) return undefined
   const { value, context } = ref.getSnapshot()
-  const graph_id = context.graph_id ?? Object.values(snapshot.context.graphs).find((g) => g.agent_ids.includes(agentId))?.graph_id
   return {
     agent_id: agentId,
     name: context.name,
@@ -108,7 +119,9 @@ function agentView(snapshot: DashboardSnapshot, agentId: string): AgentView | un
     tool_calls: context.tool_calls,
     model_calls: context.model_calls,
     entered_at: context.entered_at,
-    graph_id,
+    graph_id: context.graph_id ?? graphOf.get(agentId),
+    result: value === 'failed' ? context.error : context.result,
+    finished_at: value === 'done' || value === 'failed' ? context.transitions[value] : undefined,
   }
 }
 
@@ -125,42 +138,65 @@ export function deriveProgress(agents: readonly AgentView[]): Progress {
   }
 }
 
-function graphView(graph: GraphRecord, agentStates: Record<string, AgentView>): GraphView {
-  // An announced agent that was since stopped no longer counts.
-  const members = graph.agent_ids.flatMap((id) => (agentStates[id] ? [agentStates[id]] : []))
-  const p = deriveProgress(members)
-  const { completed: done, failed, skipped, running, blocked, total } = p
+function graphView(graph: GraphRecord, byId: Map<string, AgentView>): GraphView {
+  // An announced agent that was since retired no longer counts.
+  const members = graph.agent_ids.flatMap((id) => byId.get(id) ?? [])
+  const { completed: done, failed, skipped, running, blocked, total } = deriveProgress(members)
   return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status }
 }
 
+// Events are immutable once published: their views are made once, not on every flush.
+const eventViews = new WeakMap<Event, EventView>()
+
 export function toEventView(e: Event): EventView {
-  return { id: e.id, timestamp: e.timestamp, category: e.category, action: e.action, agent_id: e.agent_id, summary: summarizeEvent(e) }
+  const cached = eventViews.get(e)
+  if (cached) return cached
+  const view: EventView = {
+    id: e.id,
+    timestamp: e.timestamp,
+    category: e.category,
+    action: e.action,
+    agent_id: e.agent_id,
+    summary: summarizeEvent(e),
+    payload: bounded(e.payload),
+  }
+  eventViews.set(e, view)
+  return view
 }
 
-export function deriveViewModel(snapshot: DashboardSnapshot, now: number = Date.now()): ViewModel {
+function resultsOf(facts: readonly AgentFacts[]): ResultView[] {
+  return facts
+    .filter((a): a is AgentFacts & { finished_at: number } => a.finished_at !== undefined)
+    .sort((a, b) => b.finished_at - a.finished_at)
+    .slice(0, MAX_RESULTS)
+    .map((a) => ({ agent_id: a.agent_id, agent_name: a.name, result: a.result, at: a.finished_at, status: a.state === 'failed' ? 'failed' : 'done' }))
+}
+
+export function deriveViewModel(snapshot: DashboardSnapshot, questions: readonly PendingQuestion[], now: number = Date.now()): ViewModel {
   const ctx = snapshot.context
-  const agents = ctx.order.flatMap((id) => {
-    const view = agentView(snapshot, id)
-    return view ? [view] : []
-  })
-  const agentStates = Object.fromEntries(agents.map((a) => [a.agent_id, a]))
-  const nameOf = (id: string) => agentStates[id]?.name ?? id
-  const blocked = Object.values(ctx.blocked)
-    .sort((a, b) => a.asked_at - b.asked_at)
-    .map((card) => ({ ...card, agent_name: nameOf(card.agent_id) }))
+  const graphOf = new Map<string, string>()
+  for (const g of ctx.graphs.values()) for (const id of g.agent_ids) graphOf.set(id, g.graph_id)
+  const facts = [...ctx.agents.keys()].flatMap((id) => agentFacts(snapshot, id, graphOf) ?? [])
+  const agents: AgentView[] = facts.map(({ result: _r, finished_at: _f, ...view }) => view)
+  const byId = new Map(agents.map((a) => [a.agent_id, a]))
+  const blocked = questions.map((q) => ({
+    msg_id: q.msg_id,
+    agent_id: q.agent_id,
+    agent_name: byId.get(q.agent_id)?.name ?? q.agent_id,
+    question: q.question,
+    options: q.options,
+    asked_at: q.created_at,
+  }))
   return {
-    agentStates,
     agents,
     blocked,
     progress: deriveProgress(agents),
-    graphs: Object.values(ctx.graphs).map((g) => graphView(g, agentStates)),
-    results: ctx.results.map((r) => ({ ...r, agent_name: nameOf(r.agent_id) })),
+    graphs: [...ctx.graphs.values()].map((g) => graphView(g, byId)),
+    results: resultsOf(facts),
     events: ctx.events.map(toEventView).reverse(),
     now,
   }
 }
-
-export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
 
 /** Keep events of the given categories (default: agent and graph, the lifecycle view). */
 export function filterEvents<T extends { category: Category }>(events: readonly T[], include: readonly Category[] = DEFAULT_EVENT_CATEGORIES): T[] {

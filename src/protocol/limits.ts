@@ -1,0 +1,16 @@
+// Bounds every producer and the server agree on: ids, texts, question shapes, timestamps, nesting.
+
+export const MAX_ID_LENGTH = 200
+/** a question, an answer */
+export const MAX_TEXT = 4096
+export const MAX_OPTIONS = 20
+/** an option is a button label */
+export const MAX_OPTION_LENGTH = 200
+export const MAX_TIMEOUT_S = 86_400
+/** deeper payloads are refused: every consumer walks them recursively */
+export const MAX_DEPTH = 32
+/** agents a graph:started may announce */
+export const MAX_ROSTER = 10_000
+/** 2000-01-01 … 2100-01-01: anything outside is a unit mistake (seconds, µs) or garbage */
+export const MIN_TIMESTAMP = 946_684_800_000
+export const MAX_TIMESTAMP = 4_102_444_800_000

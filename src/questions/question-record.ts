@@ -1,0 +1,85 @@
+// The question and response records of the workspace layout, made from validated input or read back from storage.
+import { Type as T } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
+import { firstFailure } from '../protocol/schema'
+import { Invalid } from './errors'
+
+export type { QuestionState, QuestionStatus }
+
+export interface QuestionRecord {
+  agent_id: string
+  question: string
+  options: string[]
+  status: QuestionState
+  created_at: number
+  timeout_s?: number
+  graph_id?: string
+}
+export interface ResponseRecord {
+  answer: string
+  responded_at: number
+}
+export interface AskInput {
+  agent_id: string
+  question: string
+  options?: string[]
+  timeout_s?: number
+  msg_id?: string
+  graph_id?: string
+}
+export type AnswerResult = ResponseRecord | { timed_out: true } | { cancelled: true }
+/** A pending question as the page shows it: the record plus its msg_id. */
+export type PendingQuestion = QuestionRecord & { msg_id: string }
+
+export const QUESTION_PREFIX = 'outbox:question:'
+export const questionKey = (msgId: string) => `${QUESTION_PREFIX}${msgId}`
+export const responseKey = (msgId: string) => `inbox:response:${msgId}`
+export const announcedKey = (msgId: string) => `announced:${msgId}`
+
+/** A new pending record from caller input, or Invalid naming the first bad field (the same schema as ingest). */
+export function recordFromInput(input: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {
+  const failure = firstFailure(AskBody, input)
+  if (failure) throw new Invalid(failure.field, failure.reason)
+  const body = input as AskInput
+  const record: QuestionRecord = {
+    agent_id: body.agent_id,
+    question: body.question.trim(),
+    options: (body.options ?? []).map((o) => o.trim()),
+    status: 'pending',
+    created_at: createdAt,
+  }
+  if (body.timeout_s !== undefined) record.timeout_s = body.timeout_s
+  if (body.graph_id !== undefined) record.graph_id = body.graph_id
+  return { msgId: body.msg_id ?? defaultMsgId(), record }
+}
+
+export const sameQuestion = (a: QuestionRecord, b: QuestionRecord) =>
+  a.agent_id === b.agent_id &&
+  a.question === b.question &&
+  JSON.stringify(a.options) === JSON.stringify(b.options) &&
+  a.timeout_s === b.timeout_s
+
+// What another process (Remora) may have written: only this much is trusted; the rest is filled in.
+const StoredQuestion = T.Object({
+  agent_id: T.String({ minLength: 1, maxLength: 200 }),
+  question: T.String({ maxLength: 100_000 }),
+  status: T.Union(QUESTION_STATES.map((s) => T.Literal(s))),
+})
+
+/** A stored value as a record, or undefined when it is not one we can show and answer. */
+export function asRecord(value: unknown): QuestionRecord | undefined {
+  if (!Value.Check(StoredQuestion, value)) return undefined
+  const r = value as Partial<QuestionRecord> & Pick<QuestionRecord, 'agent_id' | 'question' | 'status'>
+  const options = Array.isArray(r.options) ? r.options.filter((o): o is string => typeof o === 'string').slice(0, 20) : []
+  const record: QuestionRecord = {
+    agent_id: r.agent_id,
+    question: r.question,
+    options,
+    status: r.status,
+    created_at: typeof r.created_at === 'number' && Number.isFinite(r.created_at) ? r.created_at : 0,
+  }
+  if (typeof r.timeout_s === 'number' && r.timeout_s > 0 && Number.isFinite(r.timeout_s)) record.timeout_s = r.timeout_s
+  if (typeof r.graph_id === 'string') record.graph_id = r.graph_id
+  return record
+}

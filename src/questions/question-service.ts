@@ -1,0 +1,382 @@
+// The question service: the workspace's question records are the one truth about every question.
+//
+// Layout (shared with Remora): `outbox:question:{msg_id}` holds the QuestionRecord,
+// `inbox:response:{msg_id}` the ResponseRecord. `announced:{msg_id}` (value: epoch ms) marks a
+// question already published as agent:blocked; it is a separate key, not a record field, so a
+// record written raw by another process (which knows nothing of it) still gets announced once,
+// and the marker survives restarts with the file.
+//
+// Cards on the page derive from `pending()`, an index of the pending records kept in step with
+// every write made here and re-read from the workspace on each poll (other processes write too).
+import type { EventBus } from '../events/bus'
+import { makeEvent, wireName, type Event } from '../protocol/event'
+import { MAX_ID_LENGTH, MAX_TEXT } from '../protocol/limits'
+import type { Workspace } from '../workspace/workspace'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from './errors'
+import {
+  announcedKey,
+  asRecord,
+  QUESTION_PREFIX,
+  questionKey,
+  recordFromInput,
+  responseKey,
+  sameQuestion,
+  type AnswerResult,
+  type AskInput,
+  type PendingQuestion,
+  type QuestionRecord,
+  type QuestionStatus,
+  type ResponseRecord,
+} from './question-record'
+
+export interface QuestionServiceOptions {
+  workspace: Workspace
+  bus: EventBus
+  pollMs?: number
+  now?: () => number
+}
+
+type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
+interface Watcher {
+  check(): void
+  cancel(reason: unknown): void
+}
+
+const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
+const ANNOUNCE_PREFIX = 'blocked:'
+
+/** The id of the agent:blocked announcing msgId: derived, so re-announcing is deduped; always a valid event id. */
+export function announceId(msgId: string): string {
+  const id = ANNOUNCE_PREFIX + msgId
+  if (id.length <= MAX_ID_LENGTH) return id
+  return `${ANNOUNCE_PREFIX}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
+}
+
+export class QuestionService {
+  private readonly ws: Workspace
+  private readonly bus: EventBus
+  private readonly pollMs: number
+  private readonly now: () => number
+  private readonly watchers = new Set<Watcher>()
+  private readonly reported = new Set<string>()
+  private readonly pendingIndex = new Map<string, QuestionRecord>()
+  private readonly changeListeners = new Set<() => void>()
+  private timer?: ReturnType<typeof setInterval>
+  private unlisten?: () => void
+  private closed = false
+
+  constructor({ workspace, bus, pollMs = 250, now = Date.now }: QuestionServiceOptions) {
+    this.ws = workspace
+    this.bus = bus
+    this.pollMs = pollMs
+    this.now = now
+  }
+
+  start(): void {
+    if (this.closed || this.timer) return
+    this.reindex()
+    this.unlisten = this.bus.listen((e) => this.follow(e))
+    // A new process has a new bus and an empty dashboard: announce what is still pending so its agent
+    // shows as blocked again. The event id is derived from the msg_id, so the bus keeps it to one per process.
+    for (const [msgId, record] of this.pendingIndex) this.publishBlocked(msgId, record)
+    this.timer = setInterval(() => this.safePoll(), this.pollMs)
+  }
+
+  /** The pending questions, oldest first: what the page shows as cards. */
+  pending(): PendingQuestion[] {
+    return [...this.pendingIndex].map(([msg_id, r]) => ({ ...r, msg_id })).sort((a, b) => a.created_at - b.created_at)
+  }
+
+  /** Called whenever the set of pending questions changes. Returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
+  }
+
+  ask(input: AskInput | unknown): { msg_id: string; created: boolean } {
+    const { msgId, record } = recordFromInput(input, this.now())
+    const created = this.ws.transaction(() => this.store(msgId, record))
+    if (created) this.publishBlocked(msgId, record)
+    return { msg_id: msgId, created }
+  }
+
+  /**
+   * Records for agent:blocked events arriving at ingest, before they are published: all or none, so a
+   * batch with one unusable question is refused whole. Their payloads passed the same schema as ask().
+   * Conflict when a msg_id already holds a different question.
+   */
+  admit(events: readonly Event[]): void {
+    const blocked = events.filter((e) => wireName(e) === 'agent:blocked')
+    if (!blocked.length) return
+    const now = this.now()
+    const made = blocked.map((e) => {
+      const p = e.payload
+      const input = { agent_id: e.agent_id, msg_id: p.msg_id ?? e.id, question: p.question, options: p.options, timeout_s: p.timeout_s, graph_id: e.graph_id }
+      return recordFromInput(input, now)
+    })
+    this.ws.transaction(() => {
+      for (const { msgId, record } of made) this.store(msgId, record)
+    })
+  }
+
+  respond(agent_id: string, msg_id: string, answer: unknown): { msg_id: string; answer: string; responded_at: number } {
+    if (typeof answer !== 'string' || !answer.trim()) throw new Invalid('answer', 'must be a non-empty string')
+    const text = answer.trim()
+    if (text.length > MAX_TEXT) throw new Invalid('answer', `must be at most ${MAX_TEXT} characters`)
+    const outcome = this.ws.transaction(() => {
+      const record = asRecord(this.ws.get(questionKey(msg_id)))
+      if (!record || record.agent_id !== agent_id) return { kind: 'missing' as const }
+      if (record.status !== 'pending') return { kind: record.status, record, settled: undefined, response: undefined }
+      // An answer another process wrote straight into the inbox came first.
+      const raw = this.readResponse(msg_id)
+      if (raw) return { kind: 'answered' as const, record, settled: this.settle(msg_id, record, { kind: 'answered', response: raw }) }
+      if (this.pastDeadline(record)) return { kind: 'timeout' as const, record, settled: this.settle(msg_id, record, { kind: 'timeout' }) }
+      const response = { answer: text, responded_at: this.now() }
+      this.ws.set(responseKey(msg_id), response)
+      return { kind: 'ok' as const, record, response, settled: this.settle(msg_id, record, { kind: 'answered', response }) }
+    })
+    if (outcome.kind === 'missing') throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
+    if (outcome.settled) this.publishSettled(msg_id, outcome.record, outcome.settled)
+    if (outcome.kind === 'answered') {
+      const earlier = this.readResponse(msg_id)
+      throw new AlreadyAnswered(`question ${msg_id} is already answered${earlier ? `: ${earlier.answer}` : ''}`, earlier?.answer)
+    }
+    if (outcome.kind === 'timeout') throw new Expired(`question ${msg_id} has timed out`)
+    if (outcome.kind === 'cancelled') throw new Expired(`question ${msg_id} was cancelled`)
+    this.bus.publish(makeEvent('user', 'responded', { agent_id, payload: { agent_id, msg_id } }))
+    return { msg_id, ...outcome.response! }
+  }
+
+  status(msg_id: string): QuestionStatus | undefined {
+    const record = asRecord(this.ws.get(questionKey(msg_id)))
+    if (!record) return undefined
+    const { graph_id: _graph, ...view } = record
+    if (record.status !== 'answered') return view
+    const response = this.readResponse(msg_id)
+    return response ? { ...view, answer: response.answer, responded_at: response.responded_at } : view
+  }
+
+  async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
+    const s = await this.watch(msg_id, signal)
+    if (s.status === 'timeout') return { timed_out: true }
+    if (s.status === 'cancelled') return { cancelled: true }
+    return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0 }
+  }
+
+  waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
+    return this.watch(msg_id, signal, timeoutMs)
+  }
+
+  /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */
+  pollOnce(): void {
+    if (this.closed) return
+    const now = this.now()
+    this.reindex()
+    for (const [msgId, record] of [...this.pendingIndex]) {
+      try {
+        this.reconcile(msgId, record, now)
+      } catch (error) {
+        this.reportOnce(questionKey(msgId), error)
+      }
+    }
+    for (const w of [...this.watchers]) w.check()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.timer)
+    this.unlisten?.()
+    for (const w of [...this.watchers]) w.cancel(new Error('question service closed'))
+    this.ws.close()
+  }
+
+  /** Inside a transaction: write a new pending record; false when the same question is already there. */
+  private store(msgId: string, record: QuestionRecord): boolean {
+    const existing = asRecord(this.ws.get(questionKey(msgId)))
+    if (existing) {
+      if (sameQuestion(existing, record)) return false
+      throw new Conflict(`msg_id ${msgId} already holds a different question`)
+    }
+    this.ws.set(questionKey(msgId), record)
+    this.ws.set(announcedKey(msgId), this.now())
+    this.track(msgId, record)
+    return true
+  }
+
+  /** Rebuild the pending index from the workspace; records it cannot use are skipped with one line each. */
+  private reindex(): void {
+    const before = [...this.pendingIndex.keys()].join('\n')
+    this.pendingIndex.clear()
+    for (const { key, value } of this.ws.list(QUESTION_PREFIX)) {
+      const record = asRecord(value)
+      if (!record) this.reportOnce(key, new Error('not a question record'))
+      else if (record.status === 'pending') this.pendingIndex.set(key.slice(QUESTION_PREFIX.length), record)
+    }
+    if ([...this.pendingIndex.keys()].join('\n') !== before) this.changed()
+  }
+
+  private track(msgId: string, record: QuestionRecord): void {
+    const had = this.pendingIndex.has(msgId)
+    if (record.status === 'pending') this.pendingIndex.set(msgId, record)
+    else this.pendingIndex.delete(msgId)
+    if (had !== (record.status === 'pending')) this.changed()
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener()
+  }
+
+  /**
+   * Bus listener: what agents report settles their questions. An agent that finishes leaves its
+   * questions unanswerable (cancelled); an agent:resumed reported by the agent itself settles the one
+   * it names. The publisher is inside bus.publish: a throw here would break its ingest, so report instead.
+   */
+  private follow(e: Event): void {
+    const name = wireName(e)
+    if (name !== 'agent:resumed' && !FINISHED.has(name)) return
+    try {
+      if (name === 'agent:resumed') {
+        const msgId = e.payload.msg_id
+        if (typeof msgId === 'string' && this.pendingIndex.get(msgId)?.agent_id === e.agent_id) this.settleReported(msgId, e.payload)
+        return
+      }
+      for (const [msgId, record] of [...this.pendingIndex])
+        if (record.agent_id === e.agent_id) this.settleOne(msgId, { kind: 'cancelled' }, false)
+    } catch (error) {
+      this.reportOnce(`event ${e.id}`, error)
+    }
+  }
+
+  private settleReported(msgId: string, p: Record<string, unknown>): void {
+    if (p.timed_out === true) return this.settleOne(msgId, { kind: 'timeout' }, false)
+    if (p.cancelled === true || typeof p.answer !== 'string') return this.settleOne(msgId, { kind: 'cancelled' }, false)
+    const response = { answer: p.answer, responded_at: this.now() }
+    this.settleOne(msgId, { kind: 'answered', response }, false)
+  }
+
+  /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
+  private settleOne(msgId: string, s: Settled, announce: boolean): void {
+    const record = this.ws.transaction(() => {
+      const current = asRecord(this.ws.get(questionKey(msgId)))
+      if (current?.status !== 'pending') return undefined
+      if (s.kind === 'answered' && !this.readResponse(msgId)) this.ws.set(responseKey(msgId), s.response)
+      this.settle(msgId, current, s)
+      return current
+    })
+    if (record && announce) this.publishSettled(msgId, record, s)
+    for (const w of [...this.watchers]) w.check()
+  }
+
+  private reconcile(msgId: string, seen: QuestionRecord, now: number): void {
+    const needsWork = !this.ws.get(announcedKey(msgId)) || this.readResponse(msgId) || this.pastDeadline(seen, now)
+    if (!needsWork) return
+    // Re-read under the write lock: another process on the same file may have got here first.
+    const result = this.ws.transaction(() => {
+      const record = asRecord(this.ws.get(questionKey(msgId)))
+      if (record?.status !== 'pending') return undefined
+      const announce = !this.ws.get(announcedKey(msgId))
+      if (announce) this.ws.set(announcedKey(msgId), now)
+      const raw = this.readResponse(msgId)
+      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : this.pastDeadline(record, now) ? { kind: 'timeout' } : undefined
+      const settled = outcome && this.settle(msgId, record, outcome)
+      return { record, announce, settled }
+    })
+    if (!result) return
+    if (result.announce) this.publishBlocked(msgId, result.record)
+    if (result.settled) this.publishSettled(msgId, result.record, result.settled)
+  }
+
+  /** Inside a transaction: the record leaves pending. */
+  private settle(msgId: string, record: QuestionRecord, s: Settled): Settled {
+    const status = s.kind
+    const next = { ...record, status }
+    this.ws.set(questionKey(msgId), next)
+    this.track(msgId, next)
+    return s
+  }
+
+  /** A response written by another process counts only if it carries a string answer. */
+  private readResponse(msgId: string): ResponseRecord | undefined {
+    const raw = this.ws.get<Partial<ResponseRecord>>(responseKey(msgId))
+    if (!raw || typeof raw.answer !== 'string') return undefined
+    return { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : this.now() }
+  }
+
+  private pastDeadline(record: QuestionRecord, now = this.now()): boolean {
+    return record.timeout_s !== undefined && now >= record.created_at + record.timeout_s * 1000
+  }
+
+  private publishBlocked(msgId: string, r: QuestionRecord): void {
+    const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
+    if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
+    const event = { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload }
+    try {
+      this.bus.publish(makeEvent('agent', 'blocked', event))
+    } catch (error) {
+      // A record another process wrote may not fit an event (a 5,000-character question): the card still shows.
+      this.reportOnce(questionKey(msgId), error)
+    }
+  }
+
+  private publishSettled(msgId: string, r: QuestionRecord, s: Settled): void {
+    const payload =
+      s.kind === 'answered' ? { msg_id: msgId, answer: s.response.answer } : s.kind === 'timeout' ? { msg_id: msgId, timed_out: true } : { msg_id: msgId, cancelled: true }
+    this.bus.publish(makeEvent('agent', 'resumed', { agent_id: r.agent_id, graph_id: r.graph_id, payload }))
+  }
+
+  /** Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown. */
+  private watch(msgId: string, signal?: AbortSignal, timeoutMs?: number): Promise<QuestionStatus> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const cleanups: Array<() => void> = []
+      let done = false
+      const finish = (fn: () => void) => {
+        if (done) return
+        done = true
+        for (const cleanup of cleanups) cleanup()
+        fn()
+      }
+      const settleIf = (ready: (s: QuestionStatus) => boolean) => {
+        try {
+          const s = this.status(msgId)
+          if (!s) finish(() => reject(new NotFound(`no question ${msgId}`)))
+          else if (ready(s)) finish(() => resolve(s))
+        } catch (error) {
+          finish(() => reject(error))
+        }
+      }
+      const watcher: Watcher = { check: () => settleIf((s) => s.status !== 'pending'), cancel: (r) => finish(() => reject(r)) }
+      this.watchers.add(watcher)
+      cleanups.push(() => this.watchers.delete(watcher))
+      cleanups.push(this.bus.listen((e) => e.action === 'resumed' && e.payload.msg_id === msgId && watcher.check()))
+      if (signal) {
+        const onAbort = () => finish(() => reject(signal.reason))
+        signal.addEventListener('abort', onAbort, { once: true })
+        cleanups.push(() => signal.removeEventListener('abort', onAbort))
+      }
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => settleIf(() => true), timeoutMs)
+        cleanups.push(() => clearTimeout(timer))
+      }
+      watcher.check()
+    })
+  }
+
+  // A throw inside setInterval is an uncaught exception; a busy or broken file must not end the process.
+  private safePoll(): void {
+    try {
+      this.pollOnce()
+    } catch (error) {
+      this.reportOnce('poll', error)
+    }
+  }
+
+  private reportOnce(key: string, error: unknown): void {
+    const tag = `${key}:${String(error)}`
+    if (this.reported.has(tag)) return
+    if (this.reported.size > 1000) this.reported.clear()
+    this.reported.add(tag)
+    console.warn(`[questions] skipping ${key}: ${String(error)}`)
+  }
+}

@@ -1,0 +1,31 @@
+// GET /: the shell, rendered from the current view model so the first paint is complete.
+import { html } from '@elysiajs/html'
+import { Elysia, t } from 'elysia'
+import type { DashboardStream } from '../../live/dashboard-stream'
+import { signalsOf } from '../../live/dashboard-stream'
+import { EVENT_LOG_LIMIT, filterEvents } from '../../view-model/derive'
+import type { PageAssets } from '../../views/head'
+import { Shell } from '../../views/shell'
+import { parseInclude } from './include'
+import { newTabId } from './tab'
+
+/**
+ * @elysiajs/html, scoped: only its `html()` helper, with autoDetect off. Its auto-detecting
+ * mapResponse hook is global and turned other routes' answers into empty 200s; test/http.test.ts pins
+ * that unknown routes still 404 with this plugin mounted.
+ */
+export const htmlPlugin = () => html({ autoDetect: false, autoDoctype: false, contentType: 'text/html; charset=utf-8' })
+
+export function pageRoutes(stream: DashboardStream, assets: PageAssets) {
+  return new Elysia().use(htmlPlugin()).get(
+    '/',
+    ({ query, html }) => {
+      const include = parseInclude(query.include)
+      const model = stream.fresh()
+      const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
+      const signals = { tab: newTabId(), ...signalsOf(model), responseDraft: {} }
+      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={signals} assets={assets} now={model.now} />)
+    },
+    { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })) }) },
+  )
+}

@@ -1,0 +1,66 @@
+// The question API real agents block on: ask, read (or long-poll) a status, stream it.
+import { Elysia, t } from 'elysia'
+import { NotFound } from '../../questions/errors'
+import type { QuestionService } from '../../questions/question-service'
+import { heartbeat } from '../../live/sse-encoder'
+import { SSE_HEADERS } from './events'
+
+export const MAX_WAIT_S = 60
+/** Bun ends a connection idle longer than its idleTimeout (10 s by default); a long-poll is idle by design. */
+const LONG_POLL_SLACK_S = 5
+
+function questionView(questions: QuestionService, msgId: string) {
+  const s = questions.status(msgId)
+  if (!s) throw new NotFound(`no question ${msgId}`)
+  return s
+}
+
+export function questionRoutes(questions: QuestionService) {
+  return new Elysia()
+    .post(
+      '/api/questions',
+      ({ body, status }) => {
+        // Checked by the question service against the same schema as agent:blocked payloads: a 400 names the field.
+        const { msg_id, created } = questions.ask(body)
+        return status(created ? 201 : 200, { msg_id })
+      },
+      { body: t.Unknown() },
+    )
+    .get(
+      '/api/questions/:msg_id',
+      async ({ params, query, request, server }) => {
+        const current = questionView(questions, params.msg_id)
+        if (!query.wait || current.status !== 'pending') return current
+        server?.timeout(request, Math.ceil(query.wait) + LONG_POLL_SLACK_S)
+        return questions.waitForChange(params.msg_id, query.wait * 1000, request.signal)
+      },
+      { query: t.Object({ wait: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_WAIT_S })) }) },
+    )
+    .get('/api/questions/:msg_id/events', ({ params, request, server }) => {
+      questionView(questions, params.msg_id)
+      server?.timeout(request, 0)
+      return new Response(questionStream(questions, params.msg_id, request.signal), { headers: SSE_HEADERS })
+    })
+}
+
+/** `event: status` frames: the current status, then the final one; a heartbeat keeps it open meanwhile. */
+function questionStream(questions: QuestionService, msgId: string, signal: AbortSignal) {
+  const encoder = new TextEncoder()
+  const frame = (data: unknown) => encoder.encode(`event: status\ndata: ${JSON.stringify(data)}\n\n`)
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let current = questionView(questions, msgId)
+      controller.enqueue(frame(current))
+      while (current.status === 'pending' && !signal.aborted) {
+        try {
+          current = await questions.waitForChange(msgId, 15_000, signal)
+        } catch (error) {
+          if (signal.aborted) break
+          throw error
+        }
+        controller.enqueue(current.status === 'pending' ? encoder.encode(heartbeat()) : frame(current))
+      }
+      controller.close()
+    },
+  })
+}
