@@ -39,10 +39,19 @@ describe('page and assets', () => {
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     expect((await asset.text()).length).toBeGreaterThan(30_000)
   })
-  it('answers 404 with a reason for an unknown asset and an unknown route', async () => {
+  it('answers 404 with a reason for an unknown asset and an unknown route, @elysiajs/html mounted or not', async () => {
     expect((await fetch(`${s.url}/assets/nope.js`)).status).toBe(404)
-    const res = await fetch(`${s.url}/nowhere`)
-    expect(res.status).toBe(404)
+    // @elysiajs/html's global auto-detect hook once turned these into empty 200s (see routes/page.tsx).
+    for (const [method, path] of [['GET', '/nowhere'], ['POST', '/nowhere'], ['GET', '/inspect/a/b/c'], ['DELETE', '/']]) {
+      const res = await fetch(`${s.url}${path}`, { method })
+      expect(res.status).toBe(404)
+      expect(((await res.json()) as { error: string }).error).toBe('no such route')
+    }
+  })
+  it('serves the page through @elysiajs/html as HTML', async () => {
+    const res = await fetch(s.url)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await res.text()).toStartWith('<!doctype html><html lang="en">')
   })
   it('rejects an unknown log category', async () => {
     const res = await fetch(`${s.url}/events?include=weather`)

@@ -13,6 +13,8 @@ import { makeEvent, wireName, type Event } from '../protocol/event'
 import { MAX_ID_LENGTH, MAX_TEXT } from '../protocol/limits'
 import type { Workspace } from '../workspace/workspace'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from './errors'
+import { PendingIndex } from './pending-index'
+import { Waiters } from './waiters'
 import {
   announcedKey,
   asRecord,
@@ -37,10 +39,6 @@ export interface QuestionServiceOptions {
 }
 
 type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
-interface Watcher {
-  check(): void
-  cancel(reason: unknown): void
-}
 
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 const ANNOUNCE_PREFIX = 'blocked:'
@@ -57,10 +55,9 @@ export class QuestionService {
   private readonly bus: EventBus
   private readonly pollMs: number
   private readonly now: () => number
-  private readonly watchers = new Set<Watcher>()
+  private readonly waiters: Waiters
   private readonly reported = new Set<string>()
-  private readonly pendingIndex = new Map<string, QuestionRecord>()
-  private readonly changeListeners = new Set<() => void>()
+  private readonly index = new PendingIndex()
   private timer?: ReturnType<typeof setInterval>
   private unlisten?: () => void
   private closed = false
@@ -70,6 +67,7 @@ export class QuestionService {
     this.bus = bus
     this.pollMs = pollMs
     this.now = now
+    this.waiters = new Waiters(bus, (msgId) => this.status(msgId))
   }
 
   start(): void {
@@ -78,19 +76,18 @@ export class QuestionService {
     this.unlisten = this.bus.listen((e) => this.follow(e))
     // A new process has a new bus and an empty dashboard: announce what is still pending so its agent
     // shows as blocked again. The event id is derived from the msg_id, so the bus keeps it to one per process.
-    for (const [msgId, record] of this.pendingIndex) this.publishBlocked(msgId, record)
+    for (const [msgId, record] of this.index.entries()) this.publishBlocked(msgId, record)
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
   }
 
   /** The pending questions, oldest first: what the page shows as cards. */
   pending(): PendingQuestion[] {
-    return [...this.pendingIndex].map(([msg_id, r]) => ({ ...r, msg_id })).sort((a, b) => a.created_at - b.created_at)
+    return this.index.list()
   }
 
   /** Called whenever the set of pending questions changes. Returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener)
-    return () => this.changeListeners.delete(listener)
+    return this.index.onChange(listener)
   }
 
   ask(input: AskInput | unknown): { msg_id: string; created: boolean } {
@@ -157,14 +154,14 @@ export class QuestionService {
   }
 
   async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
-    const s = await this.watch(msg_id, signal)
+    const s = await this.waiters.wait(msg_id, signal)
     if (s.status === 'timeout') return { timed_out: true }
     if (s.status === 'cancelled') return { cancelled: true }
     return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0 }
   }
 
   waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
-    return this.watch(msg_id, signal, timeoutMs)
+    return this.waiters.wait(msg_id, signal, timeoutMs)
   }
 
   /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */
@@ -172,14 +169,14 @@ export class QuestionService {
     if (this.closed) return
     const now = this.now()
     this.reindex()
-    for (const [msgId, record] of [...this.pendingIndex]) {
+    for (const [msgId, record] of this.index.entries()) {
       try {
         this.reconcile(msgId, record, now)
       } catch (error) {
         this.reportOnce(questionKey(msgId), error)
       }
     }
-    for (const w of [...this.watchers]) w.check()
+    this.waiters.checkAll()
   }
 
   close(): void {
@@ -187,7 +184,7 @@ export class QuestionService {
     this.closed = true
     clearInterval(this.timer)
     this.unlisten?.()
-    for (const w of [...this.watchers]) w.cancel(new Error('question service closed'))
+    this.waiters.cancelAll(new Error('question service closed'))
     this.ws.close()
   }
 
@@ -200,31 +197,19 @@ export class QuestionService {
     }
     this.ws.set(questionKey(msgId), record)
     this.ws.set(announcedKey(msgId), this.now())
-    this.track(msgId, record)
+    this.index.track(msgId, record)
     return true
   }
 
   /** Rebuild the pending index from the workspace; records it cannot use are skipped with one line each. */
   private reindex(): void {
-    const before = [...this.pendingIndex.keys()].join('\n')
-    this.pendingIndex.clear()
+    const pending: Array<[string, QuestionRecord]> = []
     for (const { key, value } of this.ws.list(QUESTION_PREFIX)) {
       const record = asRecord(value)
       if (!record) this.reportOnce(key, new Error('not a question record'))
-      else if (record.status === 'pending') this.pendingIndex.set(key.slice(QUESTION_PREFIX.length), record)
+      else if (record.status === 'pending') pending.push([key.slice(QUESTION_PREFIX.length), record])
     }
-    if ([...this.pendingIndex.keys()].join('\n') !== before) this.changed()
-  }
-
-  private track(msgId: string, record: QuestionRecord): void {
-    const had = this.pendingIndex.has(msgId)
-    if (record.status === 'pending') this.pendingIndex.set(msgId, record)
-    else this.pendingIndex.delete(msgId)
-    if (had !== (record.status === 'pending')) this.changed()
-  }
-
-  private changed(): void {
-    for (const listener of this.changeListeners) listener()
+    this.index.replace(pending)
   }
 
   /**
@@ -238,10 +223,10 @@ export class QuestionService {
     try {
       if (name === 'agent:resumed') {
         const msgId = e.payload.msg_id
-        if (typeof msgId === 'string' && this.pendingIndex.get(msgId)?.agent_id === e.agent_id) this.settleReported(msgId, e.payload)
+        if (typeof msgId === 'string' && this.index.get(msgId)?.agent_id === e.agent_id) this.settleReported(msgId, e.payload)
         return
       }
-      for (const [msgId, record] of [...this.pendingIndex])
+      for (const [msgId, record] of this.index.entries())
         if (record.agent_id === e.agent_id) this.settleOne(msgId, { kind: 'cancelled' }, false)
     } catch (error) {
       this.reportOnce(`event ${e.id}`, error)
@@ -249,10 +234,9 @@ export class QuestionService {
   }
 
   private settleReported(msgId: string, p: Record<string, unknown>): void {
-    if (p.timed_out === true) return this.settleOne(msgId, { kind: 'timeout' }, false)
-    if (p.cancelled === true || typeof p.answer !== 'string') return this.settleOne(msgId, { kind: 'cancelled' }, false)
-    const response = { answer: p.answer, responded_at: this.now() }
-    this.settleOne(msgId, { kind: 'answered', response }, false)
+    const answered = typeof p.answer === 'string' && p.timed_out !== true && p.cancelled !== true
+    const s: Settled = answered ? { kind: 'answered', response: { answer: p.answer as string, responded_at: this.now() } } : { kind: p.timed_out === true ? 'timeout' : 'cancelled' }
+    this.settleOne(msgId, s, false)
   }
 
   /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
@@ -265,7 +249,7 @@ export class QuestionService {
       return current
     })
     if (record && announce) this.publishSettled(msgId, record, s)
-    for (const w of [...this.watchers]) w.check()
+    this.waiters.checkAll()
   }
 
   private reconcile(msgId: string, seen: QuestionRecord, now: number): void {
@@ -292,7 +276,7 @@ export class QuestionService {
     const status = s.kind
     const next = { ...record, status }
     this.ws.set(questionKey(msgId), next)
-    this.track(msgId, next)
+    this.index.track(msgId, next)
     return s
   }
 
@@ -320,47 +304,9 @@ export class QuestionService {
   }
 
   private publishSettled(msgId: string, r: QuestionRecord, s: Settled): void {
-    const payload =
-      s.kind === 'answered' ? { msg_id: msgId, answer: s.response.answer } : s.kind === 'timeout' ? { msg_id: msgId, timed_out: true } : { msg_id: msgId, cancelled: true }
+    const outcome = s.kind === 'answered' ? { answer: s.response.answer } : s.kind === 'timeout' ? { timed_out: true } : { cancelled: true }
+    const payload = { msg_id: msgId, ...outcome }
     this.bus.publish(makeEvent('agent', 'resumed', { agent_id: r.agent_id, graph_id: r.graph_id, payload }))
-  }
-
-  /** Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown. */
-  private watch(msgId: string, signal?: AbortSignal, timeoutMs?: number): Promise<QuestionStatus> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      const cleanups: Array<() => void> = []
-      let done = false
-      const finish = (fn: () => void) => {
-        if (done) return
-        done = true
-        for (const cleanup of cleanups) cleanup()
-        fn()
-      }
-      const settleIf = (ready: (s: QuestionStatus) => boolean) => {
-        try {
-          const s = this.status(msgId)
-          if (!s) finish(() => reject(new NotFound(`no question ${msgId}`)))
-          else if (ready(s)) finish(() => resolve(s))
-        } catch (error) {
-          finish(() => reject(error))
-        }
-      }
-      const watcher: Watcher = { check: () => settleIf((s) => s.status !== 'pending'), cancel: (r) => finish(() => reject(r)) }
-      this.watchers.add(watcher)
-      cleanups.push(() => this.watchers.delete(watcher))
-      cleanups.push(this.bus.listen((e) => e.action === 'resumed' && e.payload.msg_id === msgId && watcher.check()))
-      if (signal) {
-        const onAbort = () => finish(() => reject(signal.reason))
-        signal.addEventListener('abort', onAbort, { once: true })
-        cleanups.push(() => signal.removeEventListener('abort', onAbort))
-      }
-      if (timeoutMs !== undefined) {
-        const timer = setTimeout(() => settleIf(() => true), timeoutMs)
-        cleanups.push(() => clearTimeout(timer))
-      }
-      watcher.check()
-    })
   }
 
   // A throw inside setInterval is an uncaught exception; a busy or broken file must not end the process.

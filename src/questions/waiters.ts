@@ -1,0 +1,62 @@
+// Callers waiting for a question to leave pending: SDK long-polls, SSE status streams, the demo swarm.
+import type { EventBus } from '../events/bus'
+import type { QuestionStatus } from '../protocol/question'
+import { NotFound } from './errors'
+
+interface Watcher {
+  check(): void
+  cancel(reason: unknown): void
+}
+
+export class Waiters {
+  private readonly pending = new Set<Watcher>()
+
+  constructor(private readonly bus: EventBus, private readonly status: (msgId: string) => QuestionStatus | undefined) {}
+
+  /** Re-check every waiter: after a write, or a poll that saw other processes' writes. */
+  checkAll(): void {
+    for (const w of [...this.pending]) w.check()
+  }
+
+  cancelAll(reason: unknown): void {
+    for (const w of [...this.pending]) w.cancel(reason)
+  }
+
+  /** Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown. */
+  wait(msgId: string, signal?: AbortSignal, timeoutMs?: number): Promise<QuestionStatus> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const cleanups: Array<() => void> = []
+      let done = false
+      const finish = (fn: () => void) => {
+        if (done) return
+        done = true
+        for (const cleanup of cleanups) cleanup()
+        fn()
+      }
+      const settleIf = (ready: (s: QuestionStatus) => boolean) => {
+        try {
+          const s = this.status(msgId)
+          if (!s) finish(() => reject(new NotFound(`no question ${msgId}`)))
+          else if (ready(s)) finish(() => resolve(s))
+        } catch (error) {
+          finish(() => reject(error))
+        }
+      }
+      const watcher: Watcher = { check: () => settleIf((s) => s.status !== 'pending'), cancel: (r) => finish(() => reject(r)) }
+      this.pending.add(watcher)
+      cleanups.push(() => this.pending.delete(watcher))
+      cleanups.push(this.bus.listen((e) => e.action === 'resumed' && e.payload.msg_id === msgId && watcher.check()))
+      if (signal) {
+        const onAbort = () => finish(() => reject(signal.reason))
+        signal.addEventListener('abort', onAbort, { once: true })
+        cleanups.push(() => signal.removeEventListener('abort', onAbort))
+      }
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => settleIf(() => true), timeoutMs)
+        cleanups.push(() => clearTimeout(timer))
+      }
+      watcher.check()
+    })
+  }
+}
