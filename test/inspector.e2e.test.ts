@@ -2,24 +2,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import type { Browser } from 'playwright-core'
 import { ids, routes } from '../src/views/targets'
-import { launchChromium, openPage } from './support/browser'
+import { launchChromium, openPage, skipBrowserTests } from './support/browser'
 import { startTestServer, type TestServer } from './support/server'
 
 let server: TestServer
 let browser: Browser
-beforeAll(async () => {
-  server = await startTestServer()
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+// Without Chromium nothing starts: no server, no browser (a skipped file still runs its top-level hooks).
+const skip = skipBrowserTests()
+if (!skip) {
+  beforeAll(async () => {
+    server = await startTestServer()
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+}
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
-describe('inspector page', () => {
+describe.skipIf(skip)('inspector page', () => {
   it('moves the highlight when an ingested event changes the agent’s state', async () => {
     const agent = `e2e-<b>"agent"</b>`
     expect((await post(server.url, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} })).status).toBe(202)

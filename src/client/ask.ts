@@ -2,6 +2,7 @@
 //
 // The msg_id is made here, before the first request, so every retry (and a re-ask after the
 // server lost its database) names the same question: the server answers 200 for a repeat.
+import { routes } from '../protocol/routes'
 import { AskBody as AskSchema, type AskBody as AskInput, type QuestionStatus } from '../protocol/question'
 import { firstFailure } from '../protocol/schema'
 import { sleep } from './abortable'
@@ -62,7 +63,7 @@ function localDeadline(msgId: string, timeoutS: number) {
 /** POST /api/questions until accepted (201 new, 200 already there); 409/400 are the caller's error. */
 async function postQuestion(deps: AskDeps, input: AskInput, signal: AbortSignal): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const outcome = await deps.transport.send('POST', '/api/questions', input, signal)
+    const outcome = await deps.transport.send('POST', routes.questions, input, signal)
     if (outcome.kind === 'fatal') throw outcome.error
     // 404 on this route means no Switchboard behind the url (a wrong path or proxy): retrying will not help.
     if (outcome.kind === 'ok' && outcome.status === 404) throw new SwitchboardHttpError(404, outcome.body, 'POST /api/questions')
@@ -73,7 +74,7 @@ async function postQuestion(deps: AskDeps, input: AskInput, signal: AbortSignal)
 
 /** Long-poll the question's status until it is answered or timed out, riding out restarts. */
 async function awaitAnswer(deps: AskDeps, input: AskInput, signal: AbortSignal): Promise<string> {
-  const path = `/api/questions/${encodeURIComponent(input.msg_id!)}?wait=${POLL_WAIT_S}`
+  const path = `${routes.question(input.msg_id!)}?wait=${POLL_WAIT_S}`
   for (let attempt = 0; ; ) {
     const outcome = await deps.transport.send('GET', path, undefined, signal)
     if (outcome.kind === 'fatal') throw outcome.error

@@ -3,6 +3,7 @@
 // Events carry their ids from the moment they are made, and a retried batch is the same array,
 // so a request the server received but whose answer was lost is deduplicated by the bus (by id)
 // instead of showing twice on the dashboard.
+import { routes } from '../protocol/routes'
 import type { Event } from '../protocol/event'
 import { raceAbort, sleep } from './abortable'
 import { backoffDelay, type BackoffOptions } from './backoff'
@@ -18,7 +19,7 @@ export interface SenderOptions {
   onError: (error: SwitchboardHttpError, batch: readonly Event[]) => void
 }
 
-const INGEST = '/api/events'
+const INGEST = routes.ingest
 
 export class EventSender {
   /** events lost: overflowed the buffer, or still unsent when close() gave up */

@@ -7,7 +7,7 @@ import { AgentBadge, AgentList } from '../views/agents'
 import { BlockedCard, BlockedList, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
-import { ids } from '../views/targets'
+import { ids, signals } from '../views/targets'
 import { changedPanels, PanelStream, prependEntries } from './panel-stream'
 import { encodeFrame, patchElements, patchSignals, removeElements } from './sse-encoder'
 import type { SseHub } from './sse-hub'
@@ -30,7 +30,7 @@ export const filterKey = (include: readonly Category[]) => [...new Set(include)]
 const keyCategories = (key: string) => key.split(',') as Category[]
 
 /** The signals the stream keeps current: a count, whatever the size of the swarm. */
-export const signalsOf = (model: ViewModel) => ({ blocked: model.blocked.length })
+export const signalsOf = (model: ViewModel) => ({ [signals.blocked]: model.blocked.length })
 
 interface Rendered {
   panels: Map<string, string>

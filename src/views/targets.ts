@@ -20,7 +20,6 @@ export const ids = {
   toast: 'toast',
   results: 'results',
   eventList: 'event-list',
-  inspector: 'inspector',
   // Inspector pages: the stream starter sits outside these patch targets.
   inspectStream: 'insp-stream',
   inspectActors: 'insp-actors',
@@ -31,24 +30,7 @@ export const ids = {
   inspectEntry: (seq: number) => `insp-entry-${seq}`,
 } as const
 
-export const routes = {
-  page: '/',
-  events: '/events',
-  respond: (agentId: string) => `/agent/${encodeURIComponent(agentId)}/respond`,
-  inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${encodeURIComponent(agentId)}`),
-  /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
-  inspectRoot: '/inspect/-/dashboard',
-  /** the actor index's live stream; under `-/` so that no agent id can collide with it */
-  inspectIndexEvents: '/inspect/-/events',
-  /** An inspector page's live stream: the page's own path + `/events`. */
-  inspectEvents: (page: string) => `${page}/events`,
-  /** Time travel: the page as it was right after entry `seq`. */
-  inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
-  snapshot: '/api/snapshot',
-  ingest: '/api/events',
-  questions: '/api/questions',
-  health: '/healthz',
-} as const
+export { routes } from '../protocol/routes'
 
 /**
  * Signal names. The beta sends every signal not starting with `_` on every request (the stream's

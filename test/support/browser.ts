@@ -1,10 +1,41 @@
 // Headless system Chromium for page tests, with page errors collected for assertions.
+// Chromium is found at $CHROMIUM_PATH, else /usr/bin/chromium. Without it the browser tests skip instead of
+// failing, and the run prints one line saying what is missing and how to install it (Debian: apt-get install chromium).
+// In a browser test file: `const skip = skipBrowserTests()`; register the beforeAll/afterAll that start servers and
+// launch Chromium only `if (!skip)` (Bun runs top-level hooks even when every test is skipped, and counts hooks
+// inside a skipped describe as extra skips); wrap the tests in `describe.skipIf(skip)(...)`.
+import { accessSync, constants, statSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run']
 
+/** Where the browser tests look for Chromium: $CHROMIUM_PATH, else /usr/bin/chromium. */
+export const chromiumPath: string = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+
+/** Whether an executable file is at `chromiumPath`. */
+export const hasChromium: boolean = (() => {
+  try {
+    accessSync(chromiumPath, constants.X_OK)
+    return statSync(chromiumPath).isFile()
+  } catch {
+    return false
+  }
+})()
+
+let skipNoticePrinted = false
+
+/** True when the browser tests must skip (no Chromium); says so, and how to install it, once per process. */
+export function skipBrowserTests(): boolean {
+  if (hasChromium) return false
+  if (!skipNoticePrinted) {
+    skipNoticePrinted = true
+    console.warn(`skipping browser tests: no Chromium at ${chromiumPath} (Debian: apt-get install chromium, or set CHROMIUM_PATH)`)
+  }
+  return true
+}
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS })
 }
 
 /** A page whose uncaught errors and console errors end up in `errors`. */

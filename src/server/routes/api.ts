@@ -1,4 +1,5 @@
 // JSON API: the snapshot and event ingest.
+import { routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { EventBus } from '../../events/bus'
 import type { DashboardStream } from '../../live/dashboard-stream'
@@ -23,12 +24,12 @@ function parseBatch(body: unknown): Event[] {
 
 export function apiRoutes({ bus, questions, stream }: { bus: EventBus; questions: QuestionService; stream: DashboardStream }) {
   return new Elysia()
-    .get('/api/snapshot', () => {
+    .get(routes.snapshot, () => {
       const { agents, blocked, graphs, results, events } = stream.fresh()
       return { agents, blocked, graphs, results, events }
     })
     .post(
-      '/api/events',
+      routes.ingest,
       ({ body, status }) => {
         const events = parseBatch(body)
         // A question an agent asks by event becomes its record first: one that cannot is refused

@@ -1,4 +1,5 @@
 // GET /events: one client's Datastar stream, fed by the hub; ends with the client.
+import { routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { DashboardStream } from '../../live/dashboard-stream'
 import { parseInclude } from './include'
@@ -14,7 +15,7 @@ export const SSE_HEADERS = {
 
 export function eventStreamRoutes(stream: DashboardStream) {
   return new Elysia().get(
-    '/events',
+    routes.events,
     ({ query, request, server }) => {
       const include = parseInclude(query.include)
       // Bun's idle timeout would end a quiet stream between heartbeats.

@@ -1,4 +1,5 @@
 // GET /inspect…: the actor index, each actor's page (live, or after entry N), its SSE stream, a 404 that links back.
+import { patterns } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { AnyStateMachine } from 'xstate'
 import { agentKey, ROOT_KEY, type Inspector } from '../../inspector/inspector'
@@ -58,13 +59,13 @@ export function inspectRoutes({ inspector, stream, assets }: InspectServices) {
   }
 
   return new Elysia()
-    .get('/inspect', () => htmlResponse(<InspectIndex actors={inspector.list()} assets={assets} now={Date.now()} />))
+    .get(routes.inspect(), () => htmlResponse(<InspectIndex actors={inspector.list()} assets={assets} now={Date.now()} />))
     .get(routes.inspectIndexEvents, ({ request, server }) => {
       server?.timeout(request, 0)
       return new Response(stream.openIndex(request.signal), { headers: SSE_HEADERS })
     })
     .get(routes.inspectRoot, ({ query }) => page(ROOT_KEY, 'dashboard', query.at), { query: atQuery })
     .get(routes.inspectEvents(routes.inspectRoot), ({ request, server }) => events(ROOT_KEY, request, server))
-    .get('/inspect/:agent_id', ({ params, query }) => page(agentKey(params.agent_id), params.agent_id, query.at), { query: atQuery })
-    .get('/inspect/:agent_id/events', ({ params, request, server }) => events(agentKey(params.agent_id), request, server))
+    .get(patterns.inspectAgent, ({ params, query }) => page(agentKey(params.agent_id), params.agent_id, query.at), { query: atQuery })
+    .get(patterns.inspectAgentEvents, ({ params, request, server }) => events(agentKey(params.agent_id), request, server))
 }

@@ -6,6 +6,7 @@ import { signalsOf } from '../../live/dashboard-stream'
 import { EVENT_LOG_LIMIT, filterEvents } from '../../view-model/derive'
 import type { PageAssets } from '../../views/head'
 import { Shell } from '../../views/shell'
+import { signals as names } from '../../views/targets'
 import { parseInclude } from './include'
 import { newTabId } from './tab'
 
@@ -23,8 +24,8 @@ export function pageRoutes(stream: DashboardStream, assets: PageAssets) {
       const include = parseInclude(query.include)
       const model = stream.fresh()
       const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
-      const signals = { tab: newTabId(), ...signalsOf(model), responseDraft: {} }
-      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={signals} assets={assets} now={model.now} />)
+      const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {} }
+      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} />)
     },
     { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })) }) },
   )

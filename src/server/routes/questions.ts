@@ -1,4 +1,5 @@
 // The question API real agents block on: ask, read (or long-poll) a status, stream it.
+import { patterns, routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import { NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
@@ -18,7 +19,7 @@ function questionView(questions: QuestionService, msgId: string) {
 export function questionRoutes(questions: QuestionService) {
   return new Elysia()
     .post(
-      '/api/questions',
+      routes.questions,
       ({ body, status }) => {
         // Checked by the question service against the same schema as agent:blocked payloads: a 400 names the field.
         const { msg_id, created } = questions.ask(body)
@@ -27,7 +28,7 @@ export function questionRoutes(questions: QuestionService) {
       { body: t.Unknown() },
     )
     .get(
-      '/api/questions/:msg_id',
+      patterns.question,
       async ({ params, query, request, server }) => {
         const current = questionView(questions, params.msg_id)
         if (!query.wait || current.status !== 'pending') return current
@@ -36,7 +37,7 @@ export function questionRoutes(questions: QuestionService) {
       },
       { query: t.Object({ wait: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_WAIT_S })) }) },
     )
-    .get('/api/questions/:msg_id/events', ({ params, request, server }) => {
+    .get(patterns.questionEvents, ({ params, request, server }) => {
       questionView(questions, params.msg_id)
       server?.timeout(request, 0)
       return new Response(questionStream(questions, params.msg_id, request.signal), { headers: SSE_HEADERS })

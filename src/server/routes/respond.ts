@@ -1,4 +1,5 @@
 // POST /agent/:agent_id/respond: a person's answer, from a card (Datastar signals) or a JSON client.
+import { patterns } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { DashboardStream } from '../../live/dashboard-stream'
 import { RespondBody } from '../../protocol/question'
@@ -34,7 +35,7 @@ function outcomeText(error: unknown): string {
 
 export function respondRoutes(questions: QuestionService, stream: DashboardStream) {
   return new Elysia().post(
-    '/agent/:agent_id/respond',
+    patterns.respond,
     ({ params, query, body, headers, status }) => {
       // A card's request: the answer's outcome goes to this tab's toast over its stream, the card
       // leaves by the stream too, so the request itself is answered 204 (or its error status).

@@ -1,0 +1,30 @@
+// Every HTTP route's path, in one module: the server defines them, the views link them, the SDK calls them.
+
+export const routes = {
+  page: '/',
+  events: '/events',
+  respond: (agentId: string) => `/agent/${encodeURIComponent(agentId)}/respond`,
+  inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${encodeURIComponent(agentId)}`),
+  /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
+  inspectRoot: '/inspect/-/dashboard',
+  /** the actor index's live stream; under `-/` so that no agent id can collide with it */
+  inspectIndexEvents: '/inspect/-/events',
+  /** An inspector page's live stream: the page's own path + `/events`. */
+  inspectEvents: (page: string) => `${page}/events`,
+  /** Time travel: the page as it was right after entry `seq`. */
+  inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
+  snapshot: '/api/snapshot',
+  ingest: '/api/events',
+  questions: '/api/questions',
+  question: (msgId: string) => `/api/questions/${encodeURIComponent(msgId)}`,
+  health: '/healthz',
+} as const
+
+/** The same routes as Elysia path patterns, for the server's route plugins. */
+export const patterns = {
+  respond: '/agent/:agent_id/respond',
+  inspectAgent: '/inspect/:agent_id',
+  inspectAgentEvents: '/inspect/:agent_id/events',
+  question: '/api/questions/:msg_id',
+  questionEvents: '/api/questions/:msg_id/events',
+} as const
