@@ -5,6 +5,8 @@ export interface Config {
   host: string
   dbPath: string
   token: string | undefined
+  /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
+  publicHosts: string[]
   demo: boolean
   inspect: 'local' | 'stately'
 }
@@ -19,7 +21,9 @@ Environment:
   PORT               port to listen on (default 3000)
   HOST               address to bind (default 127.0.0.1)
   SWITCHBOARD_DB     SQLite workspace file, or :memory: (default ./data/switchboard.db)
-  SWITCHBOARD_TOKEN  when set, every POST needs "Authorization: Bearer <token>"
+  SWITCHBOARD_TOKEN  when set, every route but /healthz, /login and the assets needs it:
+                     "Authorization: Bearer <token>" for API clients, a sign-in for browsers
+  SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -29,6 +33,19 @@ function parsePort(raw: string): number {
   if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT must be an integer from 0 to 65535, got "${raw}"`)
   return port
+}
+
+/** The Host header values SWITCHBOARD_PUBLIC_URL stands for: with its port, and without one for the default port. */
+function parsePublicUrl(raw: string | undefined): string[] {
+  if (!raw) return []
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`)
+  return [...new Set([url.host, url.hostname])]
 }
 
 function parseDemo(raw: string | undefined): boolean {
@@ -59,6 +76,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     host,
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
+    publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
     demo,
     inspect,
   }

@@ -31,8 +31,16 @@ const inspector = new Inspector()
 const dashboard = startDashboard(bus, { inspect: await withStately(inspector.observe, config.inspect === 'stately') })
 const questions = new QuestionService({ workspace, bus })
 questions.start()
-const { app } = createApp({ bus, questions, dashboard, inspector, token: config.token })
-app.listen({ port: config.port, hostname: config.host, idleTimeout: 30 })
+// A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
+const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
+const { app } = createApp({ bus, questions, dashboard, inspector, token: config.token, allowedHosts })
+try {
+  app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })
+} catch (error) {
+  const code = (error as { code?: string }).code
+  console.error(`switchboard: cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : String(error)}`)
+  process.exit(2)
+}
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}/`
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
 

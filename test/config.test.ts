@@ -9,7 +9,7 @@ const cfg = (argv: string[], env: Record<string, string> = {}) => {
 
 describe('parseConfig', () => {
   it('has the documented defaults', () => {
-    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, demo: true, inspect: 'local' })
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, publicHosts: [], demo: true, inspect: 'local' })
   })
   it('reads env and flags', () => {
     const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })
@@ -25,6 +25,12 @@ describe('parseConfig', () => {
   it('refuses a non-loopback HOST without a token', () => {
     expect(() => cfg([], { HOST: '0.0.0.0' })).toThrow('SWITCHBOARD_TOKEN')
     expect(cfg([], { HOST: '0.0.0.0', SWITCHBOARD_TOKEN: 't' }).host).toBe('0.0.0.0')
+  })
+  it('reads the public URL as the host names browsers may use, and refuses a bad one', () => {
+    expect(cfg([], { SWITCHBOARD_PUBLIC_URL: 'https://board.example.com' }).publicHosts).toEqual(['board.example.com'])
+    expect(cfg([], { SWITCHBOARD_PUBLIC_URL: 'http://10.0.0.5:3000/' }).publicHosts).toEqual(['10.0.0.5:3000', '10.0.0.5'])
+    expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'board.example.com' })).toThrow('SWITCHBOARD_PUBLIC_URL must be an http(s) URL')
+    expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'ftp://x' })).toThrow('SWITCHBOARD_PUBLIC_URL')
   })
   it('answers --help', () => expect(parseConfig(['--help'], {})).toEqual({ help: true }))
 })

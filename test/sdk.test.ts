@@ -5,7 +5,8 @@ import type { ViewModel } from '../src/view-model/derive'
 import { startTestServer, type TestServer } from './support/server'
 
 type Snapshot = Pick<ViewModel, 'agents' | 'blocked' | 'graphs' | 'results' | 'events'>
-const snapshot = async (server: TestServer): Promise<Snapshot> => (await fetch(`${server.url}/api/snapshot`)).json() as Promise<Snapshot>
+const snapshot = async (server: TestServer, token?: string): Promise<Snapshot> =>
+  (await fetch(`${server.url}/api/snapshot`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).json() as Promise<Snapshot>
 const fast = { baseMs: 5, maxMs: 50 }
 
 let server: TestServer | undefined
@@ -125,7 +126,7 @@ describe('SDK and SWITCHBOARD_TOKEN', () => {
     const trusted = connect({ url: server.url, token: 's3cret' })
     trusted.agent('trusted').started()
     await trusted.close()
-    const ids = (await snapshot(server)).agents.map((a) => a.agent_id)
+    const ids = (await snapshot(server, 's3cret')).agents.map((a) => a.agent_id)
     expect(ids).toEqual(['trusted'])
   })
 

@@ -18,12 +18,19 @@ const encoder = new TextEncoder()
 
 export type ElementPatch = { html: string; selector?: string; mode?: PatchElementsOptions['mode'] }
 
+/**
+ * The SDK splits lines on LF only, but a browser's EventSource parser ends a line at CR too: a bare
+ * CR inside any string would start a line of its own (`data: selector …` injected by a question).
+ * HTML treats CR and CRLF as LF anyway, so normalising loses nothing.
+ */
+const lf = (text: string) => text.replace(/\r\n?/g, '\n')
+
 /** One `datastar-patch-elements` event as text; multi-line HTML becomes one `data: elements` line per line. */
 export function patchElements({ html, selector, mode }: ElementPatch): string {
   const options: PatchElementsOptions = {}
-  if (selector) options.selector = selector
+  if (selector) options.selector = lf(selector)
   if (mode) options.mode = mode
-  return lines.patchElements(html, options).join('')
+  return lines.patchElements(lf(html), options).join('')
 }
 
 /** One `datastar-patch-signals` event as text. */
@@ -33,7 +40,7 @@ export function patchSignals(signals: Record<string, unknown>): string {
 
 /** Remove every element matching a selector. */
 export function removeElements(selector: string): string {
-  return lines.patchElements('', { selector, mode: 'remove' }).join('')
+  return lines.patchElements('', { selector: lf(selector), mode: 'remove' }).join('')
 }
 
 /** SSE comment; keeps proxies and Bun's idle timeout from ending a quiet stream. */

@@ -18,6 +18,9 @@ export const routes = {
   questions: '/api/questions',
   question: (msgId: string) => `/api/questions/${encodeURIComponent(msgId)}`,
   health: '/healthz',
+  login: '/login',
+  logout: '/logout',
+  assets: '/assets/',
 } as const
 
 /** The same routes as Elysia path patterns, for the server's route plugins. */

@@ -17,12 +17,17 @@ import { pageRoutes } from './routes/page'
 import { questionRoutes } from './routes/questions'
 import { respondRoutes } from './routes/respond'
 import { security } from './security'
+import { Sessions } from './session'
+import { sessionRoutes } from './routes/session'
+import { SignIn } from '../views/sign-in'
 
 export interface AppServices {
   bus: EventBus
   questions: QuestionService
   dashboard: DashboardHandle
   token?: string
+  /** Host header values accepted besides loopback (SWITCHBOARD_PUBLIC_URL's host, a bound address) */
+  allowedHosts?: readonly string[]
   hub?: HubOptions
   stream?: StreamOptions
   /** the observer passed to startDashboard's `inspect`; without one the inspector lists nothing */
@@ -36,12 +41,16 @@ export function createApp(services: AppServices) {
   const assets = loadAssets()
   const inspector = services.inspector ?? new Inspector()
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
-  const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20 } })
+  const sessions = token ? new Sessions(token) : undefined
+  const signInPage = () => String(SignIn({ assets: assets.urls, failed: false }))
+  // reusePort off: a second instance on the same port must fail to start, not share it silently.
+  const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20, reusePort: false } })
     .use(errorMapping)
-    .use(security(token))
+    .use(security({ token, sessions, allowedHosts: services.allowedHosts, signInPage }))
     .use(healthRoutes())
     .use(assetRoutes(assets.files))
-    .use(pageRoutes(stream, assets.urls))
+    .use(token && sessions ? sessionRoutes(token, sessions, assets.urls) : new Elysia())
+    .use(pageRoutes(stream, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream))
     .use(apiRoutes({ bus, questions, stream }))

@@ -4,8 +4,6 @@ import { InvalidEvent } from '../protocol/event'
 import { fieldOf } from '../protocol/schema'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../questions/errors'
 
-/** The request's body is not JSON. */
-export class UnsupportedMediaType extends Error {}
 export class PayloadTooLarge extends Error {}
 
 const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, number]> = [
@@ -16,7 +14,6 @@ const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, 
   [Conflict, 409],
   [Expired, 410],
   [PayloadTooLarge, 413],
-  [UnsupportedMediaType, 415],
 ]
 
 export function statusOf(error: unknown): number | undefined {

@@ -1,28 +1,89 @@
-// Security at the edge: bearer token on every POST when configured, CSP and friends on every response.
+// Security at the edge, before any body is read: Host (DNS rebinding), cross-site writes, the token, JSON-only writes.
 import { Elysia } from 'elysia'
-import { timingSafeEqual } from 'node:crypto'
+import { routes } from '../protocol/routes'
+import { cookieValue, SESSION_COOKIE, sameSecret, type Sessions } from './session'
 
 // Datastar evaluates expressions with Function, hence 'unsafe-eval' for scripts; styles allow the
 // inline width of the progress bar.
 export const CSP = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : ''
-  const a = Buffer.from(given)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
+const SECURITY_HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
 }
 
-export function security(token: string | undefined) {
-  return new Elysia()
-    .onRequest(({ set }) => {
-      set.headers['content-security-policy'] = CSP
-      set.headers['x-content-type-options'] = 'nosniff'
-      set.headers['referrer-policy'] = 'no-referrer'
-    })
-    .onBeforeHandle({ as: 'global' }, ({ request, status }) => {
-      if (!token || request.method !== 'POST') return
-      if (!tokenMatches(request.headers.get('authorization') ?? undefined, token))
-        return status(401, { error: 'missing or wrong bearer token (Authorization: Bearer …)' })
-    })
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** Routes open without the token: liveness, signing in and out, and the fingerprinted assets. */
+const OPEN = new Set<string>([routes.health, routes.login, routes.logout])
+/** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
+const FORM_WRITES = new Set<string>([routes.login, routes.logout])
+
+export interface SecurityOptions {
+  token?: string
+  sessions?: Sessions
+  /** Host header values accepted besides loopback names (SWITCHBOARD_PUBLIC_URL, the bound address) */
+  allowedHosts?: readonly string[]
+  /** what an unauthenticated browser asking for a page sees instead */
+  signInPage?: () => string
+}
+
+/** The host name of a Host header, without the port: `[::1]:3000` → `[::1]`. */
+export function hostName(host: string): string {
+  const h = host.toLowerCase()
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1)
+  return h.split(':')[0]!
+}
+
+const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json', ...extra } })
+
+export function isAuthorized(request: Request, token: string, sessions: Sessions | undefined): boolean {
+  const header = request.headers.get('authorization')
+  if (header?.startsWith('Bearer ')) return sameSecret(header.slice(7), token)
+  return !!sessions?.valid(cookieValue(request.headers.get('cookie'), SESSION_COOKIE))
+}
+
+/** Why this request is refused before it is routed, as a response; undefined lets it through. */
+export function gate(request: Request, options: SecurityOptions): Response | undefined {
+  const host = request.headers.get('host') ?? ''
+  if (!LOOPBACK.has(hostName(host)) && !options.allowedHosts?.includes(host.toLowerCase()) && !options.allowedHosts?.includes(hostName(host)))
+    return json(421, { error: `Host "${host.slice(0, 100)}" is not a name this server answers to (a public deployment sets SWITCHBOARD_PUBLIC_URL)` })
+  // Without a Host, Bun's request.url is the bare path: resolve it against anything.
+  const url = new URL(request.url, 'http://localhost')
+  const write = request.method !== 'GET' && request.method !== 'HEAD'
+  if (write) {
+    if (request.headers.get('sec-fetch-site') === 'cross-site') return json(403, { error: 'cross-site requests may not write' })
+    const origin = request.headers.get('origin')
+    if (origin !== null && !sameOrigin(origin, host)) return json(403, { error: `requests from ${origin.slice(0, 100)} may not write here` })
+  }
+  const open = OPEN.has(url.pathname) || url.pathname.startsWith(routes.assets)
+  if (options.token && !open && !isAuthorized(request, options.token, options.sessions)) {
+    const page = request.method === 'GET' && request.headers.get('accept')?.includes('text/html')
+    if (page && options.signInPage)
+      return new Response(options.signInPage(), { status: 401, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' } })
+    return json(401, { error: 'sign in, or send Authorization: Bearer <SWITCHBOARD_TOKEN>' }, { 'www-authenticate': 'Bearer' })
+  }
+  const withBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH'
+  if (withBody && !FORM_WRITES.has(url.pathname) && !request.headers.get('content-type')?.toLowerCase().startsWith('application/json'))
+    return json(415, { error: 'content-type must be application/json' })
+  return undefined
+}
+
+/** An Origin header names the same host as the request (scheme aside: a TLS proxy may sit in front). */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    return new URL(origin).host === host.toLowerCase()
+  } catch {
+    return false
+  }
+}
+
+export function security(options: SecurityOptions) {
+  // onRequest runs before routing and body parsing: a refusal costs no read of the body.
+  return new Elysia().onRequest(({ request, set }) => {
+    Object.assign(set.headers, SECURITY_HEADERS)
+    return gate(request, options)
+  })
 }

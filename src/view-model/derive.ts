@@ -169,7 +169,7 @@ function resultsOf(facts: readonly AgentFacts[]): ResultView[] {
     .filter((a): a is AgentFacts & { finished_at: number } => a.finished_at !== undefined)
     .sort((a, b) => b.finished_at - a.finished_at)
     .slice(0, MAX_RESULTS)
-    .map((a) => ({ agent_id: a.agent_id, agent_name: a.name, result: a.result, at: a.finished_at, status: a.state === 'failed' ? 'failed' : 'done' }))
+    .map((a) => ({ agent_id: a.agent_id, agent_name: a.name, result: bounded(a.result), at: a.finished_at, status: a.state === 'failed' ? 'failed' : 'done' }))
 }
 
 export function deriveViewModel(snapshot: DashboardSnapshot, questions: readonly PendingQuestion[], now: number = Date.now()): ViewModel {

@@ -21,9 +21,9 @@ export function BlockedCard({ card }: { card: BlockedView }) {
   const busy = `${signals.busy}.${key}`
   const control = (name: string) => ids.cardControl(card.msg_id, name)
   return (
-    <article id={ids.card(card.msg_id)} class="card" aria-label={`Question from ${card.agent_name}`}>
+    <article id={ids.card(card.msg_id)} class="card" aria-labelledby={control('from')}>
       <header>
-        <a class="name" href={routes.inspect(card.agent_id)} safe>
+        <a class="name" id={control('from')} href={routes.inspect(card.agent_id)} safe>
           {card.agent_name}
         </a>
         <time safe>{`asked ${clock(card.asked_at)}`}</time>

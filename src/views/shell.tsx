@@ -3,6 +3,7 @@ import type { ViewModel } from '../view-model/derive'
 import { AgentList } from './agents'
 import { BlockedList, EmptyToast } from './cards'
 import { Head, type PageAssets } from './head'
+import { SignOut } from './sign-in'
 import { EventLog, Results, type LogEntry } from './results'
 import { Summary } from './summary'
 import { ids, jsString, routes } from './targets'
@@ -15,6 +16,8 @@ export interface ShellProps {
   signals: Record<string, unknown>
   assets: PageAssets
   now: number
+  /** a sign-out button, when the server asks for a token */
+  signOut?: boolean
 }
 
 function LogFilter({ include }: { include: readonly string[] }) {
@@ -31,7 +34,7 @@ function LogFilter({ include }: { include: readonly string[] }) {
   )
 }
 
-export function Shell({ model, log, include, signals, assets, now }: ShellProps) {
+export function Shell({ model, log, include, signals, assets, now, signOut }: ShellProps) {
   const stream = include.length ? `${routes.events}?include=${include.join(',')}` : routes.events
   return (
     <>
@@ -52,6 +55,7 @@ export function Shell({ model, log, include, signals, assets, now }: ShellProps)
               Inspector
             </a>
             <Summary progress={model.progress} />
+            {signOut && <SignOut />}
           </header>
           <EmptyToast />
           <main class="grid">

@@ -12,6 +12,7 @@ import { openSqliteWorkspace } from '../../src/workspace/sqlite'
 export interface TestServerOptions {
   dbPath?: string
   token?: string
+  allowedHosts?: string[]
   hub?: AppServices['hub']
   stream?: AppServices['stream']
   pollMs?: number
@@ -29,7 +30,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const dashboard = startDashboard(bus, { inspect: inspector.observe })
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
-  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, token: options.token, hub: options.hub, stream: options.stream })
+  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, token: options.token, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   return {

@@ -17,7 +17,7 @@ import { newTabId } from './tab'
  */
 export const htmlPlugin = () => html({ autoDetect: false, autoDoctype: false, contentType: 'text/html; charset=utf-8' })
 
-export function pageRoutes(stream: DashboardStream, assets: PageAssets) {
+export function pageRoutes(stream: DashboardStream, assets: PageAssets, options: { signOut: boolean }) {
   return new Elysia().use(htmlPlugin()).get(
     '/',
     ({ query, html }) => {
@@ -25,7 +25,7 @@ export function pageRoutes(stream: DashboardStream, assets: PageAssets) {
       const model = stream.fresh()
       const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
       const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {} }
-      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} />)
+      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} signOut={options.signOut} />)
     },
     { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })) }) },
   )

@@ -7,7 +7,7 @@ import { Id } from '../../protocol/schema'
 import { AlreadyAnswered, Expired, Invalid, NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { draftKey } from '../../views/targets'
-import { errorBody, UnsupportedMediaType } from '../errors'
+import { errorBody } from '../errors'
 import { tabOf } from './tab'
 
 /** Which question and which answer: msg_id from the query (cards) or body; an option index or typed text. */
@@ -55,11 +55,6 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
       params: t.Object({ agent_id: Id() }),
       query: t.Object({ msg_id: t.Optional(Id()), option: t.Optional(t.String({ maxLength: 10 })) }),
       body: RespondBody,
-      // Before validation, so a wrong content type is a 415 rather than a schema error.
-      transform({ headers }) {
-        if (!headers['content-type']?.toLowerCase().startsWith('application/json'))
-          throw new UnsupportedMediaType('content-type must be application/json')
-      },
     },
   )
 }

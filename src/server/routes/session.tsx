@@ -1,0 +1,28 @@
+// POST /login and /logout: the token typed once into the sign-in form becomes a session cookie.
+import { Elysia, t } from 'elysia'
+import { routes } from '../../protocol/routes'
+import type { PageAssets } from '../../views/head'
+import { SignIn } from '../../views/sign-in'
+import { sameSecret, type Sessions } from '../session'
+
+/** Whether the browser reached us over https (directly, or through a proxy that says so). */
+const overTls = (request: Request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
+
+export function sessionRoutes(token: string, sessions: Sessions, assets: PageAssets) {
+  const signIn = (failed: boolean, status: number) =>
+    new Response(String(<SignIn assets={assets} failed={failed} />), { status, headers: { 'content-type': 'text/html; charset=utf-8' } })
+  const home = (cookie: string) => new Response(null, { status: 303, headers: { location: routes.page, 'set-cookie': cookie } })
+
+  return new Elysia()
+    .post(
+      routes.login,
+      ({ body, request }) => {
+        if (!sameSecret(body.token, token)) return signIn(true, 401)
+        return home(sessions.cookie(sessions.issue(), overTls(request)))
+      },
+      // A form post (urlencoded) or JSON; a missing token is the same as a wrong one.
+      { body: t.Object({ token: t.String({ maxLength: 1024, error: 'is required' }) }, { additionalProperties: true }) },
+    )
+    .post(routes.logout, ({ request }) => home(sessions.clearCookie(overTls(request))))
+    .get(routes.login, () => signIn(false, 200))
+}
