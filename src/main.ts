@@ -8,6 +8,7 @@ import { startDashboard } from './machines/dashboard'
 import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
 import { openSqliteWorkspace } from './workspace/sqlite'
+import { StorageUnavailable, type Workspace } from './workspace/workspace'
 
 function readConfig(): Config {
   try {
@@ -24,8 +25,21 @@ function readConfig(): Config {
   }
 }
 
+/** Fail at start, in one line, on a database we cannot write: not later, on the first question. */
+function openWorkspace(path: string): Workspace {
+  try {
+    const workspace = openSqliteWorkspace(path)
+    workspace.transaction(() => workspace.set('switchboard:started_at', Date.now()))
+    return workspace
+  } catch (error) {
+    const reason = error instanceof StorageUnavailable ? error.reason : error instanceof Error ? error.message : String(error)
+    console.error(`switchboard: cannot use the database ${path}: ${reason} (SWITCHBOARD_DB)`)
+    process.exit(2)
+  }
+}
+
 const config = readConfig()
-const workspace = openSqliteWorkspace(config.dbPath)
+const workspace = openWorkspace(config.dbPath)
 const bus = new EventBus()
 const inspector = new Inspector()
 const dashboard = startDashboard(bus, { inspect: await withStately(inspector.observe, config.inspect === 'stately') })
@@ -33,7 +47,7 @@ const questions = new QuestionService({ workspace, bus })
 questions.start()
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
 const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
-const { app } = createApp({ bus, questions, dashboard, inspector, token: config.token, allowedHosts })
+const { app, hub } = createApp({ bus, questions, dashboard, inspector, token: config.token, allowedHosts })
 try {
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })
 } catch (error) {
@@ -47,14 +61,25 @@ console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm runnin
 const demo = new AbortController()
 const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal }) : Promise.resolve()
 
+// Within two seconds whatever is open: long-polls are answered with their status, streams end as
+// failures (so browsers and SDKs reconnect to the next process), the database is closed last.
+const STOP_DEADLINE_MS = 2_000
 let stopping = false
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   console.log(`\n${signal}: stopping`)
+  setTimeout(() => {
+    console.error(`switchboard: still stopping after ${STOP_DEADLINE_MS} ms; exiting`)
+    process.exit(1)
+  }, STOP_DEADLINE_MS).unref()
   demo.abort()
   await demoDone
-  await app.stop()
+  questions.release()
+  hub.close()
+  // One turn of the loop so the answered long-polls and the errored streams are written out.
+  await Bun.sleep(20)
+  await app.stop(true)
   dashboard.stop()
   questions.close()
   process.exit(0)

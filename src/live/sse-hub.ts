@@ -24,6 +24,7 @@ class Client implements ClientInfo {
   private bytes = 0
   private wake: (() => void) | undefined
   closed = false
+  private endReason = ''
   readonly stream: ReadableStream<Uint8Array>
 
   constructor(
@@ -38,7 +39,9 @@ class Client implements ClientInfo {
       {
         pull: async (controller) => {
           while (!this.queue.length && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve))
-          if (this.closed) return controller.close()
+          // Ended by the server (slow, or shutting down): errored, not closed, because Datastar's client
+          // retries a stream that fails but not one that ends cleanly; the retry resyncs in full.
+          if (this.closed) return controller.error(new Error(this.endReason))
           const chunk = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue)
           this.queue.length = 0
           this.bytes = 0
@@ -63,6 +66,7 @@ class Client implements ClientInfo {
   end(reason: string) {
     if (this.closed) return
     this.closed = true
+    this.endReason = reason
     this.queue.length = 0
     this.bytes = 0
     this.wakeUp()

@@ -22,3 +22,9 @@ export class Invalid extends DomainError {
     super(`${field} ${reason}`)
   }
 }
+/** The service is stopping: waits end (a client retries against the next process). */
+export class ServiceClosing extends DomainError {
+  constructor() {
+    super('switchboard is restarting; try again')
+  }
+}

@@ -12,7 +12,7 @@ import type { EventBus } from '../events/bus'
 import { makeEvent, wireName, type Event } from '../protocol/event'
 import { MAX_ID_LENGTH, MAX_TEXT } from '../protocol/limits'
 import type { Workspace } from '../workspace/workspace'
-import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from './errors'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from './errors'
 import { PendingIndex } from './pending-index'
 import { Waiters } from './waiters'
 import {
@@ -61,6 +61,7 @@ export class QuestionService {
   private timer?: ReturnType<typeof setInterval>
   private unlisten?: () => void
   private closed = false
+  private closing = false
 
   constructor({ workspace, bus, pollMs = 250, now = Date.now }: QuestionServiceOptions) {
     this.ws = workspace
@@ -154,6 +155,7 @@ export class QuestionService {
   }
 
   async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
+    if (this.closing) throw new ServiceClosing()
     const s = await this.waiters.wait(msg_id, signal)
     if (s.status === 'timeout') return { timed_out: true }
     if (s.status === 'cancelled') return { cancelled: true }
@@ -161,6 +163,7 @@ export class QuestionService {
   }
 
   waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
+    if (this.closing) return Promise.reject(new ServiceClosing())
     return this.waiters.wait(msg_id, signal, timeoutMs)
   }
 
@@ -177,6 +180,12 @@ export class QuestionService {
       }
     }
     this.waiters.checkAll()
+  }
+
+  /** Stopping: answer the long-polls with what is known now and refuse new waits; the file stays open. */
+  release(): void {
+    this.closing = true
+    this.waiters.releaseAll(new ServiceClosing())
   }
 
   close(): void {

@@ -6,6 +6,8 @@ import { NotFound } from './errors'
 interface Watcher {
   check(): void
   cancel(reason: unknown): void
+  /** answer now with the current status (a long-poll), or cancel (a wait for the answer itself) */
+  release(reason: unknown): void
 }
 
 export class Waiters {
@@ -20,6 +22,11 @@ export class Waiters {
 
   cancelAll(reason: unknown): void {
     for (const w of [...this.pending]) w.cancel(reason)
+  }
+
+  /** Shutting down: long-polls get the status as it is now, waits for an answer end with `reason`. */
+  releaseAll(reason: unknown): void {
+    for (const w of [...this.pending]) w.release(reason)
   }
 
   /** Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown. */
@@ -43,7 +50,12 @@ export class Waiters {
           finish(() => reject(error))
         }
       }
-      const watcher: Watcher = { check: () => settleIf((s) => s.status !== 'pending'), cancel: (r) => finish(() => reject(r)) }
+      const cancel = (r: unknown) => finish(() => reject(r))
+      const watcher: Watcher = {
+        check: () => settleIf((s) => s.status !== 'pending'),
+        cancel,
+        release: (r) => (timeoutMs === undefined ? cancel(r) : settleIf(() => true)),
+      }
       this.pending.add(watcher)
       cleanups.push(() => this.pending.delete(watcher))
       cleanups.push(this.bus.listen((e) => e.action === 'resumed' && e.payload.msg_id === msgId && watcher.check()))

@@ -2,7 +2,8 @@
 import { Elysia } from 'elysia'
 import { InvalidEvent } from '../protocol/event'
 import { fieldOf } from '../protocol/schema'
-import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound } from '../questions/errors'
+import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from '../questions/errors'
+import { StorageUnavailable } from '../workspace/workspace'
 
 export class PayloadTooLarge extends Error {}
 
@@ -14,6 +15,8 @@ const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, 
   [Conflict, 409],
   [Expired, 410],
   [PayloadTooLarge, 413],
+  [ServiceClosing, 503],
+  [StorageUnavailable, 503],
 ]
 
 export function statusOf(error: unknown): number | undefined {
@@ -45,8 +48,9 @@ function validationFailure(error: unknown): { error: string; field: string } {
   return { error: 'the request does not match the expected shape', field: 'body' }
 }
 
-export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status }) => {
+export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status, set }) => {
   const mapped = statusOf(error)
+  if (mapped === 503) set.headers['retry-after'] = '1'
   if (mapped) return status(mapped, errorBody(error))
   switch (code) {
     case 'VALIDATION':

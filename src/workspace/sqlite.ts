@@ -2,15 +2,42 @@
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { WorkspaceCorrupt, warnCorrupt, type Workspace, type WorkspaceOptions } from './workspace'
+import { StorageUnavailable, WorkspaceCorrupt, warnCorrupt, type Workspace, type WorkspaceOptions } from './workspace'
 
-// Writers from other processes hold the lock briefly; waiting beats failing with SQLITE_BUSY.
-const BUSY_TIMEOUT_MS = 5_000
+// Short: bun:sqlite waits synchronously, so a long wait for another process's lock would stall every
+// request. The callers retry asynchronously instead (server/storage-retry.ts).
+const BUSY_TIMEOUT_MS = 50
 // Range upper bound for prefix scans: sorts after every character a key realistically holds,
 // and avoids LIKE, where `%` and `_` in a prefix would be wildcards.
 const PREFIX_END = '\uffff'
 
 type Row = { key: string; value: string }
+
+const BUSY = ['SQLITE_BUSY', 'SQLITE_LOCKED']
+const FAILING: Record<string, string> = {
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'the database is read-only',
+  SQLITE_IOERR: 'an I/O error',
+  SQLITE_CANTOPEN: 'the database cannot be opened',
+  SQLITE_CORRUPT: 'the database file is damaged',
+}
+
+/** SQLite's busy and failing conditions as StorageUnavailable (a 503 with a reason); anything else as it is. */
+function storageError(error: unknown): unknown {
+  // Extended codes refine the primary one: SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, …
+  const code = String((error as { code?: unknown }).code ?? '')
+  if (BUSY.some((c) => code.startsWith(c))) return new StorageUnavailable('the database is locked by another process', true, error)
+  const failing = Object.keys(FAILING).find((c) => code.startsWith(c))
+  return failing ? new StorageUnavailable(FAILING[failing]!, false, error) : error
+}
+
+function attempt<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    throw storageError(error)
+  }
+}
 
 function parse<T>(row: Row): T {
   try {
@@ -43,20 +70,20 @@ export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): 
 
   return {
     get<T>(key: string) {
-      const row = getStmt.get(key)
+      const row = attempt(() => getStmt.get(key))
       return row ? parse<T>(row) : undefined
     },
     set(key, value) {
       const json = JSON.stringify(value)
       if (json === undefined) throw new TypeError(`workspace value for ${key} is not JSON-serialisable`)
-      setStmt.run(key, json, Date.now())
+      attempt(() => setStmt.run(key, json, Date.now()))
     },
     delete(key) {
-      deleteStmt.run(key)
+      attempt(() => deleteStmt.run(key))
     },
     list<T>(prefix: string) {
       const out: Array<{ key: string; value: T }> = []
-      for (const row of listStmt.all(prefix, prefix + PREFIX_END)) {
+      for (const row of attempt(() => listStmt.all(prefix, prefix + PREFIX_END))) {
         try {
           out.push({ key: row.key, value: parse<T>(row) })
         } catch (error) {
@@ -70,7 +97,7 @@ export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): 
       // Already inside one: bun's db.transaction would open a savepoint, the outer one gives atomicity.
       if (db.inTransaction) return fn()
       // immediate: take the write lock up front, so read-check-write cannot interleave with another process.
-      return db.transaction(fn).immediate()
+      return attempt(() => db.transaction(fn).immediate())
     },
     close() {
       if (closed) return

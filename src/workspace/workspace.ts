@@ -28,3 +28,11 @@ export class WorkspaceCorrupt extends Error {
 
 export const warnCorrupt: CorruptHandler = (key, error) =>
   console.warn(`[workspace] skipping corrupt value at ${key}: ${String(error.cause ?? error.message)}`)
+
+/** The store is busy (another process holds the write lock) or failing (disk full, read-only, I/O). */
+export class StorageUnavailable extends Error {
+  name = 'StorageUnavailable'
+  constructor(readonly reason: string, readonly busy: boolean, readonly cause?: unknown) {
+    super(`storage unavailable: ${reason}`)
+  }
+}

@@ -6,6 +6,7 @@ import type { DashboardStream } from '../../live/dashboard-stream'
 import { InvalidEvent, validateEvent, type Event } from '../../protocol/event'
 import type { QuestionService } from '../../questions/question-service'
 import { PayloadTooLarge } from '../errors'
+import { withStorage } from '../storage-retry'
 
 export const MAX_INGEST_BYTES = 1 << 20
 export const MAX_BATCH = 10_000
@@ -30,12 +31,12 @@ export function apiRoutes({ bus, questions, stream }: { bus: EventBus; questions
     })
     .post(
       routes.ingest,
-      ({ body, status }) => {
+      async ({ body, status }) => {
         const events = parseBatch(body)
         // A question an agent asks by event becomes its record first: one that cannot is refused
         // here (400 naming the field, 409 for a msg_id holding another question), never shown as
         // a card nobody can answer.
-        questions.admit(events)
+        await withStorage(() => questions.admit(events))
         const accepted = events.filter((e) => bus.publish(e)).length
         return status(202, { accepted, duplicates: events.length - accepted })
       },

@@ -4,6 +4,7 @@ import { Elysia, t } from 'elysia'
 import { NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
+import { withStorage } from '../storage-retry'
 import { SSE_HEADERS } from './events'
 
 export const MAX_WAIT_S = 60
@@ -20,9 +21,9 @@ export function questionRoutes(questions: QuestionService) {
   return new Elysia()
     .post(
       routes.questions,
-      ({ body, status }) => {
+      async ({ body, status }) => {
         // Checked by the question service against the same schema as agent:blocked payloads: a 400 names the field.
-        const { msg_id, created } = questions.ask(body)
+        const { msg_id, created } = await withStorage(() => questions.ask(body))
         return status(created ? 201 : 200, { msg_id })
       },
       { body: t.Unknown() },
@@ -56,8 +57,9 @@ function questionStream(questions: QuestionService, msgId: string, signal: Abort
         try {
           current = await questions.waitForChange(msgId, 15_000, signal)
         } catch (error) {
-          if (signal.aborted) break
-          throw error
+          // Ended by the client, or by a shutdown: errored, so an EventSource reconnects.
+          if (!signal.aborted) controller.error(error)
+          return
         }
         controller.enqueue(current.status === 'pending' ? encoder.encode(heartbeat()) : frame(current))
       }

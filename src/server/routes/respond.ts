@@ -8,6 +8,7 @@ import { AlreadyAnswered, Expired, Invalid, NotFound } from '../../questions/err
 import type { QuestionService } from '../../questions/question-service'
 import { draftKey } from '../../views/targets'
 import { errorBody } from '../errors'
+import { withStorage } from '../storage-retry'
 import { tabOf } from './tab'
 
 /** Which question and which answer: msg_id from the query (cards) or body; an option index or typed text. */
@@ -36,13 +37,13 @@ function outcomeText(error: unknown): string {
 export function respondRoutes(questions: QuestionService, stream: DashboardStream) {
   return new Elysia().post(
     patterns.respond,
-    ({ params, query, body, headers, status }) => {
+    async ({ params, query, body, headers, status }) => {
       // A card's request: the answer's outcome goes to this tab's toast over its stream, the card
       // leaves by the stream too, so the request itself is answered 204 (or its error status).
       const tab = headers['datastar-request'] === 'true' ? tabOf(body) : undefined
       try {
         const { msgId, answer } = readAnswer(questions, query, body)
-        const result = questions.respond(params.agent_id, msgId, answer)
+        const result = await withStorage(() => questions.respond(params.agent_id, msgId, answer))
         if (tab === undefined) return result
         stream.toast(tab, `Answered “${result.answer}”: the agent resumes.`, true)
         return status(204, undefined)

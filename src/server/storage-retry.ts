@@ -1,0 +1,37 @@
+// Writes that meet a busy or failing store: retried asynchronously (the loop stays free), logged once per incident.
+import { sleep } from '../client/abortable'
+import { StorageUnavailable } from '../workspace/workspace'
+
+/** About two seconds in all before a busy store becomes a 503 with Retry-After. */
+const DELAYS_MS = [10, 20, 40, 80, 160, 250, 250, 250, 250, 250, 250, 250]
+
+let incident: string | undefined
+
+function report(error: StorageUnavailable): void {
+  if (incident === error.reason) return
+  incident = error.reason
+  console.warn(`[storage] ${error.message}${error.busy ? ' (retrying)' : ''}; further errors like it are not logged until it recovers`)
+}
+
+function recovered(): void {
+  if (incident === undefined) return
+  console.warn(`[storage] available again after: ${incident}`)
+  incident = undefined
+}
+
+/** Run a synchronous store operation; while the store is busy, try again a little later. */
+export async function withStorage<T>(operation: () => T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const value = operation()
+      recovered()
+      return value
+    } catch (error) {
+      if (!(error instanceof StorageUnavailable)) throw error
+      report(error)
+      const delay = DELAYS_MS[attempt]
+      if (!error.busy || delay === undefined) throw error
+      await sleep(delay)
+    }
+  }
+}
