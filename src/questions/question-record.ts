@@ -2,6 +2,7 @@
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure } from '../protocol/schema'
 import { Invalid } from './errors'
 
@@ -77,7 +78,8 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
     question: r.question,
     options,
     status: r.status,
-    created_at: typeof r.created_at === 'number' && Number.isFinite(r.created_at) ? r.created_at : 0,
+    // Another writer's clock may be anything: outside the sane range it reads as unknown (0).
+    created_at: typeof r.created_at === 'number' && r.created_at >= MIN_TIMESTAMP && r.created_at <= MAX_TIMESTAMP ? r.created_at : 0,
   }
   if (typeof r.timeout_s === 'number' && r.timeout_s > 0 && Number.isFinite(r.timeout_s)) record.timeout_s = r.timeout_s
   if (typeof r.graph_id === 'string') record.graph_id = r.graph_id

@@ -162,9 +162,14 @@ export class QuestionService {
     return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0 }
   }
 
+  /** Resolves when msg_id leaves pending or after timeoutMs; at once, with the status as it is, while stopping. */
   waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
-    if (this.closing) return Promise.reject(new ServiceClosing())
-    return this.waiters.wait(msg_id, signal, timeoutMs)
+    return this.waiters.wait(msg_id, signal, this.closing ? 0 : timeoutMs)
+  }
+
+  /** True once release() was called: the process is stopping. */
+  get stopping(): boolean {
+    return this.closing
   }
 
   /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */

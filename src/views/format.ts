@@ -1,7 +1,9 @@
 // Small display helpers shared by the views: times, durations, state classes.
 
+/** hh:mm:ss (UTC); a time no Date can hold shows as a dash rather than throwing. */
 export function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19)
+  const date = new Date(ms)
+  return Number.isNaN(date.getTime()) ? '--:--:--' : date.toISOString().slice(11, 19)
 }
 
 /** "4s", "2m 05s", "1h 02m": coarse enough to read at a glance. */

@@ -59,7 +59,14 @@ function openDatabase(path: string): Database {
 
 export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): Workspace {
   const db = openDatabase(path)
-  const onCorrupt = opts.onCorrupt ?? warnCorrupt
+  // Listed on every poll: a corrupt value is reported once per process, not every 250 ms.
+  const reported = new Set<string>()
+  const report = opts.onCorrupt ?? warnCorrupt
+  const onCorrupt: typeof report = (key, error) => {
+    if (reported.has(key)) return
+    reported.add(key)
+    report(key, error)
+  }
   const getStmt = db.query<Row, [string]>('SELECT key, value FROM kv WHERE key = ?')
   const setStmt = db.query(
     'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',

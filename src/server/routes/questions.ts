@@ -1,7 +1,7 @@
 // The question API real agents block on: ask, read (or long-poll) a status, stream it.
 import { patterns, routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
-import { NotFound } from '../../questions/errors'
+import { NotFound, ServiceClosing } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
 import { withStorage } from '../storage-retry'
@@ -61,6 +61,8 @@ function questionStream(questions: QuestionService, msgId: string, signal: Abort
           if (!signal.aborted) controller.error(error)
           return
         }
+        // Stopping: end in an error so that the client reconnects to the next process.
+        if (current.status === 'pending' && questions.stopping) return controller.error(new ServiceClosing())
         controller.enqueue(current.status === 'pending' ? encoder.encode(heartbeat()) : frame(current))
       }
       controller.close()

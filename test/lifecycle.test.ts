@@ -1,0 +1,155 @@
+// The real process (`bun run src/main.ts`): start, stop with clients attached, refusals at start, stored data it cannot use.
+import { Database } from 'bun:sqlite'
+import { afterEach, describe, expect, it } from 'bun:test'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const MAIN = resolve(import.meta.dir, '../src/main.ts')
+const freePort = () => {
+  const probe = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = probe.port!
+  probe.stop(true)
+  return port
+}
+const tempDir = () => mkdtempSync(join(tmpdir(), 'switchboard-life-'))
+
+interface Started {
+  proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
+  url: string
+  output: () => Promise<string>
+}
+
+const running: Started[] = []
+afterEach(() => {
+  for (const s of running.splice(0)) s.proc.kill('SIGKILL')
+})
+
+function spawn(env: Record<string, string>) {
+  const proc = Bun.spawn([process.execPath, 'run', MAIN, '--no-demo'], {
+    env: { ...process.env, HOST: '127.0.0.1', ...env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  // Both pipes are read as they fill, so the text so far is there while the process runs.
+  let text = ''
+  const waiters = new Set<() => void>()
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    const reader = stream.getReader()
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      text += decoder.decode(r.value, { stream: true })
+      for (const wake of waiters) wake()
+    }
+  }
+  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)])
+  const output = async () => (await pumped, text)
+  const seen = (needle: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => (text.includes(needle) ? (waiters.delete(check), resolve()) : undefined)
+      waiters.add(check)
+      check()
+      void proc.exited.then(() => setTimeout(() => reject(new Error(`exited before "${needle}": ${text}`)), 50))
+    })
+  return { proc, output, seen }
+}
+
+/** Start the server and wait until it says it is listening. */
+async function start(env: Record<string, string> = {}): Promise<Started> {
+  const port = env.PORT ?? String(freePort())
+  const { proc, output, seen } = spawn({ SWITCHBOARD_DB: join(tempDir(), 's.db'), ...env, PORT: port })
+  const started = { proc, url: `http://127.0.0.1:${port}`, output }
+  running.push(started)
+  await seen('listening on')
+  return started
+}
+
+describe('stopping', () => {
+  it('on SIGTERM answers open long-polls, fails open streams so they reconnect, and exits 0 before its 2 s guard', async () => {
+    const s = await start()
+    const ask = await fetch(`${s.url}/api/questions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agent_id: 'a', question: 'Still there?', msg_id: 'm-stop' }),
+    })
+    expect(ask.status).toBe(201)
+    const dashboard = await fetch(`${s.url}/events`)
+    const questionStream = await fetch(`${s.url}/api/questions/m-stop/events`)
+    const longPoll = fetch(`${s.url}/api/questions/m-stop?wait=60`)
+    const dashboardReader = dashboard.body!.getReader()
+    await dashboardReader.read()
+    const streamReader = questionStream.body!.getReader()
+    await streamReader.read()
+    s.proc.kill('SIGTERM')
+    const polled = await longPoll
+    expect(polled.status).toBe(200)
+    expect(((await polled.json()) as { status: string }).status).toBe('pending')
+    // Both streams end in an error, not a clean end: EventSource-style clients then reconnect.
+    const drain = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+      for (;;) if ((await reader.read()).done) return 'ended cleanly'
+    }
+    expect(await drain(dashboardReader).catch(() => 'failed')).toBe('failed')
+    expect(await drain(streamReader).catch(() => 'failed')).toBe('failed')
+    expect(await s.proc.exited).toBe(0)
+    expect(await s.output()).not.toContain('still stopping')
+  })
+})
+
+describe('refusing to start', () => {
+  it('stops with one line and exit code 2 when the port is in use, instead of sharing it', async () => {
+    const first = await start()
+    const second = spawn({ PORT: new URL(first.url).port, SWITCHBOARD_DB: join(tempDir(), 's.db') })
+    expect(await second.proc.exited).toBe(2)
+    const out = (await second.output()).trim()
+    expect(out).toMatch(/^switchboard: cannot listen on 127\.0\.0\.1:\d+: the port is already in use$/)
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200)
+  })
+
+  it('stops with one line and exit code 2 when the database cannot be used', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'not-a-folder'), 'x')
+    const bad = spawn({ PORT: String(freePort()), SWITCHBOARD_DB: join(dir, 'not-a-folder', 's.db') })
+    expect(await bad.proc.exited).toBe(2)
+    const lines = (await bad.output()).trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toStartWith(`switchboard: cannot use the database ${join(dir, 'not-a-folder', 's.db')}`)
+  })
+})
+
+describe('stored data it cannot use', () => {
+  it('starts anyway, skipping each bad record with one line naming its key, and the page renders', async () => {
+    const dir = tempDir()
+    const path = join(dir, 's.db')
+    const db = new Database(path, { create: true })
+    db.exec('CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER)')
+    const put = (key: string, value: string) => db.query('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)').run(key, value)
+    const record = (fields: Record<string, unknown>) => JSON.stringify({ status: 'pending', created_at: 1_700_000_000_000, question: 'q?', options: [], ...fields })
+    put('outbox:question:not-json', '{broken')
+    put('outbox:question:no-agent', JSON.stringify({ question: 'who?', status: 'pending' }))
+    put('outbox:question:odd-status', record({ agent_id: 'x', status: 'maybe' }))
+    put('outbox:question:proto', record({ agent_id: '__proto__', question: 'Proto?' }))
+    put('outbox:question:ctor', record({ agent_id: 'constructor', options: [{ toString: 1 }, 'fine'], created_at: 1e20 }))
+    put(`outbox:question:${'m'.repeat(200)}`, record({ agent_id: 'long-id' }))
+    put('outbox:question:huge', record({ agent_id: 'big', question: 'x'.repeat(20_000) }))
+    db.close()
+    const s = await start({ SWITCHBOARD_DB: path })
+    const page = await fetch(s.url)
+    expect(page.status).toBe(200)
+    const snapshot = (await (await fetch(`${s.url}/api/snapshot`)).json()) as { blocked: Array<{ msg_id: string; options: string[] }> }
+    expect(snapshot.blocked.map((b) => b.msg_id).sort()).toEqual(['ctor', 'huge', 'm'.repeat(200), 'proto'].sort())
+    expect(snapshot.blocked.find((b) => b.msg_id === 'ctor')!.options).toEqual(['fine'])
+    // Each of these is answerable from its card.
+    const answer = await fetch(`${s.url}/agent/__proto__/respond?msg_id=proto`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ answer: 'yes' }),
+    })
+    expect(answer.status).toBe(200)
+    s.proc.kill('SIGTERM')
+    expect(await s.proc.exited).toBe(0)
+    const log = await s.output()
+    for (const key of ['outbox:question:not-json', 'outbox:question:no-agent', 'outbox:question:odd-status'])
+      expect(log.split('\n').filter((line) => line.includes(key))).toHaveLength(1)
+  })
+})
