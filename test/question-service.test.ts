@@ -12,7 +12,7 @@ import { openSqliteWorkspace } from '../src/workspace/sqlite'
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-coord-')), 'ws.db')
 
-function setup(path = tempDb(), clock = { t: 1_000_000 }) {
+function setup(path = tempDb(), clock = { t: 1_700_000_000_000 }) {
   const bus = new EventBus()
   const events: Event[] = []
   bus.listen((e) => events.push(e))
@@ -101,7 +101,7 @@ describe('QuestionService.respond', () => {
     const { coord, named } = setup()
     const { msg_id } = coord.ask({ ...ASK, graph_id: 'g1' })
     const result = coord.respond('writer', msg_id, '  yes  ')
-    expect(result).toEqual({ msg_id, answer: 'yes', responded_at: 1_000_000 })
+    expect(result).toEqual({ msg_id, answer: 'yes', responded_at: 1_700_000_000_000 })
     const resumed = named('agent:resumed')
     expect(resumed).toHaveLength(1)
     expect(resumed[0]).toMatchObject({ agent_id: 'writer', graph_id: 'g1', payload: { msg_id, answer: 'yes' } })
@@ -143,7 +143,7 @@ describe('QuestionService across restarts and processes', () => {
     const a = setup()
     const b = setup(a.path)
     const other = openSqliteWorkspace(a.path)
-    other.set(questionKey('raw'), { agent_id: 'remora', question: 'Proceed?', status: 'pending', created_at: 1_000_000 })
+    other.set(questionKey('raw'), { agent_id: 'remora', question: 'Proceed?', status: 'pending', created_at: 1_700_000_000_000 })
     for (let i = 0; i < 3; i++) {
       a.coord.pollOnce()
       b.coord.pollOnce()
@@ -210,7 +210,7 @@ describe('QuestionService admitting ingested agent:blocked events', () => {
     expect(coord.pending().map((q) => q.msg_id).sort()).toEqual(['wire-1', anonymous.id].sort())
     expect(coord.pending()).toHaveLength(2)
     expect(coord.pending().find((q) => q.msg_id === 'wire-1')).toEqual(
-      { msg_id: 'wire-1', agent_id: 'remote', graph_id: 'g9', question: 'From the wire?', options: ['a'], timeout_s: 30, status: 'pending', created_at: 1_000_000 },
+      { msg_id: 'wire-1', agent_id: 'remote', graph_id: 'g9', question: 'From the wire?', options: ['a'], timeout_s: 30, status: 'pending', created_at: 1_700_000_000_000 },
     )
     // Admitting writes the record; the ingest route publishes the event itself.
     expect(named('agent:blocked')).toHaveLength(0)
@@ -247,8 +247,8 @@ describe('QuestionService waiting and closing', () => {
     const { msg_id } = coord.ask(ASK)
     const answered = coord.waitForAnswer(msg_id)
     coord.respond('writer', msg_id, 'yes')
-    expect(await answered).toEqual({ answer: 'yes', responded_at: 1_000_000 })
-    expect(await coord.waitForAnswer(msg_id)).toEqual({ answer: 'yes', responded_at: 1_000_000 })
+    expect(await answered).toEqual({ answer: 'yes', responded_at: 1_700_000_000_000 })
+    expect(await coord.waitForAnswer(msg_id)).toEqual({ answer: 'yes', responded_at: 1_700_000_000_000 })
     const other = coord.ask(ASK)
     const controller = new AbortController()
     const aborted = coord.waitForAnswer(other.msg_id, controller.signal)

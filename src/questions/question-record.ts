@@ -2,7 +2,7 @@
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
+import { MAX_ID_LENGTH, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure } from '../protocol/schema'
 import { Invalid } from './errors'
 
@@ -37,6 +37,14 @@ export const QUESTION_PREFIX = 'outbox:question:'
 export const questionKey = (msgId: string) => `${QUESTION_PREFIX}${msgId}`
 export const responseKey = (msgId: string) => `inbox:response:${msgId}`
 export const announcedKey = (msgId: string) => `announced:${msgId}`
+
+const ANNOUNCE_PREFIX = 'blocked:'
+/** The id of the agent:blocked announcing msgId: derived, so re-announcing is deduped; always a valid event id. */
+export function announceId(msgId: string): string {
+  const id = ANNOUNCE_PREFIX + msgId
+  if (id.length <= MAX_ID_LENGTH) return id
+  return `${ANNOUNCE_PREFIX}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
+}
 
 /** A new pending record from caller input, or Invalid naming the first bad field (the same schema as ingest). */
 export function recordFromInput(input: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {

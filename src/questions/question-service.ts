@@ -10,13 +10,14 @@
 // every write made here and re-read from the workspace on each poll (other processes write too).
 import type { EventBus } from '../events/bus'
 import { makeEvent, wireName, type Event } from '../protocol/event'
-import { MAX_ID_LENGTH, MAX_TEXT } from '../protocol/limits'
+import { MAX_TEXT } from '../protocol/limits'
 import type { Workspace } from '../workspace/workspace'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from './errors'
 import { PendingIndex } from './pending-index'
 import { Waiters } from './waiters'
 import {
   announcedKey,
+  announceId,
   asRecord,
   QUESTION_PREFIX,
   questionKey,
@@ -41,14 +42,6 @@ export interface QuestionServiceOptions {
 type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
 
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
-const ANNOUNCE_PREFIX = 'blocked:'
-
-/** The id of the agent:blocked announcing msgId: derived, so re-announcing is deduped; always a valid event id. */
-export function announceId(msgId: string): string {
-  const id = ANNOUNCE_PREFIX + msgId
-  if (id.length <= MAX_ID_LENGTH) return id
-  return `${ANNOUNCE_PREFIX}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
-}
 
 export class QuestionService {
   private readonly ws: Workspace
