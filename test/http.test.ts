@@ -108,6 +108,14 @@ describe('POST /agent/:agent_id/respond', () => {
     await Bun.sleep(5) // let the 1 ms deadline pass; the assertion is on the status, not on time
     expect((await post('/agent/r4/respond', { msg_id, answer: 'late' })).status).toBe(410)
   })
+  it('answers 400 naming the field for hostile shapes, where Elysia\'s own message would throw', async () => {
+    const odd = await post('/agent/r1/respond', { msg_id: 1.5, answer: { toString: 1 } })
+    expect(odd.status).toBe(400)
+    expect(((await odd.json()) as { field: string }).field).toBe('msg_id')
+    const deep = await fetch(`${s.url}/agent/r1/respond`, json(`{"msg_id":"m","answer":${'['.repeat(10_000)}${']'.repeat(10_000)}}`))
+    expect(deep.status).toBe(400)
+    expect(((await deep.json()) as { field: string }).field).toBe('answer')
+  })
   it('answers 415 for a body that is not JSON', async () => {
     const res = await fetch(`${s.url}/agent/r1/respond`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' })
     expect(res.status).toBe(415)

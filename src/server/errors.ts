@@ -1,7 +1,8 @@
 // The one table from domain errors (and the HTTP layer's own) to status codes, and the onError that applies it.
 import { Elysia } from 'elysia'
 import { InvalidEvent } from '../protocol/event'
-import { fieldOf } from '../protocol/schema'
+import type { TSchema } from '@sinclair/typebox'
+import { fieldOf, firstFailure } from '../protocol/schema'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from '../questions/errors'
 import { StorageUnavailable } from '../workspace/workspace'
 
@@ -43,7 +44,18 @@ function validationFailure(error: unknown): { error: string; field: string } {
       return { error: `${field} ${typeof custom === 'string' ? custom : (first.message ?? 'is invalid')}`, field }
     }
   } catch {
-    // fall through: the generic reason below is still a 400, not a 500
+    // Elysia's summary failed on this value: check it against the route's schema ourselves.
+    try {
+      const { validator, value, type } = error as { validator?: { schema?: TSchema } & TSchema; value?: unknown; type?: string }
+      const schema = validator?.schema ?? validator
+      const failure = schema && firstFailure(schema, value)
+      if (failure) {
+        const field = type === 'body' || !type ? failure.field : `${type}.${failure.field}`
+        return { error: `${field} ${failure.reason}`, field }
+      }
+    } catch {
+      // still a 400 below, never a 500
+    }
   }
   return { error: 'the request does not match the expected shape', field: 'body' }
 }
