@@ -8,13 +8,8 @@ import { Invalid } from './errors'
 
 export type { QuestionState, QuestionStatus }
 
-export interface QuestionRecord {
-  agent_id: string
-  question: string
-  options: string[]
-  status: QuestionState
-  created_at: number
-  timeout_s?: number
+/** `outbox:question:{msg_id}`: what GET /api/questions/:msg_id shows, less the answer, plus its run. */
+export interface QuestionRecord extends Omit<QuestionStatus, 'answer' | 'responded_at'> {
   graph_id?: string
 }
 export interface ResponseRecord {

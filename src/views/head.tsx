@@ -21,3 +21,15 @@ export function Head({ title, assets }: { title: string; assets: PageAssets }) {
     </head>
   )
 }
+
+/** The name in every page's header. */
+export function Brand() {
+  return (
+    <h1>
+      <span class="logo" aria-hidden="true">
+        ◉
+      </span>{' '}
+      Switchboard
+    </h1>
+  )
+}

@@ -2,7 +2,7 @@
 import type { ViewModel } from '../view-model/derive'
 import { AgentList } from './agents'
 import { BlockedList, EmptyToast } from './cards'
-import { Head, type PageAssets } from './head'
+import { Brand, Head, type PageAssets } from './head'
 import { SignOut } from './sign-in'
 import { EventLog, Results, type LogEntry } from './results'
 import { Summary } from './summary'
@@ -45,12 +45,7 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
           {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
           <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
           <header class="top">
-            <h1>
-              <span class="logo" aria-hidden="true">
-                ◉
-              </span>{' '}
-              Switchboard
-            </h1>
+            <Brand />
             <a class="nav" href={routes.inspect()}>
               Inspector
             </a>

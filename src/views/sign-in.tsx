@@ -1,5 +1,5 @@
 // The sign-in page shown instead of the dashboard when a token is set and the browser has no session.
-import { Head, type PageAssets } from './head'
+import { Brand, Head, type PageAssets } from './head'
 import { routes } from './targets'
 
 export function SignIn({ assets, failed }: { assets: PageAssets; failed: boolean }) {
@@ -10,12 +10,7 @@ export function SignIn({ assets, failed }: { assets: PageAssets; failed: boolean
         <Head title="Sign in · Switchboard" assets={assets} />
         <body>
           <main class="sign-in">
-            <h1>
-              <span class="logo" aria-hidden="true">
-                ◉
-              </span>{' '}
-              Switchboard
-            </h1>
+            <Brand />
             <form method="post" action={routes.login} class="panel">
               <label for="token">Access token</label>
               <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
