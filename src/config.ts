@@ -7,6 +7,7 @@ export interface Config {
   token: string | undefined
   /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
   publicHosts: string[]
+  retention: { days: number; events: number }
   demo: boolean
   inspect: 'local' | 'stately'
 }
@@ -24,6 +25,8 @@ Environment:
   SWITCHBOARD_TOKEN  when set, every route but /healthz, /login and the assets needs it:
                      "Authorization: Bearer <token>" for API clients, a sign-in for browsers
   SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
+  SWITCHBOARD_RETAIN_DAYS    stored events older than this are pruned (default 30)
+  SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -46,6 +49,13 @@ function parsePublicUrl(raw: string | undefined): string[] {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`)
   return [...new Set([url.host, url.hostname])]
+}
+
+function parseCount(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw}"`)
+  return n
 }
 
 function parseDemo(raw: string | undefined): boolean {
@@ -77,6 +87,10 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
+    retention: {
+      days: parseCount('SWITCHBOARD_RETAIN_DAYS', env.SWITCHBOARD_RETAIN_DAYS, 30, 1),
+      events: parseCount('SWITCHBOARD_RETAIN_EVENTS', env.SWITCHBOARD_RETAIN_EVENTS, 1_000_000, 1_000),
+    },
     demo,
     inspect,
   }

@@ -1,7 +1,7 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
 import { runDemoSwarm } from './demo/swarm'
-import { EventBus } from './events/bus'
+import { openDurableBus } from './events/durable'
 import { Inspector } from './inspector/inspector'
 import { withStately } from './inspector/stately'
 import { startDashboard } from './machines/dashboard'
@@ -25,24 +25,31 @@ function readConfig(): Config {
   }
 }
 
-/** Fail at start, in one line, on a database we cannot write: not later, on the first question. */
-function openWorkspace(path: string): Workspace {
+/** Fail at start, in one line, on a database we cannot use: not later, on the first question. */
+function openOrExit<T>(what: string, open: () => T): T {
   try {
-    const workspace = openSqliteWorkspace(path)
-    workspace.transaction(() => workspace.set('switchboard:started_at', Date.now()))
-    return workspace
+    return open()
   } catch (error) {
     const reason = error instanceof StorageUnavailable ? error.reason : error instanceof Error ? error.message : String(error)
-    console.error(`switchboard: cannot use the database ${path}: ${reason} (SWITCHBOARD_DB)`)
+    console.error(`switchboard: cannot use the database ${config.dbPath} for ${what}: ${reason} (SWITCHBOARD_DB)`)
     process.exit(2)
   }
 }
 
+function openWorkspace(path: string): Workspace {
+  const workspace = openSqliteWorkspace(path)
+  workspace.transaction(() => workspace.set('switchboard:started_at', Date.now()))
+  return workspace
+}
+
 const config = readConfig()
-const workspace = openWorkspace(config.dbPath)
-const bus = new EventBus()
+const workspace = openOrExit('the workspace', () => openWorkspace(config.dbPath))
+const durable = openOrExit('the event store', () => openDurableBus(config.dbPath, config.retention))
+const { bus } = durable
 const inspector = new Inspector()
-const dashboard = startDashboard(bus, { inspect: await withStately(inspector.observe, config.inspect === 'stately') })
+const inspect = await withStately(inspector.observe, config.inspect === 'stately')
+const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
+durable.start(() => dashboard.checkpoint())
 const questions = new QuestionService({ workspace, bus })
 questions.start()
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
@@ -80,6 +87,7 @@ async function shutdown(signal: string) {
   // One turn of the loop so the answered long-polls and the errored streams are written out.
   await Bun.sleep(20)
   await app.stop(true)
+  durable.close()
   dashboard.stop()
   questions.close()
   process.exit(0)

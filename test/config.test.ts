@@ -9,7 +9,7 @@ const cfg = (argv: string[], env: Record<string, string> = {}) => {
 
 describe('parseConfig', () => {
   it('has the documented defaults', () => {
-    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, publicHosts: [], demo: true, inspect: 'local' })
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, publicHosts: [], retention: { days: 30, events: 1_000_000 }, demo: true, inspect: 'local' })
   })
   it('reads env and flags', () => {
     const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })
@@ -31,6 +31,11 @@ describe('parseConfig', () => {
     expect(cfg([], { SWITCHBOARD_PUBLIC_URL: 'http://10.0.0.5:3000/' }).publicHosts).toEqual(['10.0.0.5:3000', '10.0.0.5'])
     expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'board.example.com' })).toThrow('SWITCHBOARD_PUBLIC_URL must be an http(s) URL')
     expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'ftp://x' })).toThrow('SWITCHBOARD_PUBLIC_URL')
+  })
+  it('reads retention and refuses a bad value', () => {
+    expect(cfg([], { SWITCHBOARD_RETAIN_DAYS: '7', SWITCHBOARD_RETAIN_EVENTS: '5000' }).retention).toEqual({ days: 7, events: 5000 })
+    expect(() => cfg([], { SWITCHBOARD_RETAIN_DAYS: '0' })).toThrow('SWITCHBOARD_RETAIN_DAYS must be a whole number of at least 1')
+    expect(() => cfg([], { SWITCHBOARD_RETAIN_EVENTS: 'lots' })).toThrow('SWITCHBOARD_RETAIN_EVENTS')
   })
   it('answers --help', () => expect(parseConfig(['--help'], {})).toEqual({ help: true }))
 })

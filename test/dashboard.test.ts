@@ -3,6 +3,7 @@ import type { InspectionEvent } from 'xstate'
 import { EventBus } from '../src/events/bus'
 import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import { startDashboard } from '../src/machines/dashboard'
+import { agentRef } from '../src/machines/dashboard.machine'
 import { deriveViewModel, filterEvents, MAX_RESULTS, type ViewModel } from '../src/view-model/derive'
 
 let clock = 1_700_000_000_000
@@ -104,7 +105,7 @@ describe('dashboard', () => {
       ['b', 'b', 'idle', 'g1'],
       ['c', 'c', 'idle', 'g1'],
     ])
-    expect(dash.actor.getSnapshot().context.agents.get('b')!.getSnapshot().context.depends_on).toEqual(['a'])
+    expect(agentRef(dash.actor.getSnapshot().context, 'b')!.getSnapshot().context.depends_on).toEqual(['a'])
     bus.publish(agentEv('a', 'started', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('a', 'completed', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('b', 'started', {}, { graph_id: 'g1' }))

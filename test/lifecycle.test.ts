@@ -1,69 +1,14 @@
 // The real process (`bun run src/main.ts`): start, stop with clients attached, refusals at start, stored data it cannot use.
 import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 
-const MAIN = resolve(import.meta.dir, '../src/main.ts')
-const freePort = () => {
-  const probe = Bun.serve({ port: 0, fetch: () => new Response() })
-  const port = probe.port!
-  probe.stop(true)
-  return port
-}
-const tempDir = () => mkdtempSync(join(tmpdir(), 'switchboard-life-'))
+import { freePort, running, spawn, start, tempDir } from './support/process'
 
-interface Started {
-  proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
-  url: string
-  output: () => Promise<string>
-}
-
-const running: Started[] = []
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
 })
-
-function spawn(env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, 'run', MAIN, '--no-demo'], {
-    env: { ...process.env, HOST: '127.0.0.1', ...env },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  // Both pipes are read as they fill, so the text so far is there while the process runs.
-  let text = ''
-  const waiters = new Set<() => void>()
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    const reader = stream.getReader()
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      text += decoder.decode(r.value, { stream: true })
-      for (const wake of waiters) wake()
-    }
-  }
-  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)])
-  const output = async () => (await pumped, text)
-  const seen = (needle: string) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => (text.includes(needle) ? (waiters.delete(check), resolve()) : undefined)
-      waiters.add(check)
-      check()
-      void proc.exited.then(() => setTimeout(() => reject(new Error(`exited before "${needle}": ${text}`)), 50))
-    })
-  return { proc, output, seen }
-}
-
-/** Start the server and wait until it says it is listening. */
-async function start(env: Record<string, string> = {}): Promise<Started> {
-  const port = env.PORT ?? String(freePort())
-  const { proc, output, seen } = spawn({ SWITCHBOARD_DB: join(tempDir(), 's.db'), ...env, PORT: port })
-  const started = { proc, url: `http://127.0.0.1:${port}`, output }
-  running.push(started)
-  await seen('listening on')
-  return started
-}
 
 describe('stopping', () => {
   it('on SIGTERM answers open long-polls, fails open streams so they reconnect, and exits 0 before its 2 s guard', async () => {

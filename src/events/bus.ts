@@ -6,6 +6,8 @@ export interface BusOptions {
   replaySize?: number
   /** how many recent ids are remembered for dedupe */
   dedupeSize?: number
+  /** where every accepted event is appended (the event store), before any listener sees it */
+  journal?: { append(event: Event): void; flushed(): Promise<void> }
 }
 
 export class EventBus {
@@ -17,21 +19,35 @@ export class EventBus {
   private readonly seenRing: Array<string | undefined>
   private seenPos = 0
   private readonly listeners = new Set<(e: Event) => void>()
+  private readonly journal: BusOptions['journal']
 
   constructor(options: BusOptions = {}) {
     this.replaySize = options.replaySize ?? 200
-    this.dedupeSize = options.dedupeSize ?? 10_000
+    this.dedupeSize = options.dedupeSize ?? 100_000
     this.seenRing = new Array(this.dedupeSize)
+    this.journal = options.journal
+  }
+
+  /** After a restart: the stored ids still count as seen, and the newest events are the history. */
+  restore(ids: readonly string[], recent: readonly Event[]): void {
+    for (const id of ids.slice(-this.dedupeSize)) if (!this.seen.has(id)) this.remember(id)
+    this.recent.push(...recent.slice(-this.replaySize))
   }
 
   /** Publish one event; returns false when its id was seen recently (dropped). */
   publish(event: Event): boolean {
     if (this.seen.has(event.id)) return false
     this.remember(event.id)
+    this.journal?.append(event)
     this.recent.push(event)
     if (this.recent.length > this.replaySize) this.recent.shift()
     for (const listener of this.listeners) listener(event)
     return true
+  }
+
+  /** Resolves once every event published so far is stored (at once without a journal). */
+  persisted(): Promise<void> {
+    return this.journal?.flushed() ?? Promise.resolve()
   }
 
   /** Synchronous listener, for actors and services that must see every event in order. Returns the unsubscribe. */

@@ -15,8 +15,12 @@ export interface GraphRecord {
 }
 
 export interface DashboardContext {
-  /** by agent_id, in order of first appearance; ids are opaque (`__proto__` included), hence a Map */
-  agents: Map<string, AgentRef>
+  /**
+   * By actor id (`agent:<agent_id>`), in order of first appearance. A plain object so that XState's
+   * persisted snapshots carry the refs (they do not look inside Maps); every key has the prefix, so
+   * no agent id (`__proto__`, `constructor`) can be a key of its own, and keys never look like integers.
+   */
+  agents: Record<string, AgentRef>
   graphs: Map<string, GraphRecord>
   /** the last MAX_EVENTS bus events, oldest first, newest LAST */
   events: Event[]
@@ -26,6 +30,13 @@ export type DashboardEvent = MachineEvent
 
 export const MAX_EVENTS = 200
 export const AGENT_ID_PREFIX = 'agent:'
+export const actorIdOf = (agentId: string) => `${AGENT_ID_PREFIX}${agentId}`
+
+/** The actor of an agent, if there is one. */
+export function agentRef(context: Pick<DashboardContext, 'agents'>, agentId: string): AgentRef | undefined {
+  const key = actorIdOf(agentId)
+  return Object.hasOwn(context.agents, key) ? context.agents[key] : undefined
+}
 
 /** The agents graph:started announces. */
 function roster(e: Event): AgentInput[] {
@@ -83,11 +94,13 @@ export const dashboardMachine = setup({
     recordEvent: assign({ events: ({ context, event }) => [...context.events, event.event].slice(-MAX_EVENTS) }),
     spawnAgents: assign(({ context, event, spawn }, params: { from: 'roster' | 'reporter' }) => {
       const inputs = params.from === 'roster' ? roster(event.event) : reporter(event.event)
-      const fresh = inputs.filter((a) => !context.agents.has(a.agent_id))
+      const fresh = inputs.filter((a) => !agentRef(context, a.agent_id))
       if (fresh.length === 0) return {}
-      const agents = new Map(context.agents)
-      for (const input of fresh)
-        if (!agents.has(input.agent_id)) agents.set(input.agent_id, spawn('agent', { id: `${AGENT_ID_PREFIX}${input.agent_id}`, input }))
+      const agents = { ...context.agents }
+      for (const input of fresh) {
+        const id = actorIdOf(input.agent_id)
+        if (!Object.hasOwn(agents, id)) agents[id] = spawn('agent', { id, input })
+      }
       return { agents }
     }),
     trackGraph: assign(({ context, event }) => {
@@ -96,7 +109,7 @@ export const dashboardMachine = setup({
       return { graphs: new Map(context.graphs).set(graph.graph_id, graph) }
     }),
     forwardToAgent: enqueueActions(({ context, event, enqueue }) => {
-      const ref = event.event.agent_id ? context.agents.get(event.event.agent_id) : undefined
+      const ref = event.event.agent_id ? agentRef(context, event.event.agent_id) : undefined
       const agentEvent = toAgentEvent(event.event)
       // A finished agent's actor has stopped listening; what it still reports is in the log only.
       if (ref && agentEvent && ref.getSnapshot().status === 'active') enqueue.sendTo(ref, agentEvent)
@@ -107,12 +120,12 @@ export const dashboardMachine = setup({
       const ended = [...context.graphs.values()].filter((g) => g.graph_id !== event.event.graph_id && g.status !== 'running')
       if (ended.length === 0) return
       const retired = new Set(ended.flatMap((g) => g.agent_ids))
-      const agents = new Map(context.agents)
-      for (const id of retired) {
-        const ref = agents.get(id)
+      const agents = { ...context.agents }
+      for (const agentId of retired) {
+        const ref = agentRef({ agents }, agentId)
         if (!ref) continue
         enqueue.stopChild(ref)
-        agents.delete(id)
+        delete agents[actorIdOf(agentId)]
       }
       const graphs = new Map(context.graphs)
       for (const g of ended) graphs.delete(g.graph_id)
@@ -126,7 +139,7 @@ export const dashboardMachine = setup({
 }).createMachine({
   id: 'dashboard',
   initial: 'live',
-  context: { agents: new Map(), graphs: new Map(), events: [] },
+  context: { agents: {}, graphs: new Map(), events: [] },
   states: {
     live: {
       on: {

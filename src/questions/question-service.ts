@@ -68,9 +68,8 @@ export class QuestionService {
     if (this.closed || this.timer) return
     this.reindex()
     this.unlisten = this.bus.listen((e) => this.follow(e))
-    // A new process has a new bus and an empty dashboard: announce what is still pending so its agent
-    // shows as blocked again. The event id is derived from the msg_id, so the bus keeps it to one per process.
-    for (const [msgId, record] of this.index.entries()) this.publishBlocked(msgId, record)
+    // Nothing is re-announced: the actors come back from the event store with their agents blocked,
+    // and the cards from the records. A replay must not repeat what it replays.
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
   }
 

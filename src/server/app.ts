@@ -54,7 +54,7 @@ export function createApp(services: AppServices) {
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream))
     .use(apiRoutes({ bus, questions, stream }))
-    .use(questionRoutes(questions))
+    .use(questionRoutes(questions, bus))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()

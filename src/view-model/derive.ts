@@ -2,7 +2,7 @@
 import type { SnapshotFrom } from 'xstate'
 import type { Category, Event } from '../protocol/event'
 import type { AgentStateName } from '../machines/agent.machine'
-import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
+import type { AgentRef, dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
 import type { PendingQuestion } from '../questions/question-record'
 import { bounded } from './bounded'
 import { summarizeEvent } from './event-summary'
@@ -106,10 +106,9 @@ interface AgentFacts extends AgentView {
   finished_at: number | undefined
 }
 
-function agentFacts(snapshot: DashboardSnapshot, agentId: string, graphOf: Map<string, string>): AgentFacts | undefined {
-  const ref = snapshot.context.agents.get(agentId)
-  if (!ref) return undefined
+function agentFacts(ref: AgentRef, graphOf: Map<string, string>): AgentFacts {
   const { value, context } = ref.getSnapshot()
+  const agentId = context.agent_id
   return {
     agent_id: agentId,
     name: context.name,
@@ -176,7 +175,7 @@ export function deriveViewModel(snapshot: DashboardSnapshot, questions: readonly
   const ctx = snapshot.context
   const graphOf = new Map<string, string>()
   for (const g of ctx.graphs.values()) for (const id of g.agent_ids) graphOf.set(id, g.graph_id)
-  const facts = [...ctx.agents.keys()].flatMap((id) => agentFacts(snapshot, id, graphOf) ?? [])
+  const facts = Object.values(ctx.agents).map((ref) => agentFacts(ref, graphOf))
   const agents: AgentView[] = facts.map(({ result: _r, finished_at: _f, ...view }) => view)
   const byId = new Map(agents.map((a) => [a.agent_id, a]))
   const blocked = questions.map((q) => ({

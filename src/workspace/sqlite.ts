@@ -23,7 +23,7 @@ const FAILING: Record<string, string> = {
 }
 
 /** SQLite's busy and failing conditions as StorageUnavailable (a 503 with a reason); anything else as it is. */
-function storageError(error: unknown): unknown {
+export function storageError(error: unknown): unknown {
   // Extended codes refine the primary one: SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_WRITE, …
   const code = String((error as { code?: unknown }).code ?? '')
   if (BUSY.some((c) => code.startsWith(c))) return new StorageUnavailable('the database is locked by another process', true, error)

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QuestionService } from '../../src/questions/question-service'
-import { EventBus } from '../../src/events/bus'
+import { openDurableBus } from '../../src/events/durable'
 import { Inspector } from '../../src/inspector/inspector'
 import { startDashboard } from '../../src/machines/dashboard'
 import { createApp, type AppServices } from '../../src/server/app'
@@ -25,9 +25,12 @@ export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 't
 export async function startTestServer(options: TestServerOptions = {}) {
   const dbPath = options.dbPath ?? tempDb()
   const workspace = openSqliteWorkspace(dbPath)
-  const bus = new EventBus()
+  // The same durable bus as `npm start`: events stored in the file, actors rebuilt from it on a restart.
+  const durable = openDurableBus(dbPath)
+  const { bus } = durable
   const inspector = new Inspector()
-  const dashboard = startDashboard(bus, { inspect: inspector.observe })
+  const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
+  durable.start(() => dashboard.checkpoint())
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
   const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, token: options.token, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
@@ -37,6 +40,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     url,
     dbPath,
     bus,
+    store: durable.store,
     questions,
     dashboard,
     inspector,
@@ -45,6 +49,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     stream,
     async stop() {
       await app.stop(true)
+      durable.close()
       dashboard.stop()
       questions.close()
     },

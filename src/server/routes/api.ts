@@ -38,6 +38,8 @@ export function apiRoutes({ bus, questions, stream }: { bus: EventBus; questions
         // a card nobody can answer.
         await withStorage(() => questions.admit(events))
         const accepted = events.filter((e) => bus.publish(e)).length
+        // Stored before acknowledged: the 202 means a restart will not lose them.
+        await bus.persisted()
         return status(202, { accepted, duplicates: events.length - accepted })
       },
       {

@@ -1,6 +1,7 @@
 // The question API real agents block on: ask, read (or long-poll) a status, stream it.
 import { patterns, routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
+import type { EventBus } from '../../events/bus'
 import { NotFound, ServiceClosing } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
@@ -17,13 +18,14 @@ function questionView(questions: QuestionService, msgId: string) {
   return s
 }
 
-export function questionRoutes(questions: QuestionService) {
+export function questionRoutes(questions: QuestionService, bus: EventBus) {
   return new Elysia()
     .post(
       routes.questions,
       async ({ body, status }) => {
         // Checked by the question service against the same schema as agent:blocked payloads: a 400 names the field.
         const { msg_id, created } = await withStorage(() => questions.ask(body))
+        await bus.persisted()
         return status(created ? 201 : 200, { msg_id })
       },
       { body: t.Unknown() },

@@ -1,0 +1,87 @@
+// A bus backed by the event store: what was accepted survives a restart, checkpoints keep start-up short, retention keeps the file bounded.
+import type { Event } from '../protocol/event'
+import { EventBus } from './bus'
+import { EventStore, type StoredEvent } from './event-store'
+
+export interface Retention {
+  /** events older than this many days go */
+  days: number
+  /** at most this many events are kept */
+  events: number
+}
+
+export const DEFAULT_RETENTION: Retention = { days: 30, events: 1_000_000 }
+/** a checkpoint every this many events (and at shutdown) */
+export const CHECKPOINT_EVERY = 5_000
+/** ids remembered for dedupe, across restarts too */
+export const DEDUPE_WINDOW = 100_000
+const PRUNE_EVERY_MS = 10 * 60 * 1000
+
+// Two slots: start-up restores from the older one, so the newest 5,000 to 10,000 events are replayed
+// through the actors and the inspector shows their recent sequences again.
+const LATEST = 'dashboard'
+const PREVIOUS = 'dashboard-previous'
+
+const events = function* (stored: Iterable<StoredEvent>): Generator<Event> {
+  for (const s of stored) yield s.event
+}
+
+export interface DurableBus {
+  bus: EventBus
+  store: EventStore
+  /** what startDashboard needs to rebuild the actors */
+  restore: { checkpoint?: string; events: Iterable<Event>; onBadCheckpoint: () => Iterable<Event> }
+  /** begin checkpointing (after each commit, when due) from the dashboard's `checkpoint()`, and pruning */
+  start(checkpoint: () => string): void
+  /** commit what is buffered and write a last checkpoint */
+  close(): void
+}
+
+export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY): DurableBus {
+  const store = new EventStore(path)
+  const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW })
+  const previous = store.loadCheckpoint(PREVIOUS) ?? store.loadCheckpoint(LATEST)
+  bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
+  let checkpoint: (() => string) | undefined
+  let lastSeq = store.loadCheckpoint(LATEST)?.seq ?? 0
+  let pruner: ReturnType<typeof setInterval> | undefined
+
+  const save = (seq: number) => {
+    if (!checkpoint) return
+    const latest = store.loadCheckpoint(LATEST)
+    if (latest) store.saveCheckpoint(PREVIOUS, latest.seq, latest.body)
+    store.saveCheckpoint(LATEST, seq, checkpoint())
+    lastSeq = seq
+  }
+
+  const prune = async () => {
+    const upTo = store.loadCheckpoint(PREVIOUS)?.seq ?? 0
+    const before = Date.now() - retention.days * 86_400_000
+    // One chunk per turn of the loop: requests go on between them.
+    while (store.prune({ before, keep: retention.events, upTo }) > 0) await Bun.sleep(0)
+  }
+
+  return {
+    bus,
+    store,
+    restore: {
+      checkpoint: previous?.body,
+      events: events(store.after(previous?.seq ?? 0)),
+      onBadCheckpoint: () => events(store.after(0)),
+    },
+    start(fn) {
+      checkpoint = fn
+      // At commit time the actors have seen exactly the committed events: a consistent cut.
+      store.onCommit = (seq) => seq - lastSeq >= checkpointEvery && save(seq)
+      pruner = setInterval(() => void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`)), PRUNE_EVERY_MS)
+      void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`))
+    },
+    close() {
+      clearInterval(pruner)
+      store.commit()
+      const seq = store.lastSeq()
+      if (seq > lastSeq) save(seq)
+      store.close()
+    },
+  }
+}

@@ -1,0 +1,219 @@
+// The event store: every accepted event appended to SQLite (group commit per tick), read back for replay and history.
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Category, Event } from '../protocol/event'
+import { storageError } from '../workspace/sqlite'
+import { StorageUnavailable } from '../workspace/workspace'
+
+export interface StoredEvent {
+  seq: number
+  event: Event
+}
+
+export interface EventQuery {
+  graph_id?: string
+  agent_id?: string
+  categories?: readonly Category[]
+  /** `category:action` */
+  kind?: string
+  /** substring of the event's JSON, case-insensitive */
+  text?: string
+  /** events with seq above this */
+  after?: number
+  /** events with seq below this (newest-first paging) */
+  before?: number
+  limit: number
+  order?: 'asc' | 'desc'
+}
+
+export interface Checkpoint {
+  seq: number
+  body: string
+}
+
+type Row = { seq: number; body: string }
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  at INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  action TEXT NOT NULL,
+  agent_id TEXT,
+  graph_id TEXT,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_agent ON events (agent_id, seq);
+CREATE INDEX IF NOT EXISTS events_graph ON events (graph_id, seq);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL, saved_at INTEGER NOT NULL);
+`
+
+/** A stored row back as an event, or undefined (with the reason) when it no longer parses. */
+function decode(row: Row, onBad: (seq: number, error: unknown) => void): StoredEvent | undefined {
+  try {
+    return { seq: row.seq, event: JSON.parse(row.body) as Event }
+  } catch (error) {
+    onBad(row.seq, error)
+    return undefined
+  }
+}
+
+export interface EventStoreOptions {
+  /** how long appended events wait to be committed together; default: the next tick */
+  flushMs?: number
+  onBadRow?: (seq: number, error: unknown) => void
+}
+
+export class EventStore {
+  private readonly db: Database
+  private buffer: Event[] = []
+  private waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private readonly flushMs: number
+  private readonly onBadRow: (seq: number, error: unknown) => void
+  private readonly insert
+  /** called after each commit with the last committed seq (checkpoints hang off this) */
+  onCommit: ((lastSeq: number) => void) | undefined
+
+  constructor(path: string, options: EventStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    this.db = new Database(path, { create: true })
+    this.db.exec('PRAGMA busy_timeout = 50')
+    if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
+    this.db.exec(SCHEMA)
+    this.flushMs = options.flushMs ?? 0
+    this.onBadRow = options.onBadRow ?? ((seq, error) => console.warn(`[events] skipping stored event #${seq}: ${String(error)}`))
+    this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  }
+
+  /** Queue an event for the next commit. Ids already stored are ignored there. */
+  append(event: Event): void {
+    this.buffer.push(event)
+    this.timer ??= setTimeout(() => this.commitSafely(), this.flushMs)
+  }
+
+  /** Resolves once everything appended so far is committed; rejects if the store cannot take it. */
+  flushed(): Promise<void> {
+    if (!this.buffer.length) return Promise.resolve()
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
+  }
+
+  /** Commit what is buffered now, in one transaction (at shutdown, and from the timer). */
+  commit(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (!this.buffer.length) return
+    const batch = this.buffer
+    const waiting = this.waiting
+    try {
+      this.db.transaction(() => {
+        for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
+      }).immediate()
+    } catch (error) {
+      throw storageError(error)
+    }
+    this.buffer = []
+    this.waiting = []
+    for (const w of waiting) w.resolve()
+    this.onCommit?.(this.lastSeq())
+  }
+
+  lastSeq(): number {
+    return this.db.query<{ seq: number | null }, []>('SELECT MAX(seq) AS seq FROM events').get()?.seq ?? 0
+  }
+
+  count(): number {
+    return this.db.query<{ n: number }, []>('SELECT COUNT(*) AS n FROM events').get()?.n ?? 0
+  }
+
+  /** The ids of the newest `n` events, oldest first: the dedupe window carried over a restart. */
+  recentIds(n: number): string[] {
+    return this.db
+      .query<{ id: string }, [number]>('SELECT id FROM (SELECT seq, id FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq')
+      .all(n)
+      .map((r) => r.id)
+  }
+
+  /** Events after `seq`, oldest first, page by page (replay). */
+  *after(seq: number, pageSize = 5_000): Generator<StoredEvent> {
+    const page = this.db.query<Row, [number, number]>('SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+    for (let from = seq; ; ) {
+      const rows = page.all(from, pageSize)
+      for (const row of rows) {
+        const stored = decode(row, this.onBadRow)
+        if (stored) yield stored
+      }
+      if (rows.length < pageSize) return
+      from = rows.at(-1)!.seq
+    }
+  }
+
+  /** The newest `n` events, oldest first. */
+  tail(n: number): StoredEvent[] {
+    const rows = this.db.query<Row, [number]>('SELECT seq, body FROM (SELECT seq, body FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq').all(n)
+    return rows.flatMap((row) => decode(row, this.onBadRow) ?? [])
+  }
+
+  query(q: EventQuery): StoredEvent[] {
+    const where: string[] = []
+    const args: Array<string | number> = []
+    if (q.graph_id !== undefined) (where.push('graph_id = ?'), args.push(q.graph_id))
+    if (q.agent_id !== undefined) (where.push('agent_id = ?'), args.push(q.agent_id))
+    if (q.categories?.length) (where.push(`category IN (${q.categories.map(() => '?').join(',')})`), args.push(...q.categories))
+    if (q.kind !== undefined) (where.push("category || ':' || action = ?"), args.push(q.kind))
+    if (q.text !== undefined) (where.push("instr(lower(body), lower(?)) > 0"), args.push(q.text))
+    if (q.after !== undefined) (where.push('seq > ?'), args.push(q.after))
+    if (q.before !== undefined) (where.push('seq < ?'), args.push(q.before))
+    const sql = `SELECT seq, body FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${q.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`
+    return this.db
+      .query<Row, Array<string | number>>(sql)
+      .all(...args, q.limit)
+      .flatMap((row) => decode(row, this.onBadRow) ?? [])
+  }
+
+  saveCheckpoint(name: string, seq: number, body: string): void {
+    this.db.query('INSERT INTO checkpoints (name, seq, body, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET seq = excluded.seq, body = excluded.body, saved_at = excluded.saved_at').run(name, seq, body, Date.now())
+  }
+
+  loadCheckpoint(name: string): Checkpoint | undefined {
+    return this.db.query<Checkpoint, [string]>('SELECT seq, body FROM checkpoints WHERE name = ?').get(name) ?? undefined
+  }
+
+  /**
+   * Retention, one chunk at a time (the caller loops between turns of the event loop, so a large
+   * prune never holds the write lock long): drop events older than `before` (epoch ms) and all but
+   * the newest `keep`, never past `upTo` (the checkpoint replay starts from). Returns how many went.
+   */
+  prune({ before, keep, upTo, chunk = 2_000 }: { before: number; keep: number; upTo: number; chunk?: number }): number {
+    const byCount = Math.max(0, this.lastSeq() - keep)
+    const byAge = this.db.query<{ seq: number | null }, [number]>('SELECT MAX(seq) AS seq FROM events WHERE at < ?').get(before)?.seq ?? 0
+    const limit = Math.min(upTo, Math.max(byCount, byAge))
+    return this.db.query('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)').run(limit, chunk).changes
+  }
+
+  close(): void {
+    try {
+      this.commit()
+    } finally {
+      this.db.close()
+    }
+  }
+
+  private commitSafely(): void {
+    try {
+      this.commit()
+    } catch (error) {
+      // Busy: keep the batch and try again shortly; failing: tell whoever waits.
+      if (error instanceof StorageUnavailable && error.busy) {
+        this.timer = setTimeout(() => this.commitSafely(), 20)
+        return
+      }
+      const waiting = this.waiting
+      this.waiting = []
+      for (const w of waiting) w.reject(error)
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// The event store and the durable bus over real SQLite files: group commit, dedupe across reopen,
+// paging, queries, retention that never outruns the checkpoint, checkpoints that replay the same state.
+import { Database } from 'bun:sqlite'
+import { describe, expect, it } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openDurableBus } from '../src/events/durable'
+import { EventStore } from '../src/events/event-store'
+import { startDashboard } from '../src/machines/dashboard'
+import { makeEvent, type Event } from '../src/protocol/event'
+import { deriveViewModel } from '../src/view-model/derive'
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-store-')), 's.db')
+let n = 0
+const ev = (fields: Partial<Event> = {}, action = 'called') =>
+  makeEvent(action === 'called' ? 'tool' : 'agent', action, { id: `e-${++n}`, timestamp: 1_764_057_600_000 + n, agent_id: 'a', payload: { tool: 't' }, ...fields })
+
+describe('EventStore', () => {
+  it('commits what was appended in one transaction per tick, and flushed() waits for it', async () => {
+    const store = new EventStore(tempDb())
+    for (let i = 0; i < 100; i++) store.append(ev())
+    expect(store.count()).toBe(0)
+    await store.flushed()
+    expect(store.count()).toBe(100)
+    store.close()
+  })
+
+  it('ignores an id it already holds, across a reopen', async () => {
+    const path = tempDb()
+    const first = new EventStore(path)
+    const e = ev()
+    first.append(e)
+    first.close()
+    const second = new EventStore(path)
+    second.append(e)
+    second.append(ev())
+    await second.flushed()
+    expect(second.count()).toBe(2)
+    expect(second.recentIds(10)).toEqual([e.id, `e-${n}`])
+    second.close()
+  })
+
+  it('reads back in order, page by page, skipping a row that no longer parses', async () => {
+    const path = tempDb()
+    const store = new EventStore(path)
+    const all = Array.from({ length: 25 }, () => ev())
+    for (const e of all) store.append(e)
+    await store.flushed()
+    new Database(path).query("UPDATE events SET body = '{broken' WHERE seq = 3").run()
+    const warned: number[] = []
+    const reread = new EventStore(path, { onBadRow: (seq) => warned.push(seq) })
+    expect([...reread.after(0, 10)].map((s) => s.event.id)).toEqual(all.filter((_, i) => i !== 2).map((e) => e.id))
+    expect(warned).toEqual([3])
+    expect(reread.tail(2).map((s) => s.event.id)).toEqual([all[23]!.id, all[24]!.id])
+    store.close()
+    reread.close()
+  })
+
+  it('queries by graph, agent, kind, text and position', async () => {
+    const store = new EventStore(tempDb())
+    store.append(ev({ agent_id: 'x', graph_id: 'g1', payload: { tool: 'ruff', args: 'Needle in here' } }))
+    store.append(ev({ agent_id: 'y', graph_id: 'g2' }))
+    store.append(ev({ agent_id: 'x', graph_id: 'g1', payload: { error: 'boom' } }, 'failed'))
+    await store.flushed()
+    const ids = (q: Parameters<EventStore['query']>[0]) => store.query(q).map((s) => s.event.id)
+    const [a, b, c] = [`e-${n - 2}`, `e-${n - 1}`, `e-${n}`]
+    expect(ids({ graph_id: 'g1', limit: 10 })).toEqual([a, c])
+    expect(ids({ agent_id: 'y', limit: 10 })).toEqual([b])
+    expect(ids({ kind: 'agent:failed', limit: 10 })).toEqual([c])
+    expect(ids({ text: 'needle', limit: 10 })).toEqual([a])
+    expect(ids({ after: store.query({ limit: 1 })[0]!.seq, limit: 1 })).toEqual([b])
+    expect(ids({ limit: 2, order: 'desc' })).toEqual([c, b])
+    store.close()
+  })
+
+  it('prunes by count and by age, in chunks, never past the checkpoint replay starts from', async () => {
+    const store = new EventStore(tempDb())
+    for (let i = 0; i < 50; i++) store.append(ev())
+    await store.flushed()
+    expect(store.prune({ before: 0, keep: 10, upTo: 20, chunk: 100 })).toBe(20)
+    expect(store.prune({ before: 0, keep: 10, upTo: 100, chunk: 15 })).toBe(15)
+    expect(store.prune({ before: 0, keep: 10, upTo: 100, chunk: 15 })).toBe(5)
+    expect(store.count()).toBe(10)
+    expect(store.prune({ before: Number.MAX_SAFE_INTEGER, keep: 1_000, upTo: store.lastSeq() - 3 })).toBe(7)
+    expect(store.count()).toBe(3)
+    store.close()
+  })
+})
+
+describe('the durable bus', () => {
+  const run = (bus: { publish(e: Event): boolean }, count: number) => {
+    bus.publish(makeEvent('graph', 'started', { graph_id: 'g', payload: { agents: [{ agent_id: 'a', name: 'A' }, { agent_id: '__proto__' }] } }))
+    bus.publish(ev({}, 'started'))
+    for (let i = 0; i < count; i++) bus.publish(ev())
+  }
+  const view = (d: ReturnType<typeof startDashboard>) => JSON.stringify(deriveViewModel(d.actor.getSnapshot(), [], 0))
+
+  it('checkpoints every N events and restarts from a checkpoint plus the events after it to the same view', async () => {
+    const path = tempDb()
+    const first = openDurableBus(path, undefined, 100)
+    const d1 = startDashboard(first.bus, { restore: first.restore })
+    first.start(() => d1.checkpoint())
+    run(first.bus, 250)
+    await first.bus.persisted()
+    run(first.bus, 30)
+    await first.bus.persisted()
+    const before = view(d1)
+    const lastId = `e-${n}`
+    // A crash: no close(), so no final checkpoint; the events after the last one are replayed.
+    d1.stop()
+    const second = openDurableBus(path, undefined, 100)
+    expect(second.restore.checkpoint).toBeDefined()
+    const d2 = startDashboard(second.bus, { restore: second.restore })
+    expect(view(d2)).toBe(before)
+    expect(second.bus.publish(ev({ id: lastId }))).toBe(false)
+    d2.stop()
+    second.close()
+  })
+
+  it('replays everything when the checkpoint cannot be used', async () => {
+    const path = tempDb()
+    const first = openDurableBus(path, undefined, 50)
+    const d1 = startDashboard(first.bus, { restore: first.restore })
+    first.start(() => d1.checkpoint())
+    run(first.bus, 120)
+    await first.bus.persisted()
+    const before = view(d1)
+    d1.stop()
+    first.close()
+    new Database(path).query("UPDATE checkpoints SET body = '{\"status\":\"active\",\"context\":{}}'").run()
+    const second = openDurableBus(path, undefined, 50)
+    const d2 = startDashboard(second.bus, { restore: second.restore })
+    expect(view(d2)).toBe(before)
+    d2.stop()
+    second.close()
+  })
+})
