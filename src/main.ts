@@ -1,5 +1,6 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
+import { DEMO_GRAPH_PREFIX } from './demo/plan'
 import { runDemoSwarm } from './demo/swarm'
 import { openDurableBus } from './events/durable'
 import { Inspector } from './inspector/inspector'
@@ -54,7 +55,7 @@ const questions = new QuestionService({ workspace, bus })
 questions.start()
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
 const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
-const { app, hub } = createApp({ bus, questions, dashboard, inspector, token: config.token, allowedHosts })
+const { app, hub } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: config.token, allowedHosts })
 try {
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })
 } catch (error) {
@@ -66,7 +67,10 @@ const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.ho
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
 
 const demo = new AbortController()
-const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal }) : Promise.resolve()
+// Each start of the demo has ids of its own; questions a previous demo left open are withdrawn.
+const demoTag = Date.now().toString(36)
+if (config.demo) questions.cancel((q) => q.graph_id?.startsWith(DEMO_GRAPH_PREFIX) === true)
+const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal, tag: demoTag }) : Promise.resolve()
 
 // Within two seconds whatever is open: long-polls are answered with their status, streams end as
 // failures (so browsers and SDKs reconnect to the next process), the database is closed last.

@@ -142,13 +142,15 @@ describe('agentMachine', () => {
     expect(a.getSnapshot().context.rejected[0]).toMatchObject({ type: 'AGENT_RESUMED', state: 'blocked' })
   })
 
-  it('resumes on a timed-out answer and waits on nothing', () => {
-    const a = start()
-    a.send(ev('agent', 'started'))
-    a.send(ev('agent', 'blocked', { msg_id: 'm1', question: 'q' }))
-    a.send(ev('agent', 'resumed', { msg_id: 'm1', timed_out: true }))
-    expect(a.getSnapshot().value).toBe('resumed')
-    expect(a.getSnapshot().context.awaiting).toBeNull()
+  it('goes back to running, not "Answer received", when its question times out or is withdrawn', () => {
+    for (const outcome of [{ timed_out: true }, { cancelled: true }]) {
+      const a = start()
+      a.send(ev('agent', 'started'))
+      a.send(ev('agent', 'blocked', { msg_id: 'm1', question: 'q' }))
+      a.send(ev('agent', 'resumed', { msg_id: 'm1', ...outcome }))
+      expect(a.getSnapshot().value).toBe('running')
+      expect(a.getSnapshot().context.awaiting).toBeNull()
+    }
   })
 
   it('can be cancelled from any non-final state', () => {

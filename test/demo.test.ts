@@ -79,6 +79,12 @@ function interestingSeed(): number {
 }
 
 describe('makePlan', () => {
+  it('gives each start of the demo its own run and agent ids with a tag', () => {
+    const tagged = makePlan(mulberry32(42), 3, 'k9x')
+    expect(tagged.graph_id).toBe('demo-k9x-run-3')
+    expect(tagged.agents.every((a) => a.agent_id.startsWith('k9x-r3-'))).toBe(true)
+    expect(tagged.agents.flatMap((a) => a.depends_on).every((id) => id.startsWith('k9x-r3-'))).toBe(true)
+  })
   it('is deterministic for a seed and differs between seeds', () => {
     expect(makePlan(mulberry32(42), 1)).toEqual(makePlan(mulberry32(42), 1))
     expect(makePlan(mulberry32(42), 1)).not.toEqual(makePlan(mulberry32(43), 1))

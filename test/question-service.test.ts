@@ -224,6 +224,18 @@ describe('QuestionService admitting ingested agent:blocked events', () => {
     coord.close()
   })
 
+  it('withdraws the questions a selector picks, telling each agent with agent:resumed {cancelled: true}', () => {
+    const { coord, named } = setup()
+    coord.start()
+    const old = coord.ask({ agent_id: 'old-demo', question: 'Stale?', graph_id: 'demo-abc-run-1' })
+    const mine = coord.ask({ agent_id: 'real', question: 'Keep me?', graph_id: 'prod' })
+    expect(coord.cancel((q) => q.graph_id?.startsWith('demo-') === true)).toBe(1)
+    expect(coord.status(old.msg_id)?.status).toBe('cancelled')
+    expect(coord.pending().map((q) => q.msg_id)).toEqual([mine.msg_id])
+    expect(named('agent:resumed').map((e) => [e.agent_id, e.payload])).toEqual([['old-demo', { msg_id: old.msg_id, cancelled: true }]])
+    coord.close()
+  })
+
   it('cancels the pending questions of an agent that finishes, and settles one the agent says it resumed from', () => {
     const { coord, bus } = setup()
     coord.start()

@@ -93,9 +93,15 @@ function fileAgents(rng: Rng, prefix: string, file: SourceFile, scanId: string):
   return [lint, ...perFn, test]
 }
 
-/** A run's plan: scan → per file (lint → per-function agents → tests) → report. Same rng state, same plan. */
-export function makePlan(rng: Rng, runNo: number): Plan {
-  const prefix = `r${runNo}`
+/** The graph ids of demo runs started with a tag begin with this: a new demo knows an old one's questions. */
+export const DEMO_GRAPH_PREFIX = 'demo-'
+
+/**
+ * A run's plan: scan → per file (lint → per-function agents → tests) → report. Same rng state, same
+ * plan. A `tag` (one per start of the demo) keeps a restarted demo's ids apart from the last one's.
+ */
+export function makePlan(rng: Rng, runNo: number, tag?: string): Plan {
+  const prefix = tag ? `${tag}-r${runNo}` : `r${runNo}`
   const scan: PlannedAgent = { agent_id: `${prefix}-scan`, name: 'Index repository', kind: 'scan', depends_on: [], steps: 2 }
   const perFile = sample(rng, CODEBASE, FILES_PER_RUN).flatMap((file) => fileAgents(rng, prefix, file, scan.agent_id))
   const report: PlannedAgent = {
@@ -107,5 +113,5 @@ export function makePlan(rng: Rng, runNo: number): Plan {
   const eligible = agents.slice(1)
   for (const agent of sample(rng, eligible, Math.round(agents.length * ASK_RATIO))) agent.asks = questionFor(agent)
   for (const agent of eligible) if (rng() < FAIL_RATE) agent.fails = true
-  return { run: runNo, graph_id: `run-${runNo}`, agents }
+  return { run: runNo, graph_id: tag ? `${DEMO_GRAPH_PREFIX}${tag}-run-${runNo}` : `run-${runNo}`, agents }
 }

@@ -40,6 +40,8 @@ export interface DemoSwarmOptions {
   /** not scaled by speed: it is wall-clock time for a human to look at a finished graph */
   pauseBetweenRunsMs?: number
   onRunEnd?: (summary: RunSummary) => void
+  /** makes this start's run and agent ids unique (see makePlan) */
+  tag?: string
 }
 
 type Outcome = 'completed' | 'failed' | 'skipped'
@@ -67,7 +69,7 @@ export async function runDemoSwarm(options: DemoSwarmOptions): Promise<void> {
   const ctx: Ctx = { bus: options.bus, asker: options.asker, signal, rng: mulberry32(seed ^ 0x5bd1e995), speed, maxConcurrent }
   try {
     for (let run = 1; !signal.aborted; run++) {
-      const summary = await runOnce(ctx, makePlan(planRng, run))
+      const summary = await runOnce(ctx, makePlan(planRng, run, options.tag))
       onRunEnd?.(summary)
       await sleep(pauseBetweenRunsMs, signal)
     }

@@ -1,5 +1,5 @@
 // The life of one agent: a definition only, fed machine events mapped from the bus.
-import { assign, setup } from 'xstate'
+import { and, assign, setup } from 'xstate'
 import type { AgentMachineEvent } from './machine-events'
 
 export const AGENT_STATES = ['idle', 'running', 'blocked', 'resumed', 'done', 'failed', 'cancelled', 'skipped'] as const
@@ -138,6 +138,7 @@ export const agentMachine = setup({
   },
   guards: {
     // A late answer to an earlier question must not unblock the agent from the current one.
+    unanswered: ({ event }) => payloadOf(event).timed_out === true || payloadOf(event).cancelled === true,
     answersQuestion: ({ context, event }) => {
       const msgId = payloadOf(event).msg_id
       return msgId === undefined || context.awaiting === null || context.awaiting === msgId
@@ -189,6 +190,8 @@ export const agentMachine = setup({
         // Re-asked with a new question: the latest one is what the agent waits on.
         AGENT_BLOCKED: { actions: ['recordQuestion', 'touch'] },
         AGENT_RESUMED: [
+          // No answer came (timed out, withdrawn): the agent goes on without one, not "Answer received".
+          { guard: and(['answersQuestion', 'unanswered']), target: 'running', actions: ['clearQuestion', 'touch'] },
           { guard: 'answersQuestion', target: 'resumed', actions: ['clearQuestion', 'touch'] },
           { actions: reject('blocked').actions },
         ],

@@ -1,6 +1,7 @@
 // The question and response records of the workspace layout, made from validated input or read back from storage.
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { makeEvent, type Event } from '../protocol/event'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
 import { MAX_ID_LENGTH, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure } from '../protocol/schema'
@@ -87,4 +88,30 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
   if (typeof r.timeout_s === 'number' && r.timeout_s > 0 && Number.isFinite(r.timeout_s)) record.timeout_s = r.timeout_s
   if (typeof r.graph_id === 'string') record.graph_id = r.graph_id
   return record
+}
+
+/** A response written by another process counts only if it carries a string answer. */
+export function asResponse(value: unknown, now: number): ResponseRecord | undefined {
+  const raw = value as Partial<ResponseRecord> | undefined
+  if (!raw || typeof raw !== 'object' || typeof raw.answer !== 'string') return undefined
+  return { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : now }
+}
+
+export const pastDeadline = (record: QuestionRecord, now: number) =>
+  record.timeout_s !== undefined && now >= record.created_at + record.timeout_s * 1000
+
+/** How a pending question ended. */
+export type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
+
+/** The agent:blocked announcing a record (its id derived from the msg_id, so announcing twice is one event). */
+export function blockedEvent(msgId: string, r: QuestionRecord): Event {
+  const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
+  if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
+  return makeEvent('agent', 'blocked', { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload })
+}
+
+/** The agent:resumed telling an agent how its question ended. */
+export function resumedEvent(msgId: string, r: QuestionRecord, s: Settled): Event {
+  const outcome = s.kind === 'answered' ? { answer: s.response.answer } : s.kind === 'timeout' ? { timed_out: true } : { cancelled: true }
+  return makeEvent('agent', 'resumed', { agent_id: r.agent_id, graph_id: r.graph_id, payload: { msg_id: msgId, ...outcome } })
 }

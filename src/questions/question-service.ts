@@ -17,8 +17,12 @@ import { PendingIndex } from './pending-index'
 import { Waiters } from './waiters'
 import {
   announcedKey,
-  announceId,
+  blockedEvent,
+  resumedEvent,
+  type Settled,
   asRecord,
+  asResponse,
+  pastDeadline,
   QUESTION_PREFIX,
   questionKey,
   recordFromInput,
@@ -39,7 +43,6 @@ export interface QuestionServiceOptions {
   now?: () => number
 }
 
-type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
 
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 
@@ -120,7 +123,7 @@ export class QuestionService {
       // An answer another process wrote straight into the inbox came first.
       const raw = this.readResponse(msg_id)
       if (raw) return { kind: 'answered' as const, record, settled: this.settle(msg_id, record, { kind: 'answered', response: raw }) }
-      if (this.pastDeadline(record)) return { kind: 'timeout' as const, record, settled: this.settle(msg_id, record, { kind: 'timeout' }) }
+      if (pastDeadline(record, this.now())) return { kind: 'timeout' as const, record, settled: this.settle(msg_id, record, { kind: 'timeout' }) }
       const response = { answer: text, responded_at: this.now() }
       this.ws.set(responseKey(msg_id), response)
       return { kind: 'ok' as const, record, response, settled: this.settle(msg_id, record, { kind: 'answered', response }) }
@@ -177,6 +180,16 @@ export class QuestionService {
       }
     }
     this.waiters.checkAll()
+  }
+
+  /**
+   * Withdraw the pending questions `which` selects (a demo that no longer runs): each becomes
+   * cancelled and its agent is told so with agent:resumed {cancelled: true}. Returns how many.
+   */
+  cancel(which: (q: PendingQuestion) => boolean): number {
+    const chosen = this.pending().filter(which)
+    for (const q of chosen) this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
+    return chosen.length
   }
 
   /** Stopping: answer the long-polls with what is known now and refuse new waits; the file stays open. */
@@ -259,7 +272,7 @@ export class QuestionService {
   }
 
   private reconcile(msgId: string, seen: QuestionRecord, now: number): void {
-    const needsWork = !this.ws.get(announcedKey(msgId)) || this.readResponse(msgId) || this.pastDeadline(seen, now)
+    const needsWork = !this.ws.get(announcedKey(msgId)) || this.readResponse(msgId) || pastDeadline(seen, now)
     if (!needsWork) return
     // Re-read under the write lock: another process on the same file may have got here first.
     const result = this.ws.transaction(() => {
@@ -268,7 +281,7 @@ export class QuestionService {
       const announce = !this.ws.get(announcedKey(msgId))
       if (announce) this.ws.set(announcedKey(msgId), now)
       const raw = this.readResponse(msgId)
-      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : this.pastDeadline(record, now) ? { kind: 'timeout' } : undefined
+      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : pastDeadline(record, now) ? { kind: 'timeout' } : undefined
       const settled = outcome && this.settle(msgId, record, outcome)
       return { record, announce, settled }
     })
@@ -286,23 +299,13 @@ export class QuestionService {
     return s
   }
 
-  /** A response written by another process counts only if it carries a string answer. */
   private readResponse(msgId: string): ResponseRecord | undefined {
-    const raw = this.ws.get<Partial<ResponseRecord>>(responseKey(msgId))
-    if (!raw || typeof raw.answer !== 'string') return undefined
-    return { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : this.now() }
-  }
-
-  private pastDeadline(record: QuestionRecord, now = this.now()): boolean {
-    return record.timeout_s !== undefined && now >= record.created_at + record.timeout_s * 1000
+    return asResponse(this.ws.get(responseKey(msgId)), this.now())
   }
 
   private publishBlocked(msgId: string, r: QuestionRecord): void {
-    const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
-    if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
-    const event = { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload }
     try {
-      this.bus.publish(makeEvent('agent', 'blocked', event))
+      this.bus.publish(blockedEvent(msgId, r))
     } catch (error) {
       // A record another process wrote may not fit an event (a 5,000-character question): the card still shows.
       this.reportOnce(questionKey(msgId), error)
@@ -310,9 +313,7 @@ export class QuestionService {
   }
 
   private publishSettled(msgId: string, r: QuestionRecord, s: Settled): void {
-    const outcome = s.kind === 'answered' ? { answer: s.response.answer } : s.kind === 'timeout' ? { timed_out: true } : { cancelled: true }
-    const payload = { msg_id: msgId, ...outcome }
-    this.bus.publish(makeEvent('agent', 'resumed', { agent_id: r.agent_id, graph_id: r.graph_id, payload }))
+    this.bus.publish(resumedEvent(msgId, r, s))
   }
 
   // A throw inside setInterval is an uncaught exception; a busy or broken file must not end the process.

@@ -1,6 +1,7 @@
 // The Elysia app: small route plugins composed over the services they need.
 import { Elysia } from 'elysia'
 import type { EventBus } from '../events/bus'
+import type { EventStore } from '../events/event-store'
 import { Inspector } from '../inspector/inspector'
 import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
 import { InspectStream } from '../live/inspect-stream'
@@ -25,6 +26,8 @@ export interface AppServices {
   bus: EventBus
   questions: QuestionService
   dashboard: DashboardHandle
+  /** the event store behind the bus: history for GET /api/events */
+  store: EventStore
   token?: string
   /** Host header values accepted besides loopback (SWITCHBOARD_PUBLIC_URL's host, a bound address) */
   allowedHosts?: readonly string[]
@@ -53,7 +56,7 @@ export function createApp(services: AppServices) {
     .use(pageRoutes(stream, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream))
-    .use(apiRoutes({ bus, questions, stream }))
+    .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {

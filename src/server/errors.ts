@@ -37,9 +37,11 @@ export function errorBody(error: unknown): { error: string; field?: string } {
  */
 function validationFailure(error: unknown): { error: string; field: string } {
   try {
-    const first = (error as { all?: Array<{ path?: string; message?: string; schema?: { error?: unknown } }> }).all?.[0]
+    const { all, type } = error as { all?: Array<{ path?: string; message?: string; schema?: { error?: unknown } }>; type?: string }
+    const first = all?.[0]
     if (first) {
-      const field = fieldOf(first.path ?? '')
+      // The query, params and headers name their part: `query.limit`; the body's fields stand alone.
+      const field = fieldOf(first.path ?? '', type && type !== 'body' ? type : '')
       const custom = first.schema?.error
       return { error: `${field} ${typeof custom === 'string' ? custom : (first.message ?? 'is invalid')}`, field }
     }

@@ -5,6 +5,9 @@ import type { EventBus } from '../../events/bus'
 import type { DashboardStream } from '../../live/dashboard-stream'
 import { InvalidEvent, validateEvent, type Event } from '../../protocol/event'
 import type { QuestionService } from '../../questions/question-service'
+import type { EventStore } from '../../events/event-store'
+import { Id } from '../../protocol/schema'
+import { Invalid } from '../../questions/errors'
 import { PayloadTooLarge } from '../errors'
 import { withStorage } from '../storage-retry'
 
@@ -23,8 +26,53 @@ function parseBatch(body: unknown): Event[] {
   })
 }
 
-export function apiRoutes({ bus, questions, stream }: { bus: EventBus; questions: QuestionService; stream: DashboardStream }) {
+const MAX_PAGE = 1_000
+const NDJSON = 'application/x-ndjson'
+
+const historyQuery = t.Object({
+  graph_id: t.Optional(Id()),
+  agent_id: t.Optional(Id()),
+  /** `agent:failed` */
+  kind: t.Optional(t.String({ maxLength: 50 })),
+  /** a substring of the event, case-insensitive */
+  q: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  // Strings checked here rather than coerced numbers: Elysia's errors for coerced query numbers
+  // do not say which parameter failed.
+  after: t.Optional(t.String({ pattern: '^\\d{1,15}$', error: 'must be a seq from an earlier page' })),
+  limit: t.Optional(t.String({ maxLength: 5 })),
+})
+
+function pageSize(raw: string | undefined): number {
+  if (raw === undefined) return 100
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PAGE) throw new Invalid('query.limit', `must be 1 to ${MAX_PAGE}`)
+  return n
+}
+
+interface ApiServices {
+  bus: EventBus
+  questions: QuestionService
+  stream: DashboardStream
+  store: EventStore
+}
+
+export function apiRoutes({ bus, questions, stream, store }: ApiServices) {
   return new Elysia()
+    // The stored history, oldest first, a page at a time: `next` (or the x-next-after header) is the
+    // `after` of the next page. NDJSON, one event a line, for Accept: application/x-ndjson.
+    .get(
+      routes.ingest,
+      ({ query, headers }) => {
+        const limit = pageSize(query.limit)
+        const page = store.query({ graph_id: query.graph_id, agent_id: query.agent_id, kind: query.kind, text: query.q, after: Number(query.after ?? 0), limit })
+        const next = page.length === limit ? page.at(-1)!.seq : null
+        const rows = page.map(({ seq, event }) => ({ seq, ...event }))
+        if (!headers.accept?.includes(NDJSON)) return { events: rows, next }
+        const body = rows.map((row) => `${JSON.stringify(row)}\n`).join('')
+        return new Response(body, { headers: { 'content-type': NDJSON, ...(next === null ? {} : { 'x-next-after': String(next) }) } })
+      },
+      { query: historyQuery },
+    )
     .get(routes.snapshot, () => {
       const { agents, blocked, graphs, results, events } = stream.fresh()
       return { agents, blocked, graphs, results, events }
