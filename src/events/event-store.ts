@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Category, Event } from '../protocol/event'
+import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
 import { StorageUnavailable } from '../workspace/workspace'
 
@@ -172,6 +173,24 @@ export class EventStore {
       .query<Row, Array<string | number>>(sql)
       .all(...args, q.limit)
       .flatMap((row) => decode(row, this.onBadRow) ?? [])
+  }
+
+  /** Runs (graphs), newest first. */
+  runs(limit = 100): RunSummary[] {
+    const sql = `SELECT graph_id, MIN(at) AS started_at, MAX(at) AS last_at, COUNT(*) AS events,
+        COUNT(DISTINCT agent_id) AS agents,
+        SUM(category = 'agent' AND action = 'blocked') AS questions,
+        (SELECT action || ' ' || at FROM events ended WHERE ended.graph_id = e.graph_id AND ended.category = 'graph'
+          AND ended.action IN ('completed', 'failed') ORDER BY ended.seq DESC LIMIT 1) AS ended
+      FROM events e WHERE graph_id IS NOT NULL GROUP BY graph_id ORDER BY MIN(seq) DESC LIMIT ?`
+    type RunRow = Omit<RunSummary, 'status' | 'ended_at'> & { ended: string | null }
+    return this.db
+      .query<RunRow, [number]>(sql)
+      .all(limit)
+      .map(({ ended, ...row }) => {
+        const [status, at] = ended ? ended.split(' ') : ['running']
+        return { ...row, status: status as RunSummary['status'], ended_at: at === undefined ? undefined : Number(at) }
+      })
   }
 
   saveCheckpoint(name: string, seq: number, body: string): void {

@@ -13,6 +13,8 @@ export const routes = {
   inspectEvents: (page: string) => `${page}/events`,
   /** Time travel: the page as it was right after entry `seq`. */
   inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
+  /** the run list, or one run's read-only dashboard */
+  runs: (graphId?: string) => (graphId === undefined ? '/runs' : `/runs/${encodeURIComponent(graphId)}`),
   snapshot: '/api/snapshot',
   ingest: '/api/events',
   questions: '/api/questions',
@@ -26,6 +28,7 @@ export const routes = {
 /** The same routes as Elysia path patterns, for the server's route plugins. */
 export const patterns = {
   respond: '/agent/:agent_id/respond',
+  run: '/runs/:graph_id',
   inspectAgent: '/inspect/:agent_id',
   inspectAgentEvents: '/inspect/:agent_id/events',
   question: '/api/questions/:msg_id',

@@ -17,6 +17,7 @@ import { inspectRoutes } from './routes/inspect'
 import { pageRoutes } from './routes/page'
 import { questionRoutes } from './routes/questions'
 import { respondRoutes } from './routes/respond'
+import { runRoutes } from './routes/runs'
 import { security } from './security'
 import { Sessions } from './session'
 import { sessionRoutes } from './routes/session'
@@ -58,6 +59,7 @@ export function createApp(services: AppServices) {
     .use(respondRoutes(questions, stream))
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
+    .use(runRoutes(services.store, questions, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()

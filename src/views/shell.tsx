@@ -46,9 +46,14 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
           <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
           <header class="top">
             <Brand />
-            <a class="nav" href={routes.inspect()}>
-              Inspector
-            </a>
+            <nav class="navs">
+              <a class="nav" href={routes.runs()}>
+                Runs
+              </a>
+              <a class="nav" href={routes.inspect()}>
+                Inspector
+              </a>
+            </nav>
             <Summary progress={model.progress} />
             {signOut && <SignOut />}
           </header>

@@ -1,0 +1,118 @@
+// /runs and /runs/:graph_id: every run from the store, and one run's dashboard, read-only.
+import type { RunSummary } from '../protocol/runs'
+import type { RunView } from '../view-model/run'
+import { AgentList } from './agents'
+import { clock, duration } from './format'
+import { Brand, Head, type PageAssets } from './head'
+import { EventLog, Results } from './results'
+import { Summary } from './summary'
+import { routes } from './targets'
+
+const day = (ms: number) => (Number.isNaN(new Date(ms).getTime()) ? '' : new Date(ms).toISOString().slice(0, 10))
+
+function Frame({ title, assets, children }: { title: string; assets: PageAssets; children: JSX.Element }) {
+  return (
+    <>
+      {'<!doctype html>'}
+      <html lang="en">
+        <Head title={`${title} · Switchboard`} assets={assets} />
+        <body>
+          <header class="top">
+            <a href={routes.page} class="home">
+              <Brand />
+            </a>
+            <a class="nav" href={routes.runs()}>
+              Runs
+            </a>
+            <span></span>
+          </header>
+          {children}
+        </body>
+      </html>
+    </>
+  )
+}
+
+export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; assets: PageAssets; now: number }) {
+  return (
+    <Frame title="Runs" assets={assets}>
+      <main class="runs">
+        <section class="panel">
+          <h2>Runs</h2>
+          {runs.length === 0 ? (
+            <p class="empty-note">No run has been recorded yet: a run is a graph, announced with graph:started.</p>
+          ) : (
+            <table class="run-table">
+              <thead>
+                <tr>
+                  <th>run</th>
+                  <th>status</th>
+                  <th>agents</th>
+                  <th>questions</th>
+                  <th>started</th>
+                  <th>duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((run) => (
+                  <tr class={`run-${run.status}`}>
+                    <td>
+                      <a href={routes.runs(run.graph_id)} safe>
+                        {run.graph_id}
+                      </a>
+                    </td>
+                    <td safe>{run.status}</td>
+                    <td>{String(run.agents)}</td>
+                    <td>{String(run.questions)}</td>
+                    <td safe>{`${day(run.started_at)} ${clock(run.started_at)}`}</td>
+                    <td safe>{duration((run.ended_at ?? now) - run.started_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </main>
+    </Frame>
+  )
+}
+
+export function RunPage({ graphId, run, assets }: { graphId: string; run: RunView; assets: PageAssets }) {
+  const { model, questions } = run
+  return (
+    <Frame title={`Run ${graphId}`} assets={assets}>
+      <main class="grid run-page">
+        <section class="panel questions" aria-labelledby="h-run">
+          <h2 id="h-run" safe>{`Run ${graphId}`}</h2>
+          <p class="empty-note">Read-only, rebuilt from the stored events.</p>
+          <Summary progress={model.progress} />
+          <h2>Questions</h2>
+          {questions.length === 0 ? (
+            <p class="empty-note">No agent asked anything in this run.</p>
+          ) : (
+            <ol class="run-questions">
+              {questions.map((q) => (
+                <li class={`run-question ${q.status}`}>
+                  <time safe>{clock(q.asked_at)}</time> <strong safe>{q.agent_id}</strong>: <span safe>{q.question}</span>{' '}
+                  <em safe>{q.answer === undefined ? `(${q.status})` : `→ ${q.answer}`}</em>
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+        <section class="panel agents" aria-labelledby="h-agents">
+          <h2 id="h-agents">Agents</h2>
+          <AgentList agents={model.agents} now={model.now} />
+        </section>
+        <section class="panel results-panel" aria-labelledby="h-results">
+          <h2 id="h-results">Results</h2>
+          <Results results={model.results} />
+        </section>
+        <section class="panel log" aria-labelledby="h-log">
+          <h2 id="h-log">Event log</h2>
+          <EventLog events={model.events} />
+        </section>
+      </main>
+    </Frame>
+  )
+}
