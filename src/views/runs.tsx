@@ -61,9 +61,9 @@ export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; a
                         {run.graph_id}
                       </a>
                     </td>
-                    <td safe>{run.status}</td>
-                    <td>{String(run.agents)}</td>
-                    <td>{String(run.questions)}</td>
+                    <td>{run.status}</td>
+                    <td>{run.agents}</td>
+                    <td>{run.questions}</td>
                     <td safe>{`${day(run.started_at)} ${clock(run.started_at)}`}</td>
                     <td safe>{duration((run.ended_at ?? now) - run.started_at)}</td>
                   </tr>
