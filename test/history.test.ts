@@ -56,3 +56,31 @@ describe('GET /api/events', () => {
     }
   })
 })
+
+describe('GET /history', () => {
+  it('searches the stored log on the server, newest first, each line opening to its payload', async () => {
+    const res = await fetch(`${s.url}/history?q=needle`)
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('<details>')
+    expect(html).toContain('Find the NEEDLE')
+    expect(html).toContain('value="needle"')
+    expect(html.match(/class="log-line /g)).toHaveLength(1)
+    const byAgent = await (await fetch(`${s.url}/history?agent=hb&kind=&q=`)).text()
+    expect(byAgent.match(/class="log-line /g)).toHaveLength(2)
+    expect(byAgent.indexOf('agent:failed')).toBeLessThan(byAgent.indexOf('agent:started'))
+  })
+
+  it('escapes what was searched for, and refuses a bad page position with 400', async () => {
+    const html = await (await fetch(`${s.url}/history?q=${encodeURIComponent('"><script>x</script>')}`)).text()
+    // Inside a quoted attribute only the quote can break out: it is escaped, so the value stays whole.
+    expect(html).toContain('value="&#34;><script>x</script>"')
+    expect(html.match(/<script/g)).toHaveLength(3)
+    expect(html.match(/<script type="module"/g)).toHaveLength(2)
+    expect((await fetch(`${s.url}/history?before=abc`)).status).toBe(400)
+  })
+
+  it('is offered on the dashboard next to the live log', async () => {
+    expect(await (await fetch(s.url)).text()).toContain('action="/history"')
+  })
+})

@@ -18,6 +18,7 @@ import { pageRoutes } from './routes/page'
 import { questionRoutes } from './routes/questions'
 import { respondRoutes } from './routes/respond'
 import { runRoutes } from './routes/runs'
+import { historyRoutes } from './routes/history'
 import { security } from './security'
 import { Sessions } from './session'
 import { sessionRoutes } from './routes/session'
@@ -60,6 +61,7 @@ export function createApp(services: AppServices) {
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(runRoutes(services.store, questions, assets.urls))
+    .use(historyRoutes(services.store, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()

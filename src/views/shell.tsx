@@ -5,6 +5,7 @@ import { BlockedList, EmptyToast } from './cards'
 import { Brand, Head, type PageAssets } from './head'
 import { SignOut } from './sign-in'
 import { EventLog, Results, type LogEntry } from './results'
+import { HistorySearch } from './history'
 import { Summary } from './summary'
 import { ids, jsString, routes } from './targets'
 
@@ -75,6 +76,7 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
             <section class="panel log" aria-labelledby="h-log">
               <h2 id="h-log">Event log</h2>
               <LogFilter include={include} />
+              <HistorySearch />
               <EventLog events={log} />
             </section>
           </main>
