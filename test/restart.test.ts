@@ -83,6 +83,9 @@ describe('a restart in the middle of a run', () => {
       expect((after.agents as unknown[]).length).toBe(6)
       expect((after.agents as Array<{ agent_id: string; tool_calls: number }>).find((a) => a.agent_id === 'scan')!.tool_calls).toBe(401)
       expect((after.events as Array<{ payload: unknown }>).some((e) => JSON.stringify(e.payload).includes('146 functions'))).toBe(true)
+      // The inspector's sequences come back too: the restored actors were replayed with it attached.
+      const inspector = await (await fetch(`${second.url}/inspect/scan`)).text()
+      expect(inspector).toContain('AGENT_COMPLETED')
       const again = (await (await post(second, [...batch, ...more])).json()) as { accepted: number; duplicates: number }
       expect(again).toEqual({ accepted: 0, duplicates: batch.length + more.length })
     }, 30_000)

@@ -17,8 +17,9 @@ export const CHECKPOINT_EVERY = 5_000
 export const DEDUPE_WINDOW = 100_000
 const PRUNE_EVERY_MS = 10 * 60 * 1000
 
-// Two slots: start-up restores from the older one, so the newest 5,000 to 10,000 events are replayed
-// through the actors and the inspector shows their recent sequences again.
+// Two slots: start-up restores from the older one, which lags the newest by at least half a
+// checkpoint interval, so the newest 2,500 to 10,000 events are replayed through the actors and the
+// inspector shows their recent sequences again. With no older slot yet the whole (short) history is replayed.
 const LATEST = 'dashboard'
 const PREVIOUS = 'dashboard-previous'
 
@@ -40,7 +41,7 @@ export interface DurableBus {
 export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY): DurableBus {
   const store = new EventStore(path)
   const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW })
-  const previous = store.loadCheckpoint(PREVIOUS) ?? store.loadCheckpoint(LATEST)
+  const previous = store.loadCheckpoint(PREVIOUS)
   bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
   let checkpoint: (() => string) | undefined
   let lastSeq = store.loadCheckpoint(LATEST)?.seq ?? 0
@@ -49,7 +50,7 @@ export function openDurableBus(path: string, retention: Retention = DEFAULT_RETE
   const save = (seq: number) => {
     if (!checkpoint) return
     const latest = store.loadCheckpoint(LATEST)
-    if (latest) store.saveCheckpoint(PREVIOUS, latest.seq, latest.body)
+    if (latest && seq - latest.seq >= checkpointEvery / 2) store.saveCheckpoint(PREVIOUS, latest.seq, latest.body)
     store.saveCheckpoint(LATEST, seq, checkpoint())
     lastSeq = seq
   }
