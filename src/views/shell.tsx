@@ -59,6 +59,8 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
             {signOut && <SignOut />}
           </header>
           <EmptyToast />
+          {/* Shown by the bridge while the stream is down; outside every patch target. */}
+          <div id={ids.offline} class="offline" role="status" aria-live="assertive" hidden></div>
           <main class="grid">
             <section class="panel questions" aria-labelledby="h-questions">
               <h2 id="h-questions">Waiting for you</h2>

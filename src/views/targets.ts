@@ -18,6 +18,8 @@ export const ids = {
   cardControl: (msgId: string, control: string) => `card-${domKey(msgId)}-${control}`,
   /** the live region where the outcome of an answer is announced, outside every card */
   toast: 'toast',
+  /** the banner the bridge shows while the stream is down (assets/bridge.js uses the same id) */
+  offline: 'offline',
   results: 'results',
   eventList: 'event-list',
   // Inspector pages: the stream starter sits outside these patch targets.

@@ -26,3 +26,43 @@ document.addEventListener(SSE, (evt) => {
     redispatch('datastar-merge-signals', elId, args)
   }
 })
+
+// Never stale: while the page's stream is down it says so, and it comes back whole. The beta retries a
+// stream that fails (with backoff, ten times in a page's life); a stream that ends cleanly, or one past
+// its retries, is not retried at all, so then the page waits for the server and reloads (a full snapshot).
+const STREAM = 'stream'
+const LIVE = new Set(['datastar-patch-elements', 'datastar-patch-signals'])
+let reloading = false
+
+function showOffline(text) {
+  const banner = document.getElementById('offline')
+  if (banner) {
+    banner.textContent = text
+    banner.hidden = text === ''
+  }
+  document.body.classList.toggle('is-offline', text !== '')
+}
+
+async function reloadWhenBack() {
+  if (reloading) return
+  reloading = true
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    try {
+      if ((await fetch('/healthz', { cache: 'no-store' })).ok) return location.reload()
+    } catch {
+      // still down
+    }
+  }
+}
+
+document.addEventListener(SSE, (evt) => {
+  const { type, elId } = evt.detail
+  if (elId !== STREAM) return
+  if (LIVE.has(type)) showOffline('')
+  else if (type === 'retrying' || type === 'error') showOffline('Connection lost: reconnecting…')
+  else if (type === 'finished' || type === 'retries-failed') {
+    showOffline('Offline: waiting for the server…')
+    void reloadWhenBack()
+  }
+})
