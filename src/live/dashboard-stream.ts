@@ -163,6 +163,6 @@ export class DashboardStream extends PanelStream {
     const seen = top === undefined ? -1 : log.findIndex((e) => e.id === top)
     if (seen === -1 && top !== undefined) return [patchElements({ html: String(EventLog({ events: log })) })]
     const fresh = seen === -1 ? log : log.slice(0, seen)
-    return prependEntries(ids.eventList, fresh.map((entry) => String(LogLine({ entry }))).join(''), EVENT_LOG_LIMIT)
+    return prependEntries(ids.eventList, fresh.map((entry) => String(LogLine({ entry }))), EVENT_LOG_LIMIT)
   }
 }

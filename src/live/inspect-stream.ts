@@ -126,7 +126,6 @@ export class InspectStream extends PanelStream {
     const fresh = record.log.filter((e) => e.seq > top).reverse().slice(0, this.listLimit)
     if (!fresh.length) return []
     const page = pageOf(record)
-    const html = fresh.map((entry) => String(EntryItem({ entry, page, selected: false }))).join('')
-    return prependEntries(ids.inspectSequence, html, this.listLimit)
+    return prependEntries(ids.inspectSequence, fresh.map((entry) => String(EntryItem({ entry, page, selected: false }))), this.listLimit)
   }
 }

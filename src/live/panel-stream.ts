@@ -12,8 +12,13 @@ export function changedPanels(before: Panels | undefined, after: Panels): string
   return parts
 }
 
-/** New entries on top of a list; entries past `limit` fall off the bottom. */
-export function prependEntries(listId: string, html: string, limit: number): string[] {
+/**
+ * New entries (newest first, as the list shows them) on top of a list; entries past `limit` fall off
+ * the bottom. The client prepends the elements of one patch one by one, each to the top, so they go
+ * out oldest first to end up newest first (regression: a burst within one flush showed reversed).
+ */
+export function prependEntries(listId: string, newestFirst: readonly string[], limit: number): string[] {
+  const html = [...newestFirst].reverse().join('')
   return [patchElements({ html, selector: `#${listId}`, mode: 'prepend' }), removeElements(`#${listId} > li:nth-child(n+${limit + 1})`)]
 }
 
