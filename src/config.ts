@@ -8,6 +8,8 @@ export interface Config {
   /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
   publicHosts: string[]
   retention: { days: number; events: number }
+  /** a working agent silent for longer is marked quiet */
+  quietMinutes: number
   demo: boolean
   inspect: 'local' | 'stately'
 }
@@ -27,6 +29,7 @@ Environment:
   SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
   SWITCHBOARD_RETAIN_DAYS    stored events older than this are pruned (default 30)
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
+  SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -87,6 +90,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
+    quietMinutes: parseCount('SWITCHBOARD_QUIET_MINUTES', env.SWITCHBOARD_QUIET_MINUTES, 10, 1),
     retention: {
       days: parseCount('SWITCHBOARD_RETAIN_DAYS', env.SWITCHBOARD_RETAIN_DAYS, 30, 1),
       events: parseCount('SWITCHBOARD_RETAIN_EVENTS', env.SWITCHBOARD_RETAIN_EVENTS, 1_000_000, 1_000),

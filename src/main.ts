@@ -55,7 +55,16 @@ const questions = new QuestionService({ workspace, bus })
 questions.start()
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
 const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
-const { app, hub } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: config.token, allowedHosts })
+const { app, hub } = createApp({
+  bus,
+  questions,
+  dashboard,
+  inspector,
+  store: durable.store,
+  token: config.token,
+  allowedHosts,
+  stream: { quietMs: config.quietMinutes * 60_000 },
+})
 try {
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })
 } catch (error) {

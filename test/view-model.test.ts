@@ -66,18 +66,30 @@ const questions: PendingQuestion[] = [
 const BOUNDED_OUTPUT = `${'y'.repeat(1_000)}… [4000 more characters]`
 
 describe('deriveViewModel', () => {
+  it('marks a working agent that has been silent past the threshold as quiet, and only those', () => {
+    const { snapshot } = fixtureSnapshot()
+    const later = at(13) + 60_000
+    const quiet = deriveViewModel(snapshot, [], later, 30_000).agents.filter((a) => a.quiet_for !== null)
+    // constructor and late are running; b is blocked on a person, c waits to start, a and Proto ended.
+    expect(quiet.map((a) => [a.agent_id, a.quiet_for])).toEqual([
+      ['constructor', later - at(12)],
+      ['late', later - at(13)],
+    ])
+    expect(deriveViewModel(snapshot, [], later, 120_000).agents.every((a) => a.quiet_for === null)).toBe(true)
+  })
+
   it('derives the whole view model from a fixture snapshot and question records', () => {
     const { snapshot } = fixtureSnapshot()
     const vm = deriveViewModel(snapshot, questions, NOW)
     expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'progress', 'results'])
     expect(vm.now).toBe(NOW)
     expect(vm.agents).toEqual([
-      { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1' },
-      { agent_id: 'b', name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1' },
-      { agent_id: '__proto__', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1' },
-      { agent_id: 'constructor', name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined },
-      { agent_id: 'late', name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1' },
-      { agent_id: 'c', name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2' },
+      { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null },
+      { agent_id: 'b', name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null },
+      { agent_id: '__proto__', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null },
+      { agent_id: 'constructor', name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null },
+      { agent_id: 'late', name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null },
+      { agent_id: 'c', name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null },
     ])
     expect(vm.progress).toEqual({ total: 6, completed: 1, failed: 1, skipped: 0, blocked: 1, running: 2, cancelled: 0 })
     expect(vm.graphs).toEqual([

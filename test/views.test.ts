@@ -85,6 +85,7 @@ const agent = (over: Partial<AgentView> = {}): AgentView => ({
   model_calls: 0,
   entered_at: T0,
   graph_id: 'g1',
+  quiet_for: null,
   ...over,
 })
 
@@ -261,6 +262,12 @@ describe('BlockedList', () => {
 })
 
 describe('AgentBadge', () => {
+  it('marks a quiet agent and says for how long it has been silent', () => {
+    const html = String(AgentBadge({ agent: agent({ quiet_for: 12 * 60_000 }), now: T0 + 13 * 60_000 }))
+    expect(html).toContain('class="badge state-running quiet"')
+    expect(html).toContain('<span class="state">Running · quiet 12m 00s</span>')
+  })
+
   it('shows name, state label, current tool and time in state for a working agent', () => {
     const html = String(AgentBadge({ agent: agent(), now: T0 + 65_000 }))
     expect(html).toBe(

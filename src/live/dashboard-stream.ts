@@ -17,6 +17,8 @@ export interface StreamOptions {
   flushMs?: number
   /** how often "time in state" is refreshed */
   tickMs?: number
+  /** a working agent silent for longer is marked quiet (SWITCHBOARD_QUIET_MINUTES) */
+  quietMs?: number
 }
 
 /** The question records the page shows as cards; structural, so this module needs no question service. */
@@ -48,6 +50,7 @@ export class DashboardStream extends PanelStream {
   private readonly ticker: ReturnType<typeof setInterval>
   private readonly unsubscribe: Array<() => void>
   private toasts = 0
+  private readonly quietMs: number | undefined
 
   constructor(
     private readonly dashboard: DashboardHandle,
@@ -56,6 +59,7 @@ export class DashboardStream extends PanelStream {
     options: StreamOptions = {},
   ) {
     super(hub, options.flushMs ?? 50)
+    this.quietMs = options.quietMs
     this.model = this.derive()
     this.rendered = this.renderModel(this.model)
     const sub = dashboard.actor.subscribe(() => this.schedule())
@@ -90,7 +94,7 @@ export class DashboardStream extends PanelStream {
   }
 
   private derive(): ViewModel {
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.questions.pending(), Date.now())
+    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.questions.pending(), Date.now(), this.quietMs)
   }
 
   private log(key: string) {

@@ -30,6 +30,8 @@ export interface AgentView {
   model_calls: number
   entered_at: number | null
   graph_id: string | undefined
+  /** working (running or resumed) yet silent for longer than the quiet threshold: ms since its last report */
+  quiet_for: number | null
 }
 
 export interface BlockedView {
@@ -106,8 +108,13 @@ interface AgentFacts extends AgentView {
   finished_at: number | undefined
 }
 
-function agentFacts(ref: AgentRef, graphOf: Map<string, string>): AgentFacts {
+/** An agent that reports nothing for this long while working is marked quiet: likely dead. */
+export const DEFAULT_QUIET_MS = 10 * 60 * 1000
+
+function agentFacts(ref: AgentRef, graphOf: Map<string, string>, now: number, quietMs: number): AgentFacts {
   const { value, context } = ref.getSnapshot()
+  const silent = context.updated_at === null ? 0 : now - context.updated_at
+  const working = value === 'running' || value === 'resumed'
   const agentId = context.agent_id
   return {
     agent_id: agentId,
@@ -118,6 +125,7 @@ function agentFacts(ref: AgentRef, graphOf: Map<string, string>): AgentFacts {
     tool_calls: context.tool_calls,
     model_calls: context.model_calls,
     entered_at: context.entered_at,
+    quiet_for: working && silent > quietMs ? silent : null,
     graph_id: context.graph_id ?? graphOf.get(agentId),
     result: value === 'failed' ? context.error : context.result,
     finished_at: value === 'done' || value === 'failed' ? context.transitions[value] : undefined,
@@ -171,11 +179,16 @@ function resultsOf(facts: readonly AgentFacts[]): ResultView[] {
     .map((a) => ({ agent_id: a.agent_id, agent_name: a.name, result: bounded(a.result), at: a.finished_at, status: a.state === 'failed' ? 'failed' : 'done' }))
 }
 
-export function deriveViewModel(snapshot: DashboardSnapshot, questions: readonly PendingQuestion[], now: number = Date.now()): ViewModel {
+export function deriveViewModel(
+  snapshot: DashboardSnapshot,
+  questions: readonly PendingQuestion[],
+  now: number = Date.now(),
+  quietMs: number = DEFAULT_QUIET_MS,
+): ViewModel {
   const ctx = snapshot.context
   const graphOf = new Map<string, string>()
   for (const g of ctx.graphs.values()) for (const id of g.agent_ids) graphOf.set(id, g.graph_id)
-  const facts = Object.values(ctx.agents).map((ref) => agentFacts(ref, graphOf))
+  const facts = Object.values(ctx.agents).map((ref) => agentFacts(ref, graphOf, now, quietMs))
   const agents: AgentView[] = facts.map(({ result: _r, finished_at: _f, ...view }) => view)
   const byId = new Map(agents.map((a) => [a.agent_id, a]))
   const blocked = questions.map((q) => ({

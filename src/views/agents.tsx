@@ -8,11 +8,11 @@ type AgentView = ViewModel['agents'][number]
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   const final = FINAL_STATES.has(agent.state)
   return (
-    <li id={ids.agent(agent.agent_id)} class={`badge state-${agent.state}`}>
+    <li id={ids.agent(agent.agent_id)} class={`badge state-${agent.state}${agent.quiet_for === null ? '' : ' quiet'}`}>
       <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>
         {agent.name}
       </a>
-      <span class="state" safe>{agent.label}</span>
+      <span class="state" safe>{agent.quiet_for === null ? agent.label : `${agent.label} · quiet ${duration(agent.quiet_for)}`}</span>
       <span class="tool" safe>
         {agent.current_tool ?? ''}
       </span>
