@@ -3,7 +3,8 @@ import type { DashboardHandle } from '../machines/dashboard'
 import type { Category } from '../protocol/event'
 import type { PendingQuestion } from '../questions/question-record'
 import { deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type ViewModel } from '../view-model/derive'
-import { AgentBadge, AgentList } from '../views/agents'
+import { agentPanel } from '../view-model/agent-panel'
+import { AgentBadge, AgentCounts, AgentList } from '../views/agents'
 import { BlockedCard, BlockedList, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
@@ -36,6 +37,8 @@ export const signalsOf = (model: ViewModel) => ({ [signals.blocked]: model.block
 
 interface Rendered {
   panels: Map<string, string>
+  /** the badges on the page (all of a small swarm; the ones shown one by one of a large one) */
+  shown: ViewModel['agents']
   agentOrder: string
   badges: Map<string, string>
   cards: Set<string>
@@ -105,7 +108,7 @@ export class DashboardStream extends PanelStream {
     const { model } = this
     return encodeFrame([
       ...changedPanels(undefined, this.rendered.panels),
-      patchElements({ html: String(AgentList({ agents: model.agents, now: model.now })) }),
+      patchElements({ html: String(AgentList({ agents: this.rendered.shown, now: model.now })) }),
       patchElements({ html: String(BlockedList({ blocked: model.blocked })) }),
       patchElements({ html: String(EventLog({ events: log })) }),
       patchSignals(signalsOf(model)),
@@ -113,13 +116,17 @@ export class DashboardStream extends PanelStream {
   }
 
   private renderModel(model: ViewModel): Rendered {
+    // Only the badges on the page are rendered: the cost of a flush is bounded whatever the swarm.
+    const panel = agentPanel(model.agents)
     return {
       panels: new Map([
         [ids.summary, String(Summary({ progress: model.progress }))],
+        [ids.agentCounts, String(AgentCounts({ panel }))],
         [ids.results, String(Results({ results: model.results }))],
       ]),
-      agentOrder: model.agents.map((a) => a.agent_id).join('\n'),
-      badges: new Map(model.agents.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
+      shown: panel.shown,
+      agentOrder: panel.shown.map((a) => a.agent_id).join('\n'),
+      badges: new Map(panel.shown.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
       cards: new Set(model.blocked.map((c) => c.msg_id)),
       signals: JSON.stringify(signalsOf(model)),
     }
@@ -146,7 +153,7 @@ export class DashboardStream extends PanelStream {
     const { model } = this
     const parts = changedPanels(before.panels, after.panels)
     if (before.agentOrder !== after.agentOrder) {
-      parts.push(patchElements({ html: String(AgentList({ agents: model.agents, now: model.now })) }))
+      parts.push(patchElements({ html: String(AgentList({ agents: after.shown, now: model.now })) }))
     } else {
       for (const [id, html] of after.badges) if (before.badges.get(id) !== html) parts.push(patchElements({ html }))
     }

@@ -15,6 +15,11 @@ export const routes = {
   inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
   /** the run list, or one run's read-only dashboard */
   runs: (graphId?: string) => (graphId === undefined ? '/runs' : `/runs/${encodeURIComponent(graphId)}`),
+  /** every agent, filtered by name/id and state, a page at a time */
+  agents: (query: Record<string, string | undefined> = {}) => {
+    const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined))
+    return params.size ? `/agents?${params}` : '/agents'
+  },
   /** the stored log searched: `?agent=&kind=&q=&before=` */
   history: (query: Record<string, string | undefined> = {}) => {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined))

@@ -19,6 +19,7 @@ import { questionRoutes } from './routes/questions'
 import { respondRoutes } from './routes/respond'
 import { runRoutes } from './routes/runs'
 import { historyRoutes } from './routes/history'
+import { agentRoutes } from './routes/agents'
 import { security } from './security'
 import { Sessions } from './session'
 import { sessionRoutes } from './routes/session'
@@ -62,6 +63,7 @@ export function createApp(services: AppServices) {
     .use(questionRoutes(questions, bus))
     .use(runRoutes(services.store, questions, assets.urls))
     .use(historyRoutes(services.store, assets.urls))
+    .use(agentRoutes(stream, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()

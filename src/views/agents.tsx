@@ -1,4 +1,5 @@
 // The agent status list: one badge per agent, each a patch target of its own.
+import type { AgentPanel } from '../view-model/agent-panel'
 import type { ViewModel } from '../view-model/derive'
 import { ids, routes } from './targets'
 import { duration, FINAL_STATES } from './format'
@@ -28,5 +29,30 @@ export function AgentList({ agents, now }: { agents: ViewModel['agents']; now: n
         <AgentBadge agent={agent} now={now} />
       ))}
     </ul>
+  )
+}
+
+/** The counts beside the badges: how many agents are in each state, and a link to those not shown. */
+export function AgentCounts({ panel }: { panel: AgentPanel }) {
+  return (
+    <p id={ids.agentCounts} class="agent-counts" hidden={!panel.grouped}>
+      {panel.grouped
+        ? panel.counts.map((c) => (
+            <a class={`count-link state-${c.state}`} href={routes.agents({ state: c.state })}>
+              <span safe>{c.label}</span> <strong>{c.count}</strong>
+              {c.hidden > 0 && c.hidden < c.count ? <small safe>{` (${c.count - c.hidden} shown)`}</small> : ''}
+            </a>
+          ))
+        : ''}
+    </p>
+  )
+}
+
+/** Find an agent by name or id: outside every patch target, so typing is never morphed away. */
+export function AgentFilter() {
+  return (
+    <form method="get" action={routes.agents()} class="agent-filter" role="search">
+      <input name="q" type="search" placeholder="Find an agent…" aria-label="Find an agent by name or id" maxlength="200" />
+    </form>
   )
 }

@@ -1,6 +1,7 @@
 // The page shell: complete first paint from the current view model, signals seeded, stream started once.
 import type { ViewModel } from '../view-model/derive'
-import { AgentList } from './agents'
+import { agentPanel } from '../view-model/agent-panel'
+import { AgentCounts, AgentFilter, AgentList } from './agents'
 import { BlockedList, EmptyToast } from './cards'
 import { Brand, Head, type PageAssets } from './head'
 import { SignOut } from './sign-in'
@@ -36,6 +37,7 @@ function LogFilter({ include }: { include: readonly string[] }) {
 }
 
 export function Shell({ model, log, include, signals, assets, now, signOut }: ShellProps) {
+  const panel = agentPanel(model.agents)
   const stream = include.length ? `${routes.events}?include=${include.join(',')}` : routes.events
   return (
     <>
@@ -68,8 +70,12 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
               <p class="empty-note">No agent is waiting for an answer.</p>
             </section>
             <section class="panel agents" aria-labelledby="h-agents">
-              <h2 id="h-agents">Agents</h2>
-              <AgentList agents={model.agents} now={now} />
+              <div class="panel-head">
+                <h2 id="h-agents">Agents</h2>
+                <AgentFilter />
+              </div>
+              <AgentCounts panel={panel} />
+              <AgentList agents={panel.shown} now={now} />
             </section>
             <section class="panel results-panel" aria-labelledby="h-results">
               <h2 id="h-results">Results</h2>

@@ -11,6 +11,8 @@ export const ids = {
   stream: 'stream',
   summary: 'summary',
   agentList: 'agent-list',
+  /** counts per state and the agent filter, beside the badges */
+  agentCounts: 'agent-counts',
   agent: (agentId: string) => `agent-${domKey(agentId)}`,
   blockedList: 'blocked-list',
   card: (msgId: string) => `card-${domKey(msgId)}`,
