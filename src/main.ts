@@ -53,6 +53,7 @@ const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
 durable.start(() => dashboard.checkpoint())
 const questions = new QuestionService({ workspace, bus })
 questions.start()
+questions.resettle(dashboard.awaiting())
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
 const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
 const { app, hub } = createApp({

@@ -96,6 +96,11 @@ describe('GET /api/questions/:msg_id', () => {
   it('refuses ?wait over 60 s with 400', async () => {
     await post('/api/questions', { agent_id: 'a3', question: 'Too long?', msg_id: 'q-wait-61' })
     expect((await get('/api/questions/q-wait-61?wait=61')).status).toBe(400)
+    for (const wait of ['1e9', '-1', 'soon']) {
+      const res = await get(`/api/questions/q-wait-61?wait=${wait}`)
+      expect([wait, res.status]).toEqual([wait, 400])
+      expect(((await res.json()) as { field: string }).field).toBe('query.wait')
+    }
     expect((await get('/api/questions/q-wait-61?wait=soon')).status).toBe(400)
   })
 

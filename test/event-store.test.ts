@@ -5,6 +5,7 @@ import { describe, expect, it } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { EventBus } from '../src/events/bus'
 import { openDurableBus } from '../src/events/durable'
 import { EventStore } from '../src/events/event-store'
 import { startDashboard } from '../src/machines/dashboard'
@@ -74,6 +75,17 @@ describe('EventStore', () => {
     store.close()
   })
 
+  it('prunes an old event by its own age, not everything stored before it', async () => {
+    const store = new EventStore(tempDb())
+    store.append(ev())
+    store.append(ev({ timestamp: 1_000_000_000_000 }))
+    store.append(ev())
+    await store.flushed()
+    expect(store.prune({ before: 1_500_000_000_000, keep: 1_000, upTo: store.lastSeq() })).toBe(1)
+    expect(store.count()).toBe(2)
+    store.close()
+  })
+
   it('prunes by count and by age, in chunks, never past the checkpoint replay starts from', async () => {
     const store = new EventStore(tempDb())
     for (let i = 0; i < 50; i++) store.append(ev())
@@ -89,6 +101,16 @@ describe('EventStore', () => {
 })
 
 describe('the durable bus', () => {
+  it('counts an id as a duplicate past the ids it keeps in memory, because the store still holds it', async () => {
+    const store = new EventStore(tempDb())
+    const bus = new EventBus({ journal: store, dedupeSize: 2 })
+    const first = ev()
+    for (const e of [first, ev(), ev(), ev()]) bus.publish(e)
+    await bus.persisted()
+    expect(bus.publish(first)).toBe(false)
+    store.close()
+  })
+
   const run = (bus: { publish(e: Event): boolean }, count: number) => {
     bus.publish(makeEvent('graph', 'started', { graph_id: 'g', payload: { agents: [{ agent_id: 'a', name: 'A' }, { agent_id: '__proto__' }] } }))
     bus.publish(ev({}, 'started'))

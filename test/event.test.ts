@@ -45,6 +45,10 @@ describe('validateEvent', () => {
     expect(failingField({ agent_id: 'evil\u202eexe' })).toStartWith('agent_id:')
     expect(failingField({ agent_id: '.' })).toStartWith('agent_id:')
     expect(failingField({ agent_id: '..' })).toStartWith('agent_id:')
+    // Regression: a lone surrogate was accepted, then every render (and every restart) died URL-encoding it.
+    expect(failingField({ agent_id: 'x\ud800' })).toStartWith('agent_id:')
+    expect(failingField({ agent_id: '\udc00' })).toStartWith('agent_id:')
+    expect(validateEvent({ ...good, agent_id: 'emoji \ud83d\ude00 ok' }).ok).toBe(true)
     expect(failingField({ graph_id: 'g'.repeat(201) })).toStartWith('graph_id:')
   })
   it('accepts ids that are property names of plain objects, emoji and 200 characters', () => {

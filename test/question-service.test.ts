@@ -224,6 +224,25 @@ describe('QuestionService admitting ingested agent:blocked events', () => {
     coord.close()
   })
 
+  it('tells an agent left blocked on a settled question (a crash before its event was stored) how it ended, once', () => {
+    const { coord, named } = setup()
+    const answered = coord.ask({ agent_id: 'crashed', question: 'Answered before the crash?' })
+    coord.respond('crashed', answered.msg_id, 'yes')
+    const open = coord.ask({ agent_id: 'waiting', question: 'Still open?' })
+    const before = named('agent:resumed').length
+    // A new bus (a restarted process) has not seen the first agent:resumed.
+    const restarted = new QuestionService({ workspace: coord['ws'], bus: new EventBus(), now: () => 1_700_000_000_000 })
+    const heard: Event[] = []
+    restarted['bus'].listen((e) => heard.push(e))
+    const pairs = [{ agent_id: 'crashed', msg_id: answered.msg_id }, { agent_id: 'waiting', msg_id: open.msg_id }, { agent_id: 'other', msg_id: answered.msg_id }]
+    expect(restarted.resettle(pairs)).toBe(1)
+    expect(heard.map((e) => [e.agent_id, e.payload])).toEqual([['crashed', { msg_id: answered.msg_id, answer: 'yes' }]])
+    // The same event id as the one the first process published: told twice, it is one event.
+    expect(heard[0]!.id).toBe(named('agent:resumed')[before - 1]!.id)
+    expect(restarted.resettle(pairs)).toBe(0)
+    coord.close()
+  })
+
   it('withdraws the questions a selector picks, telling each agent with agent:resumed {cancelled: true}', () => {
     const { coord, named } = setup()
     coord.start()

@@ -102,9 +102,13 @@ describe('with SWITCHBOARD_TOKEN set', () => {
     expect((await fetch(`${guarded.url}/api/snapshot`, { headers: { cookie: `${SESSION_COOKIE}=${expired}` } })).status).toBe(401)
     const otherToken = new Sessions('another token').issue()
     expect((await fetch(`${guarded.url}/api/snapshot`, { headers: { cookie: `${SESSION_COOKIE}=${otherToken}` } })).status).toBe(401)
-    const out = await fetch(`${guarded.url}/logout`, { method: 'POST', headers: { origin: guarded.url }, redirect: 'manual' })
+    const cookie = await signIn(guarded)
+    expect((await fetch(`${guarded.url}/api/snapshot`, { headers: { cookie } })).status).toBe(200)
+    const out = await fetch(`${guarded.url}/logout`, { method: 'POST', headers: { origin: guarded.url, cookie }, redirect: 'manual' })
     expect(out.status).toBe(303)
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0')
+    // Signed out means signed out: the old cookie, replayed, no longer counts.
+    expect((await fetch(`${guarded.url}/api/snapshot`, { headers: { cookie } })).status).toBe(401)
   })
 })
 
@@ -146,6 +150,9 @@ describe('DNS rebinding', () => {
     expect(respond.status).toBe(421)
     expect((await withHost(guarded, '/healthz', 'board.example.com')).status).toBe(200)
     expect((await withHost(guarded, '/healthz', 'other.example.com')).status).toBe(421)
+    // A Host that is no host at all is a 400, not a 500.
+    for (const host of ['localhost:abc', `localhost:${port},evil.com`, '[::1]x', 'a b'])
+      expect([host, (await withHost(open, '/api/snapshot', host)).status]).toEqual([host, 400])
   })
 })
 

@@ -7,7 +7,7 @@ export interface BusOptions {
   /** how many recent ids are remembered for dedupe */
   dedupeSize?: number
   /** where every accepted event is appended (the event store), before any listener sees it */
-  journal?: { append(event: Event): void; flushed(): Promise<void> }
+  journal?: { append(event: Event): void; flushed(): Promise<void>; has?(id: string): boolean }
 }
 
 export class EventBus {
@@ -36,7 +36,8 @@ export class EventBus {
 
   /** Publish one event; returns false when its id was seen recently (dropped). */
   publish(event: Event): boolean {
-    if (this.seen.has(event.id)) return false
+    // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
+    if (this.seen.has(event.id) || this.journal?.has?.(event.id)) return false
     this.remember(event.id)
     this.journal?.append(event)
     this.recent.push(event)

@@ -76,6 +76,7 @@ export class EventStore {
   private readonly flushMs: number
   private readonly onBadRow: (seq: number, error: unknown) => void
   private readonly insert
+  private readonly hasId
   /** called after each commit with the last committed seq (checkpoints hang off this) */
   onCommit: ((lastSeq: number) => void) | undefined
 
@@ -87,6 +88,7 @@ export class EventStore {
     this.db.exec(SCHEMA)
     this.flushMs = options.flushMs ?? 0
     this.onBadRow = options.onBadRow ?? ((seq, error) => console.warn(`[events] skipping stored event #${seq}: ${String(error)}`))
+    this.hasId = this.db.query<{ one: number }, [string]>('SELECT 1 AS one FROM events WHERE id = ?')
     this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
   }
 
@@ -120,6 +122,11 @@ export class EventStore {
     this.waiting = []
     for (const w of waiting) w.resolve()
     this.onCommit?.(this.lastSeq())
+  }
+
+  /** Whether an event with this id is stored (the dedupe beyond the ids kept in memory). */
+  has(id: string): boolean {
+    return this.hasId.get(id) !== null
   }
 
   lastSeq(): number {
@@ -207,10 +214,12 @@ export class EventStore {
    * the newest `keep`, never past `upTo` (the checkpoint replay starts from). Returns how many went.
    */
   prune({ before, keep, upTo, chunk = 2_000 }: { before: number; keep: number; upTo: number; chunk?: number }): number {
-    const byCount = Math.max(0, this.lastSeq() - keep)
-    const byAge = this.db.query<{ seq: number | null }, [number]>('SELECT MAX(seq) AS seq FROM events WHERE at < ?').get(before)?.seq ?? 0
-    const limit = Math.min(upTo, Math.max(byCount, byAge))
-    return this.db.query('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? ORDER BY seq LIMIT ?)').run(limit, chunk).changes
+    // By count: everything before the newest `keep`. By age: each event by its own time, not a cut-off
+    // at the newest old one (regression: one event stamped 40 days ago took today's history with it).
+    const byCount = Math.min(upTo, Math.max(0, this.lastSeq() - keep))
+    return this.db
+      .query('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? OR (at < ? AND seq <= ?) ORDER BY seq LIMIT ?)')
+      .run(byCount, before, upTo, chunk).changes
   }
 
   close(): void {

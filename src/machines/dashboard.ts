@@ -12,6 +12,8 @@ export interface DashboardHandle {
   actor: ReturnType<typeof createActor<typeof dashboardMachine>>
   /** the actor's persisted snapshot as JSON, for a checkpoint */
   checkpoint(): string
+  /** the agents blocked on a question, and which */
+  awaiting(): Array<{ agent_id: string; msg_id: string }>
   stop(): void
 }
 
@@ -60,6 +62,11 @@ export function startDashboard(bus: EventBus, options: DashboardOptions = {}): D
   return {
     actor,
     checkpoint: () => encodeCheckpoint(actor.getPersistedSnapshot()),
+    awaiting: () =>
+      Object.values(actor.getSnapshot().context.agents).flatMap((ref) => {
+        const { value, context } = ref.getSnapshot()
+        return value === 'blocked' && context.awaiting ? [{ agent_id: context.agent_id, msg_id: context.awaiting }] : []
+      }),
     stop() {
       unlisten()
       actor.stop()

@@ -1,10 +1,13 @@
 // Every HTTP route's path, in one module: the server defines them, the views link them, the SDK calls them.
 
+/** An id as one path segment. Ingest refuses lone surrogates, but a link must never throw on what is already stored. */
+const segment = (id: string) => encodeURIComponent(id.toWellFormed())
+
 export const routes = {
   page: '/',
   events: '/events',
-  respond: (agentId: string) => `/agent/${encodeURIComponent(agentId)}/respond`,
-  inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${encodeURIComponent(agentId)}`),
+  respond: (agentId: string) => `/agent/${segment(agentId)}/respond`,
+  inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${segment(agentId)}`),
   /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
   inspectRoot: '/inspect/-/dashboard',
   /** the actor index's live stream; under `-/` so that no agent id can collide with it */
@@ -14,7 +17,7 @@ export const routes = {
   /** Time travel: the page as it was right after entry `seq`. */
   inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
   /** the run list, or one run's read-only dashboard */
-  runs: (graphId?: string) => (graphId === undefined ? '/runs' : `/runs/${encodeURIComponent(graphId)}`),
+  runs: (graphId?: string) => (graphId === undefined ? '/runs' : `/runs/${segment(graphId)}`),
   /** every agent, filtered by name/id and state, a page at a time */
   agents: (query: Record<string, string | undefined> = {}) => {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined))
@@ -28,7 +31,7 @@ export const routes = {
   snapshot: '/api/snapshot',
   ingest: '/api/events',
   questions: '/api/questions',
-  question: (msgId: string) => `/api/questions/${encodeURIComponent(msgId)}`,
+  question: (msgId: string) => `/api/questions/${segment(msgId)}`,
   health: '/healthz',
   login: '/login',
   logout: '/logout',

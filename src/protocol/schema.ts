@@ -3,8 +3,10 @@ import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { MAX_DEPTH, MAX_ID_LENGTH, MAX_OPTION_LENGTH, MAX_OPTIONS, MAX_TEXT, MAX_TIMEOUT_S } from './limits'
 
-// C0/C1 controls break logs, headers and HTML ids; bidi overrides spoof names; `.`/`..` break URLs.
-const ID_PATTERN = '^(?!\\.{1,2}$)[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]+$'
+// C0/C1 controls break logs, headers and HTML ids; bidi overrides spoof names; `.`/`..` break URLs;
+// a lone UTF-16 surrogate cannot be URL-encoded (encodeURIComponent throws) nor stored as itself.
+const LONE_SURROGATE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]'
+const ID_PATTERN = `^(?!\\.{1,2}$)(?![\\s\\S]*(?:${LONE_SURROGATE}))[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]+$`
 // At least one visible character.
 const TEXT_PATTERN = '\\S'
 

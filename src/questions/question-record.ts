@@ -3,7 +3,7 @@ import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { makeEvent, type Event } from '../protocol/event'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
-import { MAX_ID_LENGTH, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
+import { MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure } from '../protocol/schema'
 import { Invalid } from './errors'
 
@@ -34,13 +34,15 @@ export const questionKey = (msgId: string) => `${QUESTION_PREFIX}${msgId}`
 export const responseKey = (msgId: string) => `inbox:response:${msgId}`
 export const announcedKey = (msgId: string) => `announced:${msgId}`
 
-const ANNOUNCE_PREFIX = 'blocked:'
-/** The id of the agent:blocked announcing msgId: derived, so re-announcing is deduped; always a valid event id. */
-export function announceId(msgId: string): string {
-  const id = ANNOUNCE_PREFIX + msgId
+/** An event id derived from a msg_id, so the same fact published twice is one event; always a valid id. */
+function derivedId(prefix: string, msgId: string): string {
+  const id = prefix + msgId
   if (id.length <= MAX_ID_LENGTH) return id
-  return `${ANNOUNCE_PREFIX}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
+  return `${prefix}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
 }
+
+/** The id of the agent:blocked announcing msgId. */
+export const announceId = (msgId: string) => derivedId('blocked:', msgId)
 
 /** A new pending record from caller input, or Invalid naming the first bad field (the same schema as ingest). */
 export function recordFromInput(input: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {
@@ -103,6 +105,18 @@ export const pastDeadline = (record: QuestionRecord, now: number) =>
 /** How a pending question ended. */
 export type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
 
+/** How a settled record ended, its response included (an answered record without one reads as withdrawn). */
+export const settledOf = (record: QuestionRecord, response: ResponseRecord | undefined): Settled =>
+  record.status === 'answered' && response ? { kind: 'answered', response } : { kind: record.status === 'timeout' ? 'timeout' : 'cancelled' }
+
+/** A person's answer as stored: trimmed, non-empty, bounded. */
+export function answerText(answer: unknown): string {
+  const text = typeof answer === 'string' ? answer.trim() : ''
+  if (!text) throw new Invalid('answer', 'must be a non-empty string')
+  if (text.length > MAX_TEXT) throw new Invalid('answer', `must be at most ${MAX_TEXT} characters`)
+  return text
+}
+
 /** The agent:blocked announcing a record (its id derived from the msg_id, so announcing twice is one event). */
 export function blockedEvent(msgId: string, r: QuestionRecord): Event {
   const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
@@ -110,8 +124,8 @@ export function blockedEvent(msgId: string, r: QuestionRecord): Event {
   return makeEvent('agent', 'blocked', { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload })
 }
 
-/** The agent:resumed telling an agent how its question ended. */
+/** The agent:resumed telling an agent how its question ended: one per question, so telling it twice is one event. */
 export function resumedEvent(msgId: string, r: QuestionRecord, s: Settled): Event {
   const outcome = s.kind === 'answered' ? { answer: s.response.answer } : s.kind === 'timeout' ? { timed_out: true } : { cancelled: true }
-  return makeEvent('agent', 'resumed', { agent_id: r.agent_id, graph_id: r.graph_id, payload: { msg_id: msgId, ...outcome } })
+  return makeEvent('agent', 'resumed', { id: derivedId('resumed:', msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload: { msg_id: msgId, ...outcome } })
 }

@@ -1,19 +1,14 @@
 // The question service: the workspace's question records are the one truth about every question.
-//
-// Layout (shared with Remora): `outbox:question:{msg_id}` holds the QuestionRecord,
-// `inbox:response:{msg_id}` the ResponseRecord. `announced:{msg_id}` (value: epoch ms) marks a
-// question already published as agent:blocked; it is a separate key, not a record field, so a
-// record written raw by another process (which knows nothing of it) still gets announced once,
-// and the marker survives restarts with the file.
-//
-// Cards on the page derive from `pending()`, an index of the pending records kept in step with
-// every write made here and re-read from the workspace on each poll (other processes write too).
+// Layout (shared with Remora): `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}`
+// the ResponseRecord, `announced:{msg_id}` a marker apart from the record, so a record another process
+// wrote raw still gets announced once. Cards derive from `pending()`, an index kept in step with every
+// write made here and re-read on each poll (other processes write too).
 import type { EventBus } from '../events/bus'
 import { makeEvent, wireName, type Event } from '../protocol/event'
-import { MAX_TEXT } from '../protocol/limits'
 import type { Workspace } from '../workspace/workspace'
-import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from './errors'
+import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './errors'
 import { PendingIndex } from './pending-index'
+import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
 import {
   announcedKey,
@@ -21,7 +16,9 @@ import {
   resumedEvent,
   type Settled,
   asRecord,
+  answerText,
   asResponse,
+  settledOf,
   pastDeadline,
   QUESTION_PREFIX,
   questionKey,
@@ -52,7 +49,7 @@ export class QuestionService {
   private readonly pollMs: number
   private readonly now: () => number
   private readonly waiters: Waiters
-  private readonly reported = new Set<string>()
+  private readonly skipped = new OnceLog('[questions] skipping')
   private readonly index = new PendingIndex()
   private timer?: ReturnType<typeof setInterval>
   private unlisten?: () => void
@@ -113,9 +110,7 @@ export class QuestionService {
   }
 
   respond(agent_id: string, msg_id: string, answer: unknown): { msg_id: string; answer: string; responded_at: number } {
-    if (typeof answer !== 'string' || !answer.trim()) throw new Invalid('answer', 'must be a non-empty string')
-    const text = answer.trim()
-    if (text.length > MAX_TEXT) throw new Invalid('answer', `must be at most ${MAX_TEXT} characters`)
+    const text = answerText(answer)
     const outcome = this.ws.transaction(() => {
       const record = asRecord(this.ws.get(questionKey(msg_id)))
       if (!record || record.agent_id !== agent_id) return { kind: 'missing' as const }
@@ -176,7 +171,7 @@ export class QuestionService {
       try {
         this.reconcile(msgId, record, now)
       } catch (error) {
-        this.reportOnce(questionKey(msgId), error)
+        this.skipped.report(questionKey(msgId), error)
       }
     }
     this.waiters.checkAll()
@@ -190,6 +185,21 @@ export class QuestionService {
     const chosen = this.pending().filter(which)
     for (const q of chosen) this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
     return chosen.length
+  }
+
+  /**
+   * After a restart: an agent the event store left blocked on a question its record says is settled
+   * (answered, timed out, withdrawn) is told again. A crash between the record's transaction and the
+   * event's commit would otherwise leave it blocked, with no card to answer. Returns how many.
+   */
+  resettle(awaiting: ReadonlyArray<{ agent_id: string; msg_id: string }>): number {
+    let told = 0
+    for (const { agent_id, msg_id } of awaiting) {
+      const record = asRecord(this.ws.get(questionKey(msg_id)))
+      if (!record || record.agent_id !== agent_id || record.status === 'pending') continue
+      if (this.bus.publish(resumedEvent(msg_id, record, settledOf(record, this.readResponse(msg_id))))) told++
+    }
+    return told
   }
 
   /** Stopping: answer the long-polls with what is known now and refuse new waits; the file stays open. */
@@ -225,7 +235,7 @@ export class QuestionService {
     const pending: Array<[string, QuestionRecord]> = []
     for (const { key, value } of this.ws.list(QUESTION_PREFIX)) {
       const record = asRecord(value)
-      if (!record) this.reportOnce(key, new Error('not a question record'))
+      if (!record) this.skipped.report(key, new Error('not a question record'))
       else if (record.status === 'pending') pending.push([key.slice(QUESTION_PREFIX.length), record])
     }
     this.index.replace(pending)
@@ -248,7 +258,7 @@ export class QuestionService {
       for (const [msgId, record] of this.index.entries())
         if (record.agent_id === e.agent_id) this.settleOne(msgId, { kind: 'cancelled' }, false)
     } catch (error) {
-      this.reportOnce(`event ${e.id}`, error)
+      this.skipped.report(`event ${e.id}`, error)
     }
   }
 
@@ -308,7 +318,7 @@ export class QuestionService {
       this.bus.publish(blockedEvent(msgId, r))
     } catch (error) {
       // A record another process wrote may not fit an event (a 5,000-character question): the card still shows.
-      this.reportOnce(questionKey(msgId), error)
+      this.skipped.report(questionKey(msgId), error)
     }
   }
 
@@ -321,15 +331,7 @@ export class QuestionService {
     try {
       this.pollOnce()
     } catch (error) {
-      this.reportOnce('poll', error)
+      this.skipped.report('poll', error)
     }
-  }
-
-  private reportOnce(key: string, error: unknown): void {
-    const tag = `${key}:${String(error)}`
-    if (this.reported.has(tag)) return
-    if (this.reported.size > 1000) this.reported.clear()
-    this.reported.add(tag)
-    console.warn(`[questions] skipping ${key}: ${String(error)}`)
   }
 }

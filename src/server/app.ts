@@ -58,7 +58,7 @@ export function createApp(services: AppServices) {
     .use(token && sessions ? sessionRoutes(token, sessions, assets.urls) : new Elysia())
     .use(pageRoutes(stream, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
-    .use(respondRoutes(questions, stream))
+    .use(respondRoutes(questions, stream, bus))
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(runRoutes(services.store, questions, assets.urls))

@@ -17,6 +17,8 @@ const SECURITY_HEADERS = {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** a name or IPv4 address, or a bracketed IPv6 address, and an optional port */
+const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i
 /** Routes open without the token: liveness, signing in and out, and the fingerprinted assets. */
 const OPEN = new Set<string>([routes.health, routes.login, routes.logout])
 /** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
@@ -50,6 +52,7 @@ export function isAuthorized(request: Request, token: string, sessions: Sessions
 /** Why this request is refused before it is routed, as a response; undefined lets it through. */
 export function gate(request: Request, options: SecurityOptions): Response | undefined {
   const host = request.headers.get('host') ?? ''
+  if (host && !HOST_SYNTAX.test(host)) return json(400, { error: 'the Host header is not a host name with an optional port' })
   if (!LOOPBACK.has(hostName(host)) && !options.allowedHosts?.includes(host.toLowerCase()) && !options.allowedHosts?.includes(hostName(host)))
     return json(421, { error: `Host "${host.slice(0, 100)}" is not a name this server answers to (a public deployment sets SWITCHBOARD_PUBLIC_URL)` })
   // Without a Host, Bun's request.url is the bare path: resolve it against anything.

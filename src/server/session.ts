@@ -18,6 +18,8 @@ export function sameSecret(given: string, expected: string): boolean {
  */
 export class Sessions {
   private readonly key: Buffer
+  /** sessions signed out before they expired; kept in memory, so a restart forgets them (the cookie is gone from the browser anyway) */
+  private readonly revoked = new Map<string, number>()
 
   constructor(token: string, private readonly ttlMs = SESSION_TTL_MS, private readonly now: () => number = Date.now) {
     this.key = createHash('sha256').update(`switchboard-session\0${token}`).digest()
@@ -28,8 +30,16 @@ export class Sessions {
     return `${expires}.${this.sign(String(expires))}`
   }
 
+  /** Sign out: this session no longer counts, wherever its cookie is still held. */
+  revoke(value: string | undefined): void {
+    if (!value || !this.valid(value)) return
+    const now = this.now()
+    for (const [v, expires] of this.revoked) if (expires <= now) this.revoked.delete(v)
+    this.revoked.set(value, Number(value.slice(0, value.indexOf('.'))))
+  }
+
   valid(value: string | undefined): boolean {
-    if (!value) return false
+    if (!value || this.revoked.has(value)) return false
     const dot = value.indexOf('.')
     const expires = Number(value.slice(0, dot))
     if (dot < 1 || !Number.isSafeInteger(expires) || expires <= this.now()) return false

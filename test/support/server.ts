@@ -33,6 +33,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   durable.start(() => dashboard.checkpoint())
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
+  questions.resettle(dashboard.awaiting())
   const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`

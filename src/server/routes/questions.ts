@@ -2,7 +2,7 @@
 import { patterns, routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { EventBus } from '../../events/bus'
-import { NotFound, ServiceClosing } from '../../questions/errors'
+import { Invalid, NotFound, ServiceClosing } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
 import { withStorage } from '../storage-retry'
@@ -11,6 +11,13 @@ import { SSE_HEADERS } from './events'
 export const MAX_WAIT_S = 60
 /** Bun ends a connection idle longer than its idleTimeout (10 s by default); a long-poll is idle by design. */
 const LONG_POLL_SLACK_S = 5
+
+function waitSeconds(raw: string | undefined): number {
+  if (raw === undefined) return 0
+  const s = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || s > MAX_WAIT_S) throw new Invalid('query.wait', `must be a number of seconds from 0 to ${MAX_WAIT_S}`)
+  return s
+}
 
 function questionView(questions: QuestionService, msgId: string) {
   const s = questions.status(msgId)
@@ -33,12 +40,14 @@ export function questionRoutes(questions: QuestionService, bus: EventBus) {
     .get(
       patterns.question,
       async ({ params, query, request, server }) => {
+        const wait = waitSeconds(query.wait)
         const current = questionView(questions, params.msg_id)
-        if (!query.wait || current.status !== 'pending') return current
-        server?.timeout(request, Math.ceil(query.wait) + LONG_POLL_SLACK_S)
-        return questions.waitForChange(params.msg_id, query.wait * 1000, request.signal)
+        if (!wait || current.status !== 'pending') return current
+        server?.timeout(request, Math.ceil(wait) + LONG_POLL_SLACK_S)
+        return questions.waitForChange(params.msg_id, wait * 1000, request.signal)
       },
-      { query: t.Object({ wait: t.Optional(t.Numeric({ minimum: 0, maximum: MAX_WAIT_S })) }) },
+      // A string checked here: Elysia's errors for coerced query numbers do not name the parameter.
+      { query: t.Object({ wait: t.Optional(t.String({ maxLength: 10 })) }) },
     )
     .get(patterns.questionEvents, ({ params, request, server }) => {
       questionView(questions, params.msg_id)

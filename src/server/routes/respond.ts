@@ -1,6 +1,7 @@
 // POST /agent/:agent_id/respond: a person's answer, from a card (Datastar signals) or a JSON client.
 import { patterns } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
+import type { EventBus } from '../../events/bus'
 import type { DashboardStream } from '../../live/dashboard-stream'
 import { RespondBody } from '../../protocol/question'
 import { Id } from '../../protocol/schema'
@@ -34,7 +35,7 @@ function outcomeText(error: unknown): string {
   return `Not sent: ${errorBody(error).error}`
 }
 
-export function respondRoutes(questions: QuestionService, stream: DashboardStream) {
+export function respondRoutes(questions: QuestionService, stream: DashboardStream, bus: EventBus) {
   return new Elysia().post(
     patterns.respond,
     async ({ params, query, body, headers, status }) => {
@@ -44,6 +45,8 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
       try {
         const { msgId, answer } = readAnswer(questions, query, body)
         const result = await withStorage(() => questions.respond(params.agent_id, msgId, answer))
+        // The agent:resumed is stored before the 200: a crash after it cannot leave the agent blocked.
+        await bus.persisted()
         if (tab === undefined) return result
         stream.toast(tab, `Answered “${result.answer}”: the agent resumes.`, true)
         return status(204, undefined)

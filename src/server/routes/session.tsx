@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia'
 import { routes } from '../../protocol/routes'
 import type { PageAssets } from '../../views/head'
 import { SignIn } from '../../views/sign-in'
-import { sameSecret, type Sessions } from '../session'
+import { cookieValue, SESSION_COOKIE, sameSecret, type Sessions } from '../session'
 
 /** Whether the browser reached us over https (directly, or through a proxy that says so). */
 const overTls = (request: Request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
@@ -23,6 +23,9 @@ export function sessionRoutes(token: string, sessions: Sessions, assets: PageAss
       // A form post (urlencoded) or JSON; a missing token is the same as a wrong one.
       { body: t.Object({ token: t.String({ maxLength: 1024, error: 'is required' }) }, { additionalProperties: true }) },
     )
-    .post(routes.logout, ({ request }) => home(sessions.clearCookie(overTls(request))))
+    .post(routes.logout, ({ request }) => {
+      sessions.revoke(cookieValue(request.headers.get('cookie'), SESSION_COOKIE))
+      return home(sessions.clearCookie(overTls(request)))
+    })
     .get(routes.login, () => signIn(false, 200))
 }
