@@ -10,6 +10,8 @@ export interface Config {
   retention: { days: number; events: number }
   /** a working agent silent for longer is marked quiet */
   quietMinutes: number
+  /** an agent of no graph, ended or silent this long, is retired from the page */
+  retireMinutes: number
   demo: boolean
   inspect: 'local' | 'stately'
 }
@@ -30,6 +32,7 @@ Environment:
   SWITCHBOARD_RETAIN_DAYS    stored events older than this are pruned (default 30)
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
+  SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -90,6 +93,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
+    retireMinutes: parseCount('SWITCHBOARD_RETIRE_MINUTES', env.SWITCHBOARD_RETIRE_MINUTES, 60, 1),
     quietMinutes: parseCount('SWITCHBOARD_QUIET_MINUTES', env.SWITCHBOARD_QUIET_MINUTES, 10, 1),
     retention: {
       days: parseCount('SWITCHBOARD_RETAIN_DAYS', env.SWITCHBOARD_RETAIN_DAYS, 30, 1),

@@ -54,6 +54,10 @@ durable.start(() => dashboard.checkpoint())
 const questions = new QuestionService({ workspace, bus })
 questions.start()
 questions.resettle(dashboard.awaiting())
+// Agents that belong to no graph leave once ended or silent for long: checked now and every minute.
+const sweep = () => dashboard.sweep(config.retireMinutes * 60_000)
+sweep()
+setInterval(sweep, 60_000).unref()
 // A browser may reach us by the address we bind (unless it is a wildcard) and by the public URL.
 const allowedHosts = [...config.publicHosts, ...(['0.0.0.0', '::', '[::]'].includes(config.host) ? [] : [config.host.toLowerCase()])]
 const { app, hub } = createApp({

@@ -166,6 +166,25 @@ describe('dashboard', () => {
     expect(vm.graphs).toMatchObject([{ graph_id: 'valueOf', total: 2, running: 1 }])
   })
 
+  it('retires agents of no graph once ended or silent past the limit, and keeps graph agents and recent ones', () => {
+    const { bus, dash, view } = setup()
+    bus.publish(ev('graph', 'started', { graph_id: 'g', payload: { agents: [{ agent_id: 'member' }] } }))
+    bus.publish(agentEv('member', 'started', {}, { graph_id: 'g' }))
+    bus.publish(agentEv('member', 'completed', {}, { graph_id: 'g' }))
+    bus.publish(agentEv('ended', 'started'))
+    bus.publish(agentEv('ended', 'completed'))
+    bus.publish(agentEv('silent', 'started'))
+    const lastOld = clock
+    bus.publish(agentEv('recent', 'started', {}, { timestamp: lastOld + 50_000 }))
+    dash.sweep(30_000, lastOld + 40_000)
+    expect(view().agents.map((a) => a.agent_id)).toEqual(['member', 'recent'])
+    expect(dash.actor.getSnapshot().children['agent:ended']).toBeUndefined()
+    // Sweeping again changes nothing, and a retired agent that reports again comes back.
+    dash.sweep(30_000, lastOld + 40_000)
+    bus.publish(agentEv('silent', 'started'))
+    expect(view().agents.map((a) => a.agent_id)).toEqual(['member', 'recent', 'silent'])
+  })
+
   it('passes inspect through so the whole system is observable', () => {
     const bus = new EventBus()
     const seen: InspectionEvent[] = []

@@ -26,7 +26,18 @@ export interface DashboardContext {
   events: Event[]
 }
 
-export type DashboardEvent = MachineEvent
+/**
+ * Housekeeping, sent by the wiring now and then (not a wire event, so not stored): agents that belong
+ * to no graph are retired once ended, or silent, for longer than `afterMs`. Graph agents go with
+ * their graph (retireFinishedGraphs).
+ */
+export type SweepEvent = { type: 'SWEEP'; at: number; afterMs: number }
+export type DashboardEvent = MachineEvent | SweepEvent
+/** The wire event of an action the transition table runs only for wire events. */
+const wire = (e: DashboardEvent): MachineEvent => {
+  if (e.type === 'SWEEP') throw new Error('a wire-event action ran for SWEEP')
+  return e
+}
 
 export const MAX_EVENTS = 200
 export const AGENT_ID_PREFIX = 'agent:'
@@ -91,9 +102,9 @@ export const dashboardMachine = setup({
   },
   actors: { agent: agentMachine },
   actions: {
-    recordEvent: assign({ events: ({ context, event }) => [...context.events, event.event].slice(-MAX_EVENTS) }),
+    recordEvent: assign({ events: ({ context, event }) => [...context.events, wire(event).event].slice(-MAX_EVENTS) }),
     spawnAgents: assign(({ context, event, spawn }, params: { from: 'roster' | 'reporter' }) => {
-      const inputs = params.from === 'roster' ? roster(event.event) : reporter(event.event)
+      const inputs = params.from === 'roster' ? roster(wire(event).event) : reporter(wire(event).event)
       const fresh = inputs.filter((a) => !agentRef(context, a.agent_id))
       if (fresh.length === 0) return {}
       const agents = { ...context.agents }
@@ -104,20 +115,37 @@ export const dashboardMachine = setup({
       return { agents }
     }),
     trackGraph: assign(({ context, event }) => {
-      const graph = graphAfter(context.graphs, event)
+      const graph = graphAfter(context.graphs, wire(event))
       if (!graph || graph === context.graphs.get(graph.graph_id)) return {}
       return { graphs: new Map(context.graphs).set(graph.graph_id, graph) }
     }),
     forwardToAgent: enqueueActions(({ context, event, enqueue }) => {
-      const ref = event.event.agent_id ? agentRef(context, event.event.agent_id) : undefined
-      const agentEvent = toAgentEvent(event.event)
+      const e = wire(event).event
+      const ref = e.agent_id ? agentRef(context, e.agent_id) : undefined
+      const agentEvent = toAgentEvent(e)
       // A finished agent's actor has stopped listening; what it still reports is in the log only.
       if (ref && agentEvent && ref.getSnapshot().status === 'active') enqueue.sendTo(ref, agentEvent)
     }),
     // A dashboard left open through many runs would otherwise grow one actor per agent per run:
     // when a new graph starts, the agents of graphs that already ended are stopped and forgotten.
+    retireLoneAgents: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SWEEP') return
+      const inGraph = new Set([...context.graphs.values()].flatMap((g) => g.agent_ids))
+      const agents = { ...context.agents }
+      let retired = 0
+      for (const [key, ref] of Object.entries(context.agents)) {
+        const { context: agent, status } = ref.getSnapshot()
+        if (inGraph.has(agent.agent_id) || agent.graph_id) continue
+        const since = status === 'done' ? (agent.entered_at ?? agent.updated_at) : agent.updated_at
+        if (since === null || event.at - since <= event.afterMs) continue
+        enqueue.stopChild(ref)
+        delete agents[key]
+        retired++
+      }
+      if (retired) enqueue.assign({ agents })
+    }),
     retireFinishedGraphs: enqueueActions(({ context, event, enqueue }) => {
-      const ended = [...context.graphs.values()].filter((g) => g.graph_id !== event.event.graph_id && g.status !== 'running')
+      const ended = [...context.graphs.values()].filter((g) => g.graph_id !== wire(event).event.graph_id && g.status !== 'running')
       if (ended.length === 0) return
       const retired = new Set(ended.flatMap((g) => g.agent_ids))
       const agents = { ...context.agents }
@@ -134,7 +162,7 @@ export const dashboardMachine = setup({
   },
   guards: {
     // The bus dedupes too, but a replay (history then live) must not double-log.
-    isNewEvent: ({ context, event }) => !context.events.some((seen) => seen.id === event.event.id),
+    isNewEvent: ({ context, event }) => !context.events.some((seen) => seen.id === wire(event).event.id),
   },
 }).createMachine({
   id: 'dashboard',
@@ -151,6 +179,7 @@ export const dashboardMachine = setup({
         GRAPH_COMPLETED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
         GRAPH_FAILED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
         USER_RESPONDED: { guard: 'isNewEvent', actions: 'recordEvent' },
+        SWEEP: { actions: 'retireLoneAgents' },
         ...Object.fromEntries(
           AGENT_EVENT_TYPES.map((type) => [
             type,

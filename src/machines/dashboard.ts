@@ -12,6 +12,8 @@ export interface DashboardHandle {
   actor: ReturnType<typeof createActor<typeof dashboardMachine>>
   /** the actor's persisted snapshot as JSON, for a checkpoint */
   checkpoint(): string
+  /** retire agents of no graph ended or silent for longer than `afterMs` (a dashboard open for weeks stays bounded) */
+  sweep(afterMs: number, at?: number): void
   /** the agents blocked on a question, and which */
   awaiting(): Array<{ agent_id: string; msg_id: string }>
   stop(): void
@@ -62,6 +64,7 @@ export function startDashboard(bus: EventBus, options: DashboardOptions = {}): D
   return {
     actor,
     checkpoint: () => encodeCheckpoint(actor.getPersistedSnapshot()),
+    sweep: (afterMs, at = Date.now()) => actor.send({ type: 'SWEEP', at, afterMs }),
     awaiting: () =>
       Object.values(actor.getSnapshot().context.agents).flatMap((ref) => {
         const { value, context } = ref.getSnapshot()
