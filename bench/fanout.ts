@@ -9,7 +9,8 @@ const SCENARIO_LIMIT_MS = 120_000
 function scenarioOptions(): ScenarioOptions {
   return {
     server: flag('server') === 'baseline' ? 'baseline' : 'switchboard',
-    clients: intFlag('clients', 100),
+    // In the orchestrator --clients is a list (1,20,100); each scenario gets one count of it.
+    clients: flag('scenario') === undefined ? 0 : intFlag('clients', 100),
     events: intFlag('events', 5000),
     agents: intFlag('agents', 20),
     probeEvery: intFlag('probe-every', 100),
@@ -52,4 +53,8 @@ async function orchestrate() {
 if (flag('scenario') !== undefined) {
   console.log(JSON.stringify(await runScenario(scenarioOptions())))
   process.exit(0)
-} else await orchestrate()
+} else {
+  await orchestrate()
+  // The orchestrator imports the app's modules; elkjs among them keeps a timer alive.
+  process.exit(0)
+}

@@ -56,7 +56,9 @@ async function* lines(stream: ReadableStream<Uint8Array>) {
 async function spawnClients(url: string, clients: number, probes: number, timeoutMs: number) {
   const script = `${import.meta.dir}/sse-clients.ts`
   const args = [`--url=${url}`, `--clients=${clients}`, `--probes=${probes}`, `--timeout-ms=${timeoutMs}`]
-  const proc = Bun.spawn([process.execPath, script, ...args], { stdout: 'pipe', stderr: 'inherit' })
+  // Bun's fetch opens at most 256 connections at once unless told otherwise: past that, clients queue forever.
+  const env = { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(Math.max(256, clients + 16)) }
+  const proc = Bun.spawn([process.execPath, script, ...args], { stdout: 'pipe', stderr: 'inherit', env })
   const out = lines(proc.stdout)
   const first = await out.next()
   if (first.value !== 'ready') throw new Error(`client process did not get ready: ${first.value ?? 'exited'}`)

@@ -1,6 +1,6 @@
 // ask() against a real server: answered through the respond route, across restarts, and on timeout.
 import { afterEach, describe, expect, it } from 'bun:test'
-import { AskTimeout, ClientClosed, connect, type Event, type FetchLike } from '../src/client'
+import { AskTimeout, ClientClosed, connect, type FetchLike } from '../src/client'
 import type { EventBus } from '../src/events/bus'
 import { nextEvent } from './support/bus'
 import { startTestServer, tempDb, type TestServer } from './support/server'

@@ -1,7 +1,6 @@
 // Remora compatibility: another process sharing the SQLite file asks and answers through outbox/inbox keys.
 import { afterEach, describe, expect, it } from 'bun:test'
-import { connect, type Event } from '../src/client'
-import type { EventBus } from '../src/events/bus'
+import { connect } from '../src/client'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 import type { Workspace } from '../src/workspace/workspace'
 import { nextEvent } from './support/bus'

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import net from 'node:net'
 import { makeEvent } from '../src/protocol/event'
 import { ids } from '../src/views/targets'
-import { readUntil, startTestServer, type TestServer } from './support/server'
+import { startTestServer, type TestServer } from './support/server'
 
 let s: TestServer | undefined
 afterEach(async () => {

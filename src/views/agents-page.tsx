@@ -2,7 +2,8 @@
 import type { AgentStateName } from '../machines/agent.machine'
 import { STATE_LABELS, type AgentView } from '../view-model/derive'
 import { AgentBadge } from './agents'
-import { Brand, Head, type PageAssets } from './head'
+import { SubPage } from './frame'
+import type { PageAssets } from './head'
 import { routes } from './targets'
 
 export interface AgentsQuery {
@@ -16,20 +17,7 @@ export function AgentsPage(props: { agents: readonly AgentView[]; total: number;
   const link = (page: number) => routes.agents({ q: query.q, state: query.state, page: page ? String(page + 1) : undefined })
   const last = Math.max(0, Math.ceil(total / size) - 1)
   return (
-    <>
-      {'<!doctype html>'}
-      <html lang="en">
-        <Head title="Agents · Switchboard" assets={assets} />
-        <body>
-          <header class="top">
-            <a href={routes.page} class="home">
-              <Brand />
-            </a>
-            <a class="nav" href={routes.runs()}>
-              Runs
-            </a>
-            <span></span>
-          </header>
+    <SubPage title="Agents" assets={assets}>
           <main class="runs">
             <section class="panel agents">
               <h2>Agents</h2>
@@ -59,8 +47,6 @@ export function AgentsPage(props: { agents: readonly AgentView[]; total: number;
               </nav>
             </section>
           </main>
-        </body>
-      </html>
-    </>
+    </SubPage>
   )
 }

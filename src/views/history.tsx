@@ -1,6 +1,7 @@
 // /history: the stored event log searched on the server, newest first, each line opening to its payload.
 import type { EventView } from '../view-model/derive'
-import { Brand, Head, type PageAssets } from './head'
+import { SubPage } from './frame'
+import type { PageAssets } from './head'
 import { LogLine } from './results'
 import { routes } from './targets'
 
@@ -24,20 +25,7 @@ export function HistorySearch({ filter = {} }: { filter?: HistoryFilter }) {
 
 export function HistoryPage({ entries, filter, older, assets }: { entries: readonly EventView[]; filter: HistoryFilter; older: string | undefined; assets: PageAssets }) {
   return (
-    <>
-      {'<!doctype html>'}
-      <html lang="en">
-        <Head title="History · Switchboard" assets={assets} />
-        <body>
-          <header class="top">
-            <a href={routes.page} class="home">
-              <Brand />
-            </a>
-            <a class="nav" href={routes.runs()}>
-              Runs
-            </a>
-            <span></span>
-          </header>
+    <SubPage title="History" assets={assets}>
           <main class="runs">
             <section class="panel log">
               <h2>Stored event log</h2>
@@ -60,8 +48,6 @@ export function HistoryPage({ entries, filter, older, assets }: { entries: reado
               )}
             </section>
           </main>
-        </body>
-      </html>
-    </>
+    </SubPage>
   )
 }

@@ -3,39 +3,17 @@ import type { RunSummary } from '../protocol/runs'
 import type { RunView } from '../view-model/run'
 import { AgentList } from './agents'
 import { clock, duration } from './format'
-import { Brand, Head, type PageAssets } from './head'
+import { SubPage } from './frame'
+import type { PageAssets } from './head'
 import { EventLog, Results } from './results'
 import { Summary } from './summary'
 import { routes } from './targets'
 
 const day = (ms: number) => (Number.isNaN(new Date(ms).getTime()) ? '' : new Date(ms).toISOString().slice(0, 10))
 
-function Frame({ title, assets, children }: { title: string; assets: PageAssets; children: JSX.Element }) {
-  return (
-    <>
-      {'<!doctype html>'}
-      <html lang="en">
-        <Head title={`${title} · Switchboard`} assets={assets} />
-        <body>
-          <header class="top">
-            <a href={routes.page} class="home">
-              <Brand />
-            </a>
-            <a class="nav" href={routes.runs()}>
-              Runs
-            </a>
-            <span></span>
-          </header>
-          {children}
-        </body>
-      </html>
-    </>
-  )
-}
-
 export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; assets: PageAssets; now: number }) {
   return (
-    <Frame title="Runs" assets={assets}>
+    <SubPage title="Runs" assets={assets}>
       <main class="runs">
         <section class="panel">
           <h2>Runs</h2>
@@ -73,14 +51,14 @@ export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; a
           )}
         </section>
       </main>
-    </Frame>
+    </SubPage>
   )
 }
 
 export function RunPage({ graphId, run, assets }: { graphId: string; run: RunView; assets: PageAssets }) {
   const { model, questions } = run
   return (
-    <Frame title={`Run ${graphId}`} assets={assets}>
+    <SubPage title={`Run ${graphId}`} assets={assets}>
       <main class="grid run-page">
         <section class="panel questions" aria-labelledby="h-run">
           <h2 id="h-run" safe>{`Run ${graphId}`}</h2>
@@ -113,6 +91,6 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
           <EventLog events={model.events} />
         </section>
       </main>
-    </Frame>
+    </SubPage>
   )
 }
