@@ -38,7 +38,7 @@ export function AgentCounts({ panel }: { panel: AgentPanel }) {
     <p id={ids.agentCounts} class="agent-counts" hidden={!panel.grouped}>
       {panel.grouped
         ? panel.counts.map((c) => (
-            <a class={`count-link state-${c.state}`} href={routes.agents({ state: c.state })}>
+            <a class={`count-link count-${c.state}`} href={routes.agents({ state: c.state })}>
               <span safe>{c.label}</span> <strong>{c.count}</strong>
               {c.hidden > 0 && c.hidden < c.count ? <small safe>{` (${c.count - c.hidden} shown)`}</small> : ''}
             </a>
