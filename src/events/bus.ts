@@ -18,6 +18,8 @@ export class EventBus {
   /** ring of the remembered ids, oldest overwritten first: O(1) per publish */
   private readonly seenRing: Array<string | undefined>
   private seenPos = 0
+  /** false once an id may have left the ring: only then is the journal asked about ids not in it */
+  private seenAll = true
   private readonly listeners = new Set<(e: Event) => void>()
   private readonly journal: BusOptions['journal']
 
@@ -30,6 +32,8 @@ export class EventBus {
 
   /** After a restart: the stored ids still count as seen, and the newest events are the history. */
   restore(ids: readonly string[], recent: readonly Event[]): void {
+    // A full window may not be all there is: older ids are then looked up in the journal.
+    if (ids.length >= this.dedupeSize) this.seenAll = false
     for (const id of ids.slice(-this.dedupeSize)) if (!this.seen.has(id)) this.remember(id)
     this.recent.push(...recent.slice(-this.replaySize))
   }
@@ -37,7 +41,7 @@ export class EventBus {
   /** Publish one event; returns false when its id was seen recently (dropped). */
   publish(event: Event): boolean {
     // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
-    if (this.seen.has(event.id) || this.journal?.has?.(event.id)) return false
+    if (this.seen.has(event.id) || (!this.seenAll && this.journal?.has?.(event.id))) return false
     this.remember(event.id)
     this.journal?.append(event)
     this.recent.push(event)
@@ -68,7 +72,10 @@ export class EventBus {
 
   private remember(id: string) {
     const evicted = this.seenRing[this.seenPos]
-    if (evicted !== undefined) this.seen.delete(evicted)
+    if (evicted !== undefined) {
+      this.seen.delete(evicted)
+      this.seenAll = false
+    }
     this.seenRing[this.seenPos] = id
     this.seenPos = (this.seenPos + 1) % this.dedupeSize
     this.seen.add(id)
