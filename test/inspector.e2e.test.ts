@@ -1,24 +1,10 @@
 // The inspector in real headless Chromium: an event ingested over HTTP moves the lit state on an open page.
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import type { Browser } from 'playwright-core'
+import { describe, expect, it } from 'bun:test'
 import { ids, routes } from '../src/views/targets'
-import { launchChromium, openPage, skipBrowserTests } from './support/browser'
-import { startTestServer, type TestServer } from './support/server'
+import { browserSuite, openPage } from './support/browser'
 
-let server: TestServer
-let browser: Browser
-// Without Chromium nothing starts: no server, no browser (a skipped file still runs its top-level hooks).
-const skip = skipBrowserTests()
-if (!skip) {
-  beforeAll(async () => {
-    server = await startTestServer()
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
-}
+const suite = browserSuite()
+const { skip } = suite
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -26,8 +12,8 @@ const post = (url: string, body: unknown) =>
 describe.skipIf(skip)('inspector page', () => {
   it('moves the highlight when an ingested event changes the agent’s state', async () => {
     const agent = `e2e-<b>"agent"</b>`
-    expect((await post(server.url, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} })).status).toBe(202)
-    const { page, errors } = await openPage(browser, server.url + routes.inspect(agent))
+    expect((await post(suite.server.url, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} })).status).toBe(202)
+    const { page, errors } = await openPage(suite.browser, suite.server.url + routes.inspect(agent))
     await page.locator('.state-node.current[data-state="agent.running"]').waitFor()
     // Ingest from the page itself, as any producer would, once the stream is open (its first frame re-sends the sequence).
     await page.locator(`#${ids.inspectSequence} > li`).first().waitFor()
@@ -46,7 +32,7 @@ describe.skipIf(skip)('inspector page', () => {
   })
 
   it('time travel: clicking an earlier entry shows the earlier state', async () => {
-    const { page, errors } = await openPage(browser, server.url + routes.inspect(`e2e-<b>"agent"</b>`))
+    const { page, errors } = await openPage(suite.browser, suite.server.url + routes.inspect(`e2e-<b>"agent"</b>`))
     await page.locator(`#${ids.inspectEntry(2)} a`).click()
     await page.locator(`#${ids.inspectEntry(2)}.selected`).waitFor()
     expect(await page.locator('.state-node.current').getAttribute('data-state')).toBe('agent.running')

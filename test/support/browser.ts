@@ -5,7 +5,9 @@
 // launch Chromium only `if (!skip)` (Bun runs top-level hooks even when every test is skipped, and counts hooks
 // inside a skipped describe as extra skips); wrap the tests in `describe.skipIf(skip)(...)`.
 import { accessSync, constants, statSync } from 'node:fs'
+import { afterAll, beforeAll } from 'bun:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { startTestServer, type TestServer } from './server'
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run']
 
@@ -46,4 +48,24 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`))
   await page.goto(url)
   return { page, errors }
+}
+
+/**
+ * The usual browser test file: one test server and one Chromium for the file, started before and
+ * stopped after; nothing at all started when Chromium is missing (`skip` is then true).
+ */
+export function browserSuite() {
+  const suite = { skip: skipBrowserTests(), server: undefined as unknown as TestServer, browser: undefined as unknown as Browser }
+  // Top-level hooks run even in a skipped file, hence the guard.
+  if (!suite.skip) {
+    beforeAll(async () => {
+      suite.server = await startTestServer()
+      suite.browser = await launchChromium()
+    })
+    afterAll(async () => {
+      await suite.browser?.close()
+      await suite.server?.stop()
+    })
+  }
+  return suite
 }
