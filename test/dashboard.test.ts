@@ -3,8 +3,7 @@ import type { InspectionEvent } from 'xstate'
 import { EventBus } from '../src/events/bus'
 import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import { startDashboard } from '../src/machines/dashboard'
-import { agentRef } from '../src/machines/dashboard.machine'
-import { deriveViewModel, filterEvents, MAX_RESULTS, type ViewModel } from '../src/view-model/derive'
+import { bookOf, deriveAll, deriveViewModel, filterEvents, MAX_RESULTS } from '../src/view-model/derive'
 
 let clock = 1_700_000_000_000
 function ev(category: Category, action: string, fields: Partial<Event> = {}): Event {
@@ -20,10 +19,10 @@ function setup() {
   const bus = new EventBus()
   const dash = startDashboard(bus)
   stops.push(dash.stop)
-  const view = () => deriveViewModel(dash.actor.getSnapshot(), [], 0)
+  const view = () => deriveAll(dash, [], 0)
   return { bus, dash, view }
 }
-const agent = (vm: ViewModel, id: string) => vm.agents.find((a) => a.agent_id === id)
+const agent = (vm: ReturnType<typeof deriveAll>, id: string) => vm.agents.find((a) => a.agent_id === id)
 afterEach(() => {
   for (const stop of stops) stop()
   stops = []
@@ -80,7 +79,7 @@ describe('dashboard', () => {
       { msg_id: 'm1', agent_id: 'a1', question: 'Which style?', options: ['google'], status: 'pending' as const, created_at: 5 },
       { msg_id: 'm2', agent_id: 'gone', question: 'Still there?', options: [], status: 'pending' as const, created_at: 6 },
     ]
-    const vm = deriveViewModel(dash.actor.getSnapshot(), pending, 0)
+    const vm = deriveViewModel(dash.actor.getSnapshot(), bookOf(dash), pending, 0)
     expect(vm.blocked).toEqual([
       { msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which style?', options: ['google'], asked_at: 5 },
       { msg_id: 'm2', agent_id: 'gone', agent_name: 'gone', question: 'Still there?', options: [], asked_at: 6 },
@@ -92,20 +91,20 @@ describe('dashboard', () => {
     bus.publish(agentEv('early', 'started'))
     const dash = startDashboard(bus)
     stops.push(dash.stop)
-    expect(agent(deriveViewModel(dash.actor.getSnapshot(), []), 'early')!.state).toBe('running')
+    expect(agent(deriveAll(dash), 'early')!.state).toBe('running')
   })
 
   it('spawns the agents a graph announces and counts them per graph', () => {
     const { bus, dash, view } = setup()
     bus.publish(ev('graph', 'started', { graph_id: 'g1', payload: { agents: [{ agent_id: 'a', name: 'Alpha' }, { agent_id: 'b', depends_on: ['a'] }, { agent_id: 'c' }] } }))
-    expect(Object.keys(dash.actor.getSnapshot().children).sort()).toEqual(['agent:a', 'agent:b', 'agent:c'])
+    expect([...dash.agents.values()].map((a) => a.id)).toEqual(['agent:a', 'agent:b', 'agent:c'])
     let vm = view()
     expect(vm.agents.map((a) => [a.agent_id, a.name, a.state, a.graph_id])).toEqual([
       ['a', 'Alpha', 'idle', 'g1'],
       ['b', 'b', 'idle', 'g1'],
       ['c', 'c', 'idle', 'g1'],
     ])
-    expect(agentRef(dash.actor.getSnapshot().context, 'b')!.getSnapshot().context.depends_on).toEqual(['a'])
+    expect(dash.agents.get('b')!.getSnapshot().context.depends_on).toEqual(['a'])
     bus.publish(agentEv('a', 'started', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('a', 'completed', {}, { graph_id: 'g1' }))
     bus.publish(agentEv('b', 'started', {}, { graph_id: 'g1' }))
@@ -178,7 +177,7 @@ describe('dashboard', () => {
     bus.publish(agentEv('recent', 'started', {}, { timestamp: lastOld + 50_000 }))
     dash.sweep(30_000, lastOld + 40_000)
     expect(view().agents.map((a) => a.agent_id)).toEqual(['member', 'recent'])
-    expect(dash.actor.getSnapshot().children['agent:ended']).toBeUndefined()
+    expect(dash.agents.get('ended')).toBeUndefined()
     // Sweeping again changes nothing, and a retired agent that reports again comes back.
     dash.sweep(30_000, lastOld + 40_000)
     bus.publish(agentEv('silent', 'started'))
@@ -212,7 +211,7 @@ describe('dashboard', () => {
     expect(v.graphs.map((g) => g.graph_id).sort()).toEqual(['g2', 'live'])
     // Results derive from the agents shown: the retired ones' results go with them.
     expect(v.results).toHaveLength(0)
-    expect(Object.keys(dash.actor.getSnapshot().children).sort()).toEqual(['agent:other', 'agent:x'])
+    expect([...dash.agents.values()].map((a) => a.id).sort()).toEqual(['agent:other', 'agent:x'])
     bus.publish(agentEv('x', 'started', {}, { graph_id: 'g2' }))
     expect(agent(view(), 'x')?.state).toBe('running')
   })

@@ -10,7 +10,7 @@ import { openDurableBus } from '../src/events/durable'
 import { EventStore } from '../src/events/event-store'
 import { startDashboard } from '../src/machines/dashboard'
 import { makeEvent, type Event } from '../src/protocol/event'
-import { deriveViewModel } from '../src/view-model/derive'
+import { deriveAll } from '../src/view-model/derive'
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-store-')), 's.db')
 let n = 0
@@ -116,7 +116,7 @@ describe('the durable bus', () => {
     bus.publish(ev({}, 'started'))
     for (let i = 0; i < count; i++) bus.publish(ev())
   }
-  const view = (d: ReturnType<typeof startDashboard>) => JSON.stringify(deriveViewModel(d.actor.getSnapshot(), [], 0))
+  const view = (d: ReturnType<typeof startDashboard>) => JSON.stringify(deriveAll(d, [], 0))
 
   it('checkpoints every N events and restarts from a checkpoint plus the events after it to the same view', async () => {
     const path = tempDb()

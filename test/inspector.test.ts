@@ -1,12 +1,13 @@
 // The inspector: its log of what XState reports, the statechart SVG, the pages, time travel, escaping, the live stream.
-import { toMachineEvent } from '../src/machines/machine-events'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createActor } from 'xstate'
 import { Inspector, ROOT_KEY, agentKey } from '../src/inspector/inspector'
 import { machineLayout } from '../src/inspector/machine-graph'
 import { withStately } from '../src/inspector/stately'
 import { AGENT_STATES, agentMachine } from '../src/machines/agent.machine'
+import { createDashboard } from '../src/machines/dashboard'
 import { dashboardMachine } from '../src/machines/dashboard.machine'
+import { makeEvent } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 
@@ -64,9 +65,9 @@ describe('Inspector (the observer)', () => {
 
   it('remembers at most `actorLimit` actors, forgetting finished ones first and never the root', () => {
     const inspector = new Inspector({ actorLimit: 3 })
-    const root = createActor(dashboardMachine, { inspect: inspector.observe }).start()
+    const dashboard = createDashboard({ inspect: inspector.observe })
     const publish = (agent_id: string, action: string) =>
-      root.send(toMachineEvent({ id: `lim-${++seq}`, timestamp: 1, category: 'agent', action, agent_id, payload: {} })!)
+      dashboard.apply(makeEvent('agent', action, { id: `lim-${++seq}`, timestamp: Date.UTC(2026, 0, 1), agent_id }))
     publish('done-early', 'started')
     publish('done-early', 'completed')
     publish('busy', 'started')

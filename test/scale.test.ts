@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeEvent } from '../src/protocol/event'
 import { agentPanel, GROUP_CAP, SHOW_ALL_UP_TO } from '../src/view-model/agent-panel'
+import { AgentBook } from '../src/view-model/agent-book'
 import type { AgentView } from '../src/view-model/derive'
 import { ids } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
@@ -11,10 +12,17 @@ const view = (agent_id: string, state: AgentView['state']): AgentView => ({
   agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: undefined, quiet_for: null,
 })
 
+/** A book holding these agents, as the stream keeps it. */
+function bookOf(agents: readonly AgentView[]) {
+  const book = new AgentBook()
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined })
+  return book
+}
+
 describe('agentPanel', () => {
   it('shows every agent of a small swarm in order of appearance', () => {
     const agents = Array.from({ length: SHOW_ALL_UP_TO }, (_, i) => view(`a${i}`, i % 2 ? 'done' : 'running'))
-    const panel = agentPanel(agents)
+    const panel = agentPanel(bookOf(agents), 0, Infinity)
     expect(panel.grouped).toBe(false)
     expect(panel.shown.map((a) => a.agent_id)).toEqual(agents.map((a) => a.agent_id))
   })
@@ -27,7 +35,7 @@ describe('agentPanel', () => {
       ...Array.from({ length: 3 }, (_, i) => view(`ask-${i}`, 'blocked')),
       ...Array.from({ length: 27 }, (_, i) => view(`idle-${i}`, 'idle')),
     ]
-    const panel = agentPanel(agents)
+    const panel = agentPanel(bookOf(agents), 0, Infinity)
     expect(panel.grouped).toBe(true)
     expect(panel.shown.length).toBe(3 + GROUP_CAP + 20)
     expect(panel.shown.slice(0, 3).map((a) => a.state)).toEqual(['blocked', 'blocked', 'blocked'])

@@ -1,10 +1,10 @@
 // The SDK against a real server on a real port: events reach the dashboard, once each, and the token is honoured.
 import { afterEach, describe, expect, it } from 'bun:test'
 import { connect, SwitchboardHttpError, type Event, type FetchLike } from '../src/client'
-import type { ViewModel } from '../src/view-model/derive'
+import type { AgentView, ViewModel } from '../src/view-model/derive'
 import { startTestServer, type TestServer } from './support/server'
 
-type Snapshot = Pick<ViewModel, 'agents' | 'blocked' | 'graphs' | 'results' | 'events'>
+type Snapshot = Pick<ViewModel, 'blocked' | 'graphs' | 'results' | 'events'> & { agents: AgentView[] }
 const snapshot = async (server: TestServer, token?: string): Promise<Snapshot> =>
   (await fetch(`${server.url}/api/snapshot`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).json() as Promise<Snapshot>
 const fast = { baseMs: 5, maxMs: 50 }

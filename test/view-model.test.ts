@@ -1,12 +1,10 @@
-// deriveViewModel from a fixture snapshot (the dashboard actor fed machine events directly, no bus) and bounded().
+// The view model from a fixture swarm (the actors fed wire events directly, no bus) and bounded().
 import { afterEach, describe, expect, it } from 'bun:test'
-import { createActor } from 'xstate'
-import { dashboardMachine } from '../src/machines/dashboard.machine'
-import { toMachineEvent } from '../src/machines/machine-events'
+import { createDashboard } from '../src/machines/dashboard'
 import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import type { PendingQuestion } from '../src/questions/question-record'
 import { bounded, MAX_ITEMS, MAX_KEYS, MAX_STRING } from '../src/view-model/bounded'
-import { DEFAULT_EVENT_CATEGORIES, deriveViewModel, filterEvents, type ViewModel } from '../src/view-model/derive'
+import { DEFAULT_EVENT_CATEGORIES, deriveAll, filterEvents } from '../src/view-model/derive'
 
 const T0 = 1_700_000_000_000
 const at = (n: number) => T0 + n
@@ -24,10 +22,10 @@ function fixtureEvent(n: number, category: Category, action: string, fields: Par
   return makeEvent(category, action, { id: `e${n}`, timestamp: at(n), ...fields })
 }
 
-/** The fixture swarm, sent straight to a fresh dashboard actor. */
+/** The fixture swarm, sent straight to fresh actors (no bus). */
 function fixtureSnapshot() {
-  const actor = createActor(dashboardMachine).start()
-  actors.push(actor)
+  const dashboard = createDashboard()
+  actors.push(dashboard)
   const events: Event[] = [
     fixtureEvent(1, 'graph', 'started', {
       graph_id: 'g1',
@@ -51,8 +49,8 @@ function fixtureSnapshot() {
     fixtureEvent(15, 'graph', 'completed', { graph_id: 'g2' }),
     fixtureEvent(16, 'user', 'responded', { agent_id: 'b', payload: { msg_id: 'm-x', agent_id: 'b' } }),
   ]
-  for (const e of events) actor.send(toMachineEvent(e)!)
-  return { snapshot: actor.getSnapshot(), events }
+  for (const e of events) dashboard.apply(e)
+  return { snapshot: dashboard, events }
 }
 
 const questions: PendingQuestion[] = [
@@ -69,19 +67,19 @@ describe('deriveViewModel', () => {
   it('marks a working agent that has been silent past the threshold as quiet, and only those', () => {
     const { snapshot } = fixtureSnapshot()
     const later = at(13) + 60_000
-    const quiet = deriveViewModel(snapshot, [], later, 30_000).agents.filter((a) => a.quiet_for !== null)
+    const quiet = deriveAll(snapshot, [], later, 30_000).agents.filter((a) => a.quiet_for !== null)
     // constructor and late are running; b is blocked on a person, c waits to start, a and Proto ended.
     expect(quiet.map((a) => [a.agent_id, a.quiet_for])).toEqual([
       ['constructor', later - at(12)],
       ['late', later - at(13)],
     ])
-    expect(deriveViewModel(snapshot, [], later, 120_000).agents.every((a) => a.quiet_for === null)).toBe(true)
+    expect(deriveAll(snapshot, [], later, 120_000).agents.every((a) => a.quiet_for === null)).toBe(true)
   })
 
   it('derives the whole view model from a fixture snapshot and question records', () => {
     const { snapshot } = fixtureSnapshot()
-    const vm = deriveViewModel(snapshot, questions, NOW)
-    expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'progress', 'results'])
+    const vm = deriveAll(snapshot, questions, NOW)
+    expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'panel', 'progress', 'results'])
     expect(vm.now).toBe(NOW)
     expect(vm.agents).toEqual([
       { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null },
@@ -128,7 +126,7 @@ describe('deriveViewModel', () => {
 
   it('gives each event view its summary and a bounded copy of its payload', () => {
     const { snapshot, events } = fixtureSnapshot()
-    const vm = deriveViewModel(snapshot, [], NOW)
+    const vm = deriveAll(snapshot, [], NOW)
     const toolDone = vm.events.find((e) => e.id === 'e5')
     expect(toolDone).toEqual({
       id: 'e5',
@@ -148,22 +146,23 @@ describe('deriveViewModel', () => {
 
   it('shows no cards without question records, even for a blocked agent', () => {
     const { snapshot } = fixtureSnapshot()
-    const vm = deriveViewModel(snapshot, [], NOW)
+    const vm = deriveAll(snapshot, [], NOW)
     expect(vm.blocked).toEqual([])
     expect(vm.progress.blocked).toBe(1)
   })
 
   it('derives the same model from the same snapshot, reading no clock when given now', () => {
     const { snapshot } = fixtureSnapshot()
-    const first: ViewModel = deriveViewModel(snapshot, questions, NOW)
-    expect(deriveViewModel(snapshot, questions, NOW)).toEqual(first)
+    const first = deriveAll(snapshot, questions, NOW)
+    expect(deriveAll(snapshot, questions, NOW)).toEqual(first)
   })
 
   it('derives an empty model from a fresh actor', () => {
-    const actor = createActor(dashboardMachine).start()
-    actors.push(actor)
-    expect(deriveViewModel(actor.getSnapshot(), [], NOW)).toEqual({
+    const dashboard = createDashboard()
+    actors.push(dashboard)
+    expect(deriveAll(dashboard, [], NOW)).toEqual({
       agents: [],
+      panel: { shown: [], grouped: false, counts: [], total: 0 },
       blocked: [],
       progress: { total: 0, completed: 0, failed: 0, skipped: 0, blocked: 0, running: 0, cancelled: 0 },
       graphs: [],
@@ -177,14 +176,14 @@ describe('deriveViewModel', () => {
 describe('filterEvents', () => {
   it('keeps the agent and graph lifecycle by default, newest first as given', () => {
     const { snapshot } = fixtureSnapshot()
-    const vm = deriveViewModel(snapshot, [], NOW)
+    const vm = deriveAll(snapshot, [], NOW)
     expect(DEFAULT_EVENT_CATEGORIES).toEqual(['agent', 'graph'])
     expect(filterEvents(vm.events).map((e) => e.id)).toEqual(['e15', 'e14', 'e13', 'e11', 'e10', 'e9', 'e8', 'e7', 'e6', 'e2', 'e1'])
   })
 
   it('keeps exactly the categories asked for', () => {
     const { snapshot } = fixtureSnapshot()
-    const vm = deriveViewModel(snapshot, [], NOW)
+    const vm = deriveAll(snapshot, [], NOW)
     expect(filterEvents(vm.events, ['tool', 'model']).map((e) => e.id)).toEqual(['e12', 'e5', 'e4', 'e3'])
     expect(filterEvents(vm.events, ['user']).map((e) => e.id)).toEqual(['e16'])
     expect(filterEvents(vm.events, [])).toEqual([])

@@ -1,6 +1,8 @@
 // The views as pure functions of a fixture view model: no server, no bus, just the HTML they render.
 import { describe, expect, it } from 'bun:test'
 import { signalsOf } from '../src/live/dashboard-stream'
+import { AgentBook } from '../src/view-model/agent-book'
+import { agentPanel } from '../src/view-model/agent-panel'
 import type { AgentView, BlockedView, EventView, Progress, ResultView, ViewModel } from '../src/view-model/derive'
 import { AgentBadge, AgentList } from '../src/views/agents'
 import { BlockedCard, BlockedList, EmptyToast, Toast } from '../src/views/cards'
@@ -102,8 +104,15 @@ const entry = (over: Partial<EventView> = {}): EventView => ({
   ...over,
 })
 
+/** The panel the page would show for these agents, through the same book the stream keeps. */
+function panelOf(agents: readonly AgentView[]) {
+  const book = new AgentBook()
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined })
+  return agentPanel(book, T0, Infinity)
+}
+
 const model = (over: Partial<ViewModel> = {}): ViewModel => ({
-  agents: [],
+  panel: panelOf([]),
   blocked: [],
   progress: progress(),
   graphs: [],
@@ -432,7 +441,7 @@ describe('Shell', () => {
   const manyAgents = Array.from({ length: 300 }, (_, i) => agent({ agent_id: `agent-${i}`, name: `Agent ${i} ${'x'.repeat(100)}` }))
   const blocked = [hostileCard, card({ msg_id: 'm2', question: 'q'.repeat(4000) })]
   const fullModel = model({
-    agents: [...manyAgents, agent({ agent_id: '__proto__', name: SCRIPT }), agent({ agent_id: 'constructor', name: BREAKOUT })],
+    panel: panelOf([...manyAgents, agent({ agent_id: '__proto__', name: SCRIPT }), agent({ agent_id: 'constructor', name: BREAKOUT })]),
     blocked,
     progress: progress({ total: 302, running: 302, blocked: 2 }),
     results: [{ agent_id: '__proto__', agent_name: SCRIPT, result: BREAKOUT, at: T0, status: 'done' }],

@@ -1,6 +1,6 @@
 // The built-in inspector: an XState inspection observer keeping, per actor, a bounded log of events received.
 import type { AnyActorLogic, InspectionEvent, StateValue } from 'xstate'
-import { AGENT_ID_PREFIX } from '../machines/dashboard.machine'
+import { AGENT_ID_PREFIX } from '../machines/roster'
 
 export const ROOT_KEY = 'root'
 export const DEFAULT_LOG_LIMIT = 500
@@ -93,7 +93,9 @@ export class Inspector {
 
   private track(e: Extract<InspectionEvent, { type: '@xstate.actor' }>) {
     const ref = e.actorRef
-    const key = ref.sessionId === e.rootId ? ROOT_KEY : idOf(ref)
+    // Every actor is a root of its own (agents are not children of the dashboard): tell them by id.
+    const id = idOf(ref)
+    const key = id.startsWith(AGENT_ID_PREFIX) ? id : ref.sessionId === e.rootId ? ROOT_KEY : id
     this.keys.set(ref.sessionId, key)
     if (this.actors.has(key)) return
     const agentId = key.startsWith(AGENT_ID_PREFIX) ? key.slice(AGENT_ID_PREFIX.length) : undefined

@@ -2,8 +2,9 @@
 import type { DashboardHandle } from '../machines/dashboard'
 import type { Category } from '../protocol/event'
 import type { PendingQuestion } from '../questions/question-record'
-import { deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type ViewModel } from '../view-model/derive'
-import { agentPanel } from '../view-model/agent-panel'
+import { AgentBook, viewOf } from '../view-model/agent-book'
+import { agentPage } from '../view-model/agent-panel'
+import { DEFAULT_QUIET_MS, deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type AgentView, type ViewModel } from '../view-model/derive'
 import { AgentBadge, AgentCounts, AgentList } from '../views/agents'
 import { BlockedCard, BlockedList, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
@@ -38,7 +39,7 @@ export const signalsOf = (model: ViewModel) => ({ [signals.blocked]: model.block
 interface Rendered {
   panels: Map<string, string>
   /** the badges on the page (all of a small swarm; the ones shown one by one of a large one) */
-  shown: ViewModel['agents']
+  shown: AgentView[]
   agentOrder: string
   badges: Map<string, string>
   cards: Set<string>
@@ -53,7 +54,10 @@ export class DashboardStream extends PanelStream {
   private readonly ticker: ReturnType<typeof setInterval>
   private readonly unsubscribe: Array<() => void>
   private toasts = 0
-  private readonly quietMs: number | undefined
+  private readonly quietMs: number
+  /** the agents' view, brought up to date at each flush from the agents that changed since the last */
+  private readonly book = new AgentBook()
+  private readonly changed = new Set<string>()
 
   constructor(
     private readonly dashboard: DashboardHandle,
@@ -62,11 +66,16 @@ export class DashboardStream extends PanelStream {
     options: StreamOptions = {},
   ) {
     super(hub, options.flushMs ?? 50)
-    this.quietMs = options.quietMs
+    this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
+    for (const actor of dashboard.agents.values()) this.changed.add(actor.getSnapshot().context.agent_id)
     this.model = this.derive()
     this.rendered = this.renderModel(this.model)
     const sub = dashboard.actor.subscribe(() => this.schedule())
-    this.unsubscribe = [() => sub.unsubscribe(), questions.onChange(() => this.schedule())]
+    const onAgent = (agentId: string) => {
+      this.changed.add(agentId)
+      this.schedule()
+    }
+    this.unsubscribe = [() => sub.unsubscribe(), dashboard.agents.onChange(onAgent), questions.onChange(() => this.schedule())]
     this.ticker = setInterval(() => this.model.progress.running + this.model.progress.blocked > 0 && this.schedule(), options.tickMs ?? 1000)
   }
 
@@ -74,6 +83,18 @@ export class DashboardStream extends PanelStream {
   fresh(): ViewModel {
     this.settle()
     return this.model
+  }
+
+  /** Every agent as the page would show it, in order of appearance (a scan: for the API, not a flush). */
+  agents(): AgentView[] {
+    const { now } = this.fresh()
+    return [...this.book.all()].map((a) => viewOf(a, now, this.quietMs))
+  }
+
+  /** One page of the agents matching a filter: the /agents list. */
+  agentPage(query: { q?: string; state?: AgentView['state']; page: number; size: number }) {
+    const { now } = this.fresh()
+    return { ...agentPage(this.book.all(), { ...query, now, quietMs: this.quietMs }), now }
   }
 
   /** A client's stream: the full snapshot, then patches of what changed. `tab` addresses its toasts. */
@@ -97,7 +118,10 @@ export class DashboardStream extends PanelStream {
   }
 
   private derive(): ViewModel {
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.questions.pending(), Date.now(), this.quietMs)
+    const { agents } = this.dashboard
+    for (const agentId of this.changed) this.book.update(agentId, agents.get(agentId)?.getSnapshot(), agents.graphOf(agentId))
+    this.changed.clear()
+    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), Date.now(), this.quietMs)
   }
 
   private log(key: string) {
@@ -117,7 +141,7 @@ export class DashboardStream extends PanelStream {
 
   private renderModel(model: ViewModel): Rendered {
     // Only the badges on the page are rendered: the cost of a flush is bounded whatever the swarm.
-    const panel = agentPanel(model.agents)
+    const { panel } = model
     return {
       panels: new Map([
         [ids.summary, String(Summary({ progress: model.progress }))],

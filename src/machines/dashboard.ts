@@ -1,16 +1,21 @@
-// Wiring: runs the dashboard actor off an EventBus (the machine itself knows no bus), restored from the store.
-import { createActor, type InspectionEvent, type Observer } from 'xstate'
+// Wiring: the dashboard actor and the agent actors, fed from an EventBus (the machines know no bus), restored from the store.
+import { createActor } from 'xstate'
 import type { EventBus } from '../events/bus'
 import type { Event } from '../protocol/event'
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint'
-import { dashboardMachine } from './dashboard.machine'
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
+import { dashboardMachine, hasSeen } from './dashboard.machine'
 import { toMachineEvent } from './machine-events'
+import { AgentRoster, type InspectionObserver } from './roster'
 
-export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+export type { InspectionObserver }
 
 export interface DashboardHandle {
   actor: ReturnType<typeof createActor<typeof dashboardMachine>>
-  /** the actor's persisted snapshot as JSON, for a checkpoint */
+  /** the agent actors, by agent_id in order of first appearance */
+  agents: AgentRoster
+  /** one wire event, to the dashboard actor and to the agent it is about; false for a repeat */
+  apply(e: Event): boolean
+  /** every actor's persisted snapshot as JSON, for a checkpoint */
   checkpoint(): string
   /** retire agents of no graph ended or silent for longer than `afterMs` (a dashboard open for weeks stays bounded) */
   sweep(afterMs: number, at?: number): void
@@ -33,46 +38,67 @@ export interface DashboardOptions {
   restore?: RestoreFrom
 }
 
-/**
- * Start the root actor: from a checkpoint plus the events after it (straight to the actor, not through
- * the bus, so nothing that listens to the bus acts twice), or from the bus's history; then follow it live.
- */
-export function startDashboard(bus: EventBus, options: DashboardOptions = {}): DashboardHandle {
-  const { restore } = options
-  let snapshot = restore?.checkpoint === undefined ? undefined : decodeCheckpoint(restore.checkpoint)
-  let replay: Iterable<Event> = restore?.events ?? bus.history()
-  if (restore?.checkpoint !== undefined && !snapshot) replay = restore.onBadCheckpoint?.() ?? restore.events
-  // `inspect` on the root sees every spawned agent actor too: the inspector hangs off this.
-  let actor = createActor(dashboardMachine, { inspect: options.inspect, snapshot: snapshot as never })
-  try {
-    actor.start()
-  } catch (error) {
-    console.warn(`[dashboard] the checkpoint could not be restored (${String(error)}); replaying every stored event`)
-    snapshot = undefined
-    replay = restore?.onBadCheckpoint?.() ?? replay
-    actor = createActor(dashboardMachine, { inspect: options.inspect })
-    actor.start()
-  }
-  const send = (e: Event) => {
-    const event = toMachineEvent(e)
-    if (event) actor.send(event)
-  }
-  // listen() is synchronous and publish() calls listeners in order, so no event slips between
-  // the replay and the subscription; a duplicate would be dropped by the machine's isNewEvent.
-  for (const e of replay) send(e)
-  const unlisten = bus.listen(send)
+/** The actors, from a checkpoint if given and usable (else empty), not yet fed anything. */
+export function createDashboard(options: { inspect?: InspectionObserver; from?: Checkpoint } = {}): DashboardHandle {
+  const { inspect, from } = options
+  const actor = createActor(dashboardMachine, { id: 'dashboard', inspect, snapshot: from?.dashboard as never })
+  const agents = new AgentRoster(inspect)
+  actor.on('graphs.retired', ({ graphs }) => {
+    for (const g of graphs) agents.retire(g.agent_ids)
+    agents.retireGraphs(graphs.map((g) => g.graph_id))
+  })
+  actor.start()
+  if (from) agents.restore(from.agents)
   return {
     actor,
-    checkpoint: () => encodeCheckpoint(actor.getPersistedSnapshot()),
-    sweep: (afterMs, at = Date.now()) => actor.send({ type: 'SWEEP', at, afterMs }),
+    agents,
+    apply(e) {
+      const event = toMachineEvent(e)
+      if (!event || hasSeen(actor.getSnapshot().context, e.id)) return false
+      actor.send(event)
+      agents.route(e)
+      return true
+    },
+    checkpoint: () => encodeCheckpoint({ dashboard: actor.getPersistedSnapshot(), agents: agents.persisted() }),
+    sweep: (afterMs, at = Date.now()) => agents.sweep(at, afterMs),
     awaiting: () =>
-      Object.values(actor.getSnapshot().context.agents).flatMap((ref) => {
+      [...agents.values()].flatMap((ref) => {
         const { value, context } = ref.getSnapshot()
         return value === 'blocked' && context.awaiting ? [{ agent_id: context.agent_id, msg_id: context.awaiting }] : []
       }),
     stop() {
-      unlisten()
+      agents.stop()
       actor.stop()
+    },
+  }
+}
+
+/**
+ * Start the actors: from a checkpoint plus the events after it (straight to the actors, not through the
+ * bus, so nothing that listens to the bus acts twice), or from the bus's history; then follow it live.
+ */
+export function startDashboard(bus: EventBus, options: DashboardOptions = {}): DashboardHandle {
+  const { restore, inspect } = options
+  const from = restore?.checkpoint === undefined ? undefined : decodeCheckpoint(restore.checkpoint)
+  let replay: Iterable<Event> = restore?.events ?? bus.history()
+  if (restore?.checkpoint !== undefined && !from) replay = restore.onBadCheckpoint?.() ?? restore.events
+  let dashboard: DashboardHandle
+  try {
+    dashboard = createDashboard({ inspect, from })
+  } catch (error) {
+    console.warn(`[dashboard] the checkpoint could not be restored (${String(error)}); replaying every stored event`)
+    replay = restore?.onBadCheckpoint?.() ?? replay
+    dashboard = createDashboard({ inspect })
+  }
+  // listen() is synchronous and publish() calls listeners in order, so no event slips between
+  // the replay and the subscription; a duplicate would be dropped by apply().
+  for (const e of replay) dashboard.apply(e)
+  const unlisten = bus.listen((e) => void dashboard.apply(e))
+  return {
+    ...dashboard,
+    stop() {
+      unlisten()
+      dashboard.stop()
     },
   }
 }

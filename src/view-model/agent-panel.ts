@@ -1,6 +1,6 @@
 // Which agents the page shows one by one, and which it only counts: bounded whatever the swarm's size.
 import type { AgentStateName } from '../machines/agent.machine'
-import { STATE_LABELS, type AgentView } from './derive'
+import { STATE_LABELS, viewOf, type AgentBook, type AgentFacts, type AgentView, type StateCounts } from './agent-book'
 
 /** Up to this many agents, every one has its badge, in order of appearance (a run of 20 looks as it always did). */
 export const SHOW_ALL_UP_TO = 100
@@ -29,29 +29,36 @@ export interface AgentPanel {
   total: number
 }
 
-export function agentPanel(agents: readonly AgentView[]): AgentPanel {
-  const byState = new Map<AgentStateName, AgentView[]>()
-  for (const a of agents) {
-    const list = byState.get(a.state)
-    if (list) list.push(a)
-    else byState.set(a.state, [a])
-  }
-  const grouped = agents.length > SHOW_ALL_UP_TO
-  const shown = grouped ? INDIVIDUAL.flatMap((states) => states.flatMap((s) => byState.get(s) ?? []).slice(0, GROUP_CAP)) : [...agents]
-  const onPage = new Set(shown.map((a) => a.agent_id))
-  const counts = [...INDIVIDUAL.flat(), ...COUNTED].flatMap((state) => {
-    const members = byState.get(state) ?? []
-    if (!members.length) return []
-    return [{ state, label: STATE_LABELS[state], count: members.length, hidden: members.filter((a) => !onPage.has(a.agent_id)).length }]
+/** The panel from the book: touches the shown badges and the counts, never the whole swarm. */
+export function agentPanel(book: AgentBook, now: number, quietMs: number): AgentPanel {
+  const grouped = book.size > SHOW_ALL_UP_TO
+  const counts = book.stateCounts()
+  let shown: AgentFacts[]
+  if (!grouped) shown = book.first(SHOW_ALL_UP_TO)
+  else
+    shown = INDIVIDUAL.flatMap((states) => {
+      const group: AgentFacts[] = []
+      for (const s of states) group.push(...book.inState(s, GROUP_CAP - group.length))
+      return group
+    })
+  const onPage: StateCounts = {}
+  for (const a of shown) onPage[a.state] = (onPage[a.state] ?? 0) + 1
+  const stateCounts = [...INDIVIDUAL.flat(), ...COUNTED].flatMap((state) => {
+    const count = counts[state] ?? 0
+    return count ? [{ state, label: STATE_LABELS[state], count, hidden: count - (onPage[state] ?? 0) }] : []
   })
-  return { shown, grouped, counts, total: agents.length }
+  return { shown: shown.map((a) => viewOf(a, now, quietMs)), grouped, counts: stateCounts, total: book.size }
 }
 
 /** Agents matching a name or id filter and a state, one page of them: the /agents page. */
-export function agentPage(agents: readonly AgentView[], { q, state, page, size }: { q?: string; state?: AgentStateName; page: number; size: number }) {
+export function agentPage(
+  agents: Iterable<AgentFacts>,
+  { q, state, page, size, now, quietMs }: { q?: string; state?: AgentStateName; page: number; size: number; now: number; quietMs: number },
+) {
   const needle = q?.toLowerCase()
-  const matching = agents.filter(
-    (a) => (!state || a.state === state || (state === 'running' && a.state === 'resumed')) && (!needle || a.name.toLowerCase().includes(needle) || a.agent_id.toLowerCase().includes(needle)),
-  )
-  return { agents: matching.slice(page * size, (page + 1) * size), total: matching.length }
+  const matching: AgentFacts[] = []
+  for (const a of agents)
+    if ((!state || a.state === state || (state === 'running' && a.state === 'resumed')) && (!needle || a.name.toLowerCase().includes(needle) || a.agent_id.toLowerCase().includes(needle)))
+      matching.push(a)
+  return { agents: matching.slice(page * size, (page + 1) * size).map((a) => viewOf(a, now, quietMs)), total: matching.length }
 }

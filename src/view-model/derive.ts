@@ -1,38 +1,19 @@
-// Pure functions from the dashboard snapshot, its agents' snapshots and the pending question records to the view model.
+// The view model: from the dashboard snapshot (graphs, log), the agent book (kept up to date per changed
+// agent) and the pending question records. Nothing here walks the whole swarm.
 import type { SnapshotFrom } from 'xstate'
-import type { Category, Event } from '../protocol/event'
+import type { DashboardHandle } from '../machines/dashboard'
+import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
 import type { AgentStateName } from '../machines/agent.machine'
-import type { AgentRef, dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
+import type { Category, Event } from '../protocol/event'
 import type { PendingQuestion } from '../questions/question-record'
+import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
+import { agentPanel, type AgentPanel } from './agent-panel'
 import { bounded } from './bounded'
 import { summarizeEvent } from './event-summary'
 
+export { MAX_RESULTS, STATE_LABELS, type AgentView, type ResultView } from './agent-book'
+
 export type DashboardSnapshot = SnapshotFrom<typeof dashboardMachine>
-
-export const STATE_LABELS: Record<AgentStateName, string> = {
-  idle: 'Waiting to start',
-  running: 'Running',
-  blocked: 'Waiting for answer',
-  resumed: 'Answer received',
-  done: 'Done',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-  skipped: 'Skipped',
-}
-
-export interface AgentView {
-  agent_id: string
-  name: string
-  state: AgentStateName
-  label: string
-  current_tool: string | null
-  tool_calls: number
-  model_calls: number
-  entered_at: number | null
-  graph_id: string | undefined
-  /** working (running or resumed) yet silent for longer than the quiet threshold: ms since its last report */
-  quiet_for: number | null
-}
 
 export interface BlockedView {
   msg_id: string
@@ -65,14 +46,6 @@ export interface GraphView {
   status: GraphRecord['status']
 }
 
-export interface ResultView {
-  agent_id: string
-  agent_name: string
-  result: unknown
-  at: number
-  status: 'done' | 'failed'
-}
-
 export interface EventView {
   id: string
   timestamp: number
@@ -85,8 +58,8 @@ export interface EventView {
 }
 
 export interface ViewModel {
-  /** by first appearance */
-  agents: AgentView[]
+  /** the agents the page shows one by one, and the counts of the rest */
+  panel: AgentPanel
   /** oldest first: one per pending question record */
   blocked: BlockedView[]
   progress: Progress
@@ -99,56 +72,28 @@ export interface ViewModel {
   now: number
 }
 
-export const MAX_RESULTS = 50
 export const EVENT_LOG_LIMIT = 200
 export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
-
-interface AgentFacts extends AgentView {
-  result: unknown
-  finished_at: number | undefined
-}
 
 /** An agent that reports nothing for this long while working is marked quiet: likely dead. */
 export const DEFAULT_QUIET_MS = 10 * 60 * 1000
 
-function agentFacts(ref: AgentRef, graphOf: Map<string, string>, now: number, quietMs: number): AgentFacts {
-  const { value, context } = ref.getSnapshot()
-  const silent = context.updated_at === null ? 0 : now - context.updated_at
-  const working = value === 'running' || value === 'resumed'
-  const agentId = context.agent_id
+export function progressOf(counts: Readonly<StateCounts>): Progress {
+  const n = (...states: AgentStateName[]) => states.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
   return {
-    agent_id: agentId,
-    name: context.name,
-    state: value,
-    label: STATE_LABELS[value],
-    current_tool: context.current_tool,
-    tool_calls: context.tool_calls,
-    model_calls: context.model_calls,
-    entered_at: context.entered_at,
-    quiet_for: working && silent > quietMs ? silent : null,
-    graph_id: context.graph_id ?? graphOf.get(agentId),
-    result: value === 'failed' ? context.error : context.result,
-    finished_at: value === 'done' || value === 'failed' ? context.transitions[value] : undefined,
+    total: Object.values(counts).reduce((sum, c) => sum + (c ?? 0), 0),
+    completed: n('done'),
+    failed: n('failed'),
+    skipped: n('skipped'),
+    blocked: n('blocked'),
+    running: n('running', 'resumed'),
+    cancelled: n('cancelled'),
   }
 }
 
-export function deriveProgress(agents: readonly AgentView[]): Progress {
-  const count = (...states: AgentStateName[]) => agents.filter((a) => states.includes(a.state)).length
-  return {
-    total: agents.length,
-    completed: count('done'),
-    failed: count('failed'),
-    skipped: count('skipped'),
-    blocked: count('blocked'),
-    running: count('running', 'resumed'),
-    cancelled: count('cancelled'),
-  }
-}
-
-function graphView(graph: GraphRecord, byId: Map<string, AgentView>): GraphView {
-  // An announced agent that was since retired no longer counts.
-  const members = graph.agent_ids.flatMap((id) => byId.get(id) ?? [])
-  const { completed: done, failed, skipped, running, blocked, total } = deriveProgress(members)
+function graphView(graph: GraphRecord, book: AgentBook): GraphView {
+  // Counted from its agents as they are: one that was since retired no longer counts.
+  const { completed: done, failed, skipped, running, blocked, total } = progressOf(book.graph(graph.graph_id))
   return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status }
 }
 
@@ -171,43 +116,53 @@ export function toEventView(e: Event): EventView {
   return view
 }
 
-function resultsOf(facts: readonly AgentFacts[]): ResultView[] {
-  return facts
-    .filter((a): a is AgentFacts & { finished_at: number } => a.finished_at !== undefined)
-    .sort((a, b) => b.finished_at - a.finished_at)
-    .slice(0, MAX_RESULTS)
-    .map((a) => ({ agent_id: a.agent_id, agent_name: a.name, result: bounded(a.result), at: a.finished_at, status: a.state === 'failed' ? 'failed' : 'done' }))
-}
-
+/** The view model from the dashboard snapshot and an up-to-date book. */
 export function deriveViewModel(
   snapshot: DashboardSnapshot,
+  book: AgentBook,
   questions: readonly PendingQuestion[],
   now: number = Date.now(),
   quietMs: number = DEFAULT_QUIET_MS,
 ): ViewModel {
   const ctx = snapshot.context
-  const graphOf = new Map<string, string>()
-  for (const g of ctx.graphs.values()) for (const id of g.agent_ids) graphOf.set(id, g.graph_id)
-  const facts = Object.values(ctx.agents).map((ref) => agentFacts(ref, graphOf, now, quietMs))
-  const agents: AgentView[] = facts.map(({ result: _r, finished_at: _f, ...view }) => view)
-  const byId = new Map(agents.map((a) => [a.agent_id, a]))
   const blocked = questions.map((q) => ({
     msg_id: q.msg_id,
     agent_id: q.agent_id,
-    agent_name: byId.get(q.agent_id)?.name ?? q.agent_id,
+    agent_name: book.get(q.agent_id)?.name ?? q.agent_id,
     question: q.question,
     options: q.options,
     asked_at: q.created_at,
   }))
   return {
-    agents,
+    panel: agentPanel(book, now, quietMs),
     blocked,
-    progress: deriveProgress(agents),
-    graphs: [...ctx.graphs.values()].map((g) => graphView(g, byId)),
-    results: resultsOf(facts),
+    progress: progressOf(book.stateCounts()),
+    graphs: [...ctx.graphs.values()].map((g) => graphView(g, book)),
+    results: book.results(),
     events: ctx.events.map(toEventView).reverse(),
     now,
   }
+}
+
+/** A book of every agent a dashboard has, written from scratch. */
+export function bookOf(dashboard: Pick<DashboardHandle, 'agents'>): AgentBook {
+  const book = new AgentBook()
+  for (const actor of dashboard.agents.values()) {
+    const snapshot = actor.getSnapshot()
+    book.update(snapshot.context.agent_id, snapshot, dashboard.agents.graphOf(snapshot.context.agent_id))
+  }
+  return book
+}
+
+/** Everything at once, every agent listed: a run's page, tests. Walks the swarm: not for a flush. */
+export function deriveAll(
+  dashboard: Pick<DashboardHandle, 'actor' | 'agents'>,
+  questions: readonly PendingQuestion[] = [],
+  now: number = Date.now(),
+  quietMs: number = DEFAULT_QUIET_MS,
+): ViewModel & { agents: AgentView[] } {
+  const book = bookOf(dashboard)
+  return { ...deriveViewModel(dashboard.actor.getSnapshot(), book, questions, now, quietMs), agents: [...book.all()].map((a) => viewOf(a, now, quietMs)) }
 }
 
 /** Keep events of the given categories (default: agent and graph, the lifecycle view). */

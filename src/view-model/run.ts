@@ -1,10 +1,8 @@
 // A finished (or running) run, rebuilt from its stored events alone: the read-only dashboard of /runs/:graph_id.
-import { createActor } from 'xstate'
-import { dashboardMachine } from '../machines/dashboard.machine'
-import { toMachineEvent } from '../machines/machine-events'
+import { createDashboard } from '../machines/dashboard'
 import type { Event } from '../protocol/event'
 import type { QuestionStatus } from '../protocol/question'
-import { deriveViewModel, type ViewModel } from './derive'
+import { bookOf, deriveViewModel, type ViewModel } from './derive'
 
 export interface RunQuestion {
   msg_id: string
@@ -21,20 +19,19 @@ export interface RunView {
   questions: RunQuestion[]
 }
 
-/** Replay a run's events through a dashboard actor of its own (no inspector, no bus), then derive. */
+/** Replay a run's events through actors of its own (no inspector, no bus), then derive. */
 export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => QuestionStatus | undefined, now: number): RunView {
-  const actor = createActor(dashboardMachine).start()
+  const dashboard = createDashboard()
   const asked = new Map<string, RunQuestion>()
   for (const e of events) {
-    const machineEvent = toMachineEvent(e)
-    if (machineEvent) actor.send(machineEvent)
+    dashboard.apply(e)
     if (e.category === 'agent' && e.action === 'blocked' && e.agent_id) {
       const msgId = typeof e.payload.msg_id === 'string' ? e.payload.msg_id : e.id
       if (!asked.has(msgId)) asked.set(msgId, { msg_id: msgId, agent_id: e.agent_id, question: String(e.payload.question ?? ''), asked_at: e.timestamp, status: 'unknown', answer: undefined })
     }
   }
-  const model = deriveViewModel(actor.getSnapshot(), [], now)
-  actor.stop()
+  const model = deriveViewModel(dashboard.actor.getSnapshot(), bookOf(dashboard), [], now)
+  dashboard.stop()
   const questions = [...asked.values()].map((q) => {
     const record = statusOf(q.msg_id)
     return record ? { ...q, status: record.status, answer: record.answer } : q

@@ -1,10 +1,8 @@
 // The agent status list: one badge per agent, each a patch target of its own.
 import type { AgentPanel } from '../view-model/agent-panel'
-import type { ViewModel } from '../view-model/derive'
+import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
 import { duration, FINAL_STATES } from './format'
-
-type AgentView = ViewModel['agents'][number]
 
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   const final = FINAL_STATES.has(agent.state)
@@ -22,7 +20,7 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   )
 }
 
-export function AgentList({ agents, now }: { agents: ViewModel['agents']; now: number }) {
+export function AgentList({ agents, now }: { agents: readonly AgentView[]; now: number }) {
   return (
     <ul id={ids.agentList} class="agent-list">
       {agents.map((agent) => (

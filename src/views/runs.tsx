@@ -80,7 +80,8 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
         </section>
         <section class="panel agents" aria-labelledby="h-agents">
           <h2 id="h-agents">Agents</h2>
-          <AgentList agents={model.agents} now={model.now} />
+          {model.panel.grouped ? <p class="empty-note" safe>{`${model.panel.total} agents: those waiting for an answer, working or failed are shown.`}</p> : ''}
+          <AgentList agents={model.panel.shown} now={model.now} />
         </section>
         <section class="panel results-panel" aria-labelledby="h-results">
           <h2 id="h-results">Results</h2>

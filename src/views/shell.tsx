@@ -1,6 +1,5 @@
 // The page shell: complete first paint from the current view model, signals seeded, stream started once.
 import type { ViewModel } from '../view-model/derive'
-import { agentPanel } from '../view-model/agent-panel'
 import { AgentCounts, AgentFilter, AgentList } from './agents'
 import { BlockedList, EmptyToast } from './cards'
 import { Brand, Head, type PageAssets } from './head'
@@ -37,7 +36,7 @@ function LogFilter({ include }: { include: readonly string[] }) {
 }
 
 export function Shell({ model, log, include, signals, assets, now, signOut }: ShellProps) {
-  const panel = agentPanel(model.agents)
+  const { panel } = model
   const stream = include.length ? `${routes.events}?include=${include.join(',')}` : routes.events
   return (
     <>

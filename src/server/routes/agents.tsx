@@ -3,7 +3,6 @@ import { Elysia, t } from 'elysia'
 import type { DashboardStream } from '../../live/dashboard-stream'
 import { AGENT_STATES, type AgentStateName } from '../../machines/agent.machine'
 import { routes } from '../../protocol/routes'
-import { agentPage } from '../../view-model/agent-panel'
 import { AgentsPage } from '../../views/agents-page'
 import type { PageAssets } from '../../views/head'
 import { htmlPlugin } from './page'
@@ -14,12 +13,11 @@ export function agentRoutes(stream: DashboardStream, assets: PageAssets) {
   return new Elysia().use(htmlPlugin()).get(
     routes.agents(),
     ({ query, html }) => {
-      const model = stream.fresh()
       const state = query.state ? (query.state as AgentStateName) : undefined
       const page = query.page ? Number(query.page) - 1 : 0
       const q = query.q || undefined
-      const found = agentPage(model.agents, { q, state, page, size: PAGE_SIZE })
-      return html(<AgentsPage agents={found.agents} total={found.total} query={{ q, state, page }} size={PAGE_SIZE} now={model.now} assets={assets} />)
+      const found = stream.agentPage({ q, state, page, size: PAGE_SIZE })
+      return html(<AgentsPage agents={found.agents} total={found.total} query={{ q, state, page }} size={PAGE_SIZE} now={found.now} assets={assets} />)
     },
     {
       query: t.Object({

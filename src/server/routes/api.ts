@@ -74,8 +74,8 @@ export function apiRoutes({ bus, questions, stream, store }: ApiServices) {
       { query: historyQuery },
     )
     .get(routes.snapshot, () => {
-      const { agents, blocked, graphs, results, events } = stream.fresh()
-      return { agents, blocked, graphs, results, events }
+      const { blocked, graphs, results, events } = stream.fresh()
+      return { agents: stream.agents(), blocked, graphs, results, events }
     })
     .post(
       routes.ingest,

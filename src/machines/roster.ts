@@ -1,0 +1,169 @@
+// The agent actors: one XState actor per agent_id, created on first word, routed to in O(1), retired in bulk.
+//
+// They are actors of their own rather than children spawned by the dashboard actor: XState copies a
+// parent's whole `children` record on every spawn (and a context record of refs had to be copied too),
+// so the cost of one more agent grew with the swarm: 10,000 agents took 11 s to announce one by one.
+// Here a new agent costs a Map insert, whatever the number already running.
+import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate'
+import type { Event } from '../protocol/event'
+import { agentMachine, FINAL_AGENT_STATES, type AgentInput } from './agent.machine'
+import { toAgentEvent } from './machine-events'
+
+export type AgentActor = ReturnType<typeof createActor<typeof agentMachine>>
+export type AgentSnapshot = ReturnType<AgentActor['getSnapshot']>
+export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
+
+export const AGENT_ID_PREFIX = 'agent:'
+/** The actor id of an agent's actor (what the inspector keys it by). */
+export const actorIdOf = (agentId: string) => `${AGENT_ID_PREFIX}${agentId}`
+
+/** The agents a graph:started announces. */
+function announced(e: Event): AgentInput[] {
+  const agents = (e.payload.agents ?? []) as Array<{ agent_id: string; name?: string; depends_on?: string[] }>
+  return agents.map((a) => ({ agent_id: a.agent_id, name: a.name, graph_id: e.graph_id, depends_on: a.depends_on, created_at: e.timestamp }))
+}
+
+export class AgentRoster {
+  /** by agent_id, in order of first appearance (a retired and re-created agent goes to the end) */
+  private readonly actors = new Map<string, AgentActor>()
+  /** graph_id → its agents, for retiring a graph's agents without a scan */
+  private readonly byGraph = new Map<string, Set<string>>()
+  /** agent_id → its graph: the one it was created with, or the first graph:started that announced it */
+  private readonly graphs = new Map<string, string>()
+  private readonly listeners = new Set<(agentId: string) => void>()
+
+  constructor(private readonly inspect?: InspectionObserver) {}
+
+  get size(): number {
+    return this.actors.size
+  }
+
+  get(agentId: string): AgentActor | undefined {
+    return this.actors.get(agentId)
+  }
+
+  /** Every agent actor, in order of first appearance. */
+  values(): IterableIterator<AgentActor> {
+    return this.actors.values()
+  }
+
+  /** The agents of a graph. */
+  ofGraph(graphId: string): ReadonlySet<string> {
+    return this.byGraph.get(graphId) ?? new Set()
+  }
+
+  /** The graph an agent belongs to, if any. */
+  graphOf(agentId: string): string | undefined {
+    return this.graphs.get(agentId)
+  }
+
+  /** Told the agent_id of an agent whose snapshot changed, or that was created or retired. */
+  onChange(listener: (agentId: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Create the agents an event introduces and give the agent its event: O(1) in the swarm's size. */
+  route(e: Event): void {
+    if (e.category === 'graph' && e.action === 'started') {
+      for (const input of announced(e)) {
+        // An agent that reported before its graph was announced joins that graph.
+        if (this.actors.has(input.agent_id) && !this.graphs.has(input.agent_id) && e.graph_id !== undefined) {
+          this.join(input.agent_id, e.graph_id)
+          this.changed(input.agent_id)
+        } else this.ensure(input)
+      }
+      return
+    }
+    const agentEvent = e.agent_id ? toAgentEvent(e) : undefined
+    if (!agentEvent || !e.agent_id) return
+    const actor = this.ensure({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp })
+    // A finished agent's actor has stopped listening; what it still reports is in the log only.
+    if (actor.getSnapshot().status === 'active') actor.send(agentEvent)
+  }
+
+  /** Stop and forget these agents (their graph ended and a new one started, or they went quiet). */
+  retire(agentIds: Iterable<string>): void {
+    for (const agentId of agentIds) {
+      const actor = this.actors.get(agentId)
+      if (!actor) continue
+      this.actors.delete(agentId)
+      const graphId = this.graphs.get(agentId)
+      if (graphId !== undefined) this.byGraph.get(graphId)?.delete(agentId)
+      this.graphs.delete(agentId)
+      actor.stop()
+      this.changed(agentId)
+    }
+  }
+
+  /** Retire every agent of these graphs. */
+  retireGraphs(graphIds: Iterable<string>): void {
+    for (const graphId of graphIds) {
+      this.retire([...this.ofGraph(graphId)])
+      this.byGraph.delete(graphId)
+    }
+  }
+
+  /**
+   * Agents of no graph that ended, or went silent, more than `afterMs` before `at`: a dashboard left open
+   * for weeks would otherwise keep one actor per agent it ever saw. Runs now and then, so a scan is fine.
+   */
+  sweep(at: number, afterMs: number): void {
+    const stale: string[] = []
+    for (const [agentId, actor] of this.actors) {
+      if (this.graphs.has(agentId)) continue
+      const { context, value } = actor.getSnapshot()
+      const since = FINAL_AGENT_STATES.includes(value) ? (context.entered_at ?? context.updated_at) : context.updated_at
+      if (since !== null && at - since > afterMs) stale.push(agentId)
+    }
+    this.retire(stale)
+  }
+
+  /** Every agent's persisted snapshot (XState's persistence), for a checkpoint. */
+  persisted(): Array<[string, Snapshot<unknown>]> {
+    return [...this.actors].map(([agentId, actor]) => [agentId, actor.getPersistedSnapshot()])
+  }
+
+  /** Bring back agents from a checkpoint; throws when a snapshot cannot be restored. */
+  restore(entries: Iterable<[string, Snapshot<unknown>]>): void {
+    for (const [agentId, snapshot] of entries) {
+      const actor = createActor(agentMachine, { id: actorIdOf(agentId), input: { agent_id: agentId }, snapshot: snapshot as never, inspect: this.inspect })
+      this.add(agentId, actor)
+    }
+  }
+
+  stop(): void {
+    for (const actor of this.actors.values()) actor.stop()
+    this.actors.clear()
+    this.byGraph.clear()
+    this.graphs.clear()
+  }
+
+  private ensure(input: AgentInput): AgentActor {
+    const existing = this.actors.get(input.agent_id)
+    if (existing) return existing
+    const actor = createActor(agentMachine, { id: actorIdOf(input.agent_id), input, inspect: this.inspect })
+    this.add(input.agent_id, actor)
+    return actor
+  }
+
+  private add(agentId: string, actor: AgentActor): void {
+    this.actors.set(agentId, actor)
+    actor.subscribe({ next: () => this.changed(agentId), error: () => this.changed(agentId) })
+    actor.start()
+    const graphId = actor.getSnapshot().context.graph_id
+    if (graphId !== undefined) this.join(agentId, graphId)
+    this.changed(agentId)
+  }
+
+  private join(agentId: string, graphId: string): void {
+    this.graphs.set(agentId, graphId)
+    const members = this.byGraph.get(graphId)
+    if (members) members.add(agentId)
+    else this.byGraph.set(graphId, new Set([agentId]))
+  }
+
+  private changed(agentId: string): void {
+    for (const listener of this.listeners) listener(agentId)
+  }
+}
