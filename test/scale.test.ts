@@ -79,6 +79,21 @@ describe('10,000 agents over HTTP', () => {
     await res.body?.cancel()
   })
 
+  it('brings only the agents that changed up to date at a flush, and its badge follows', async () => {
+    const before = s.stream.renders
+    s.bus.publish(makeEvent('tool', 'called', { agent_id: 'agent-2', graph_id: 'big', payload: { tool: 'grep' } }))
+    s.bus.publish(makeEvent('agent', 'failed', { agent_id: 'agent-5', graph_id: 'big', payload: { error: 'x' } }))
+    s.stream.flush()
+    expect(s.stream.renders).toBe(before + 1)
+    expect(s.stream.touched).toBe(2)
+    const snapshot = (await (await fetch(`${s.url}/api/snapshot`)).json()) as { agents: Array<{ agent_id: string; state: string; current_tool: string | null }>; graphs: Array<{ total: number; failed: number }> }
+    expect(snapshot.agents).toHaveLength(10_000)
+    expect(snapshot.agents.find((a) => a.agent_id === 'agent-2')).toMatchObject({ state: 'running', current_tool: 'grep' })
+    expect(snapshot.graphs).toEqual([expect.objectContaining({ total: 10_000, failed: 1 })])
+    const page = await (await fetch(s.url)).text()
+    expect(page).toContain('<span>Failed</span> <strong>1</strong>')
+  })
+
   it('finds any agent by name or id, and lists a state page by page', async () => {
     const found = await (await fetch(`${s.url}/agents?q=${encodeURIComponent('number 9999')}`)).text()
     expect(found).toContain('Agent number 9999')

@@ -58,6 +58,8 @@ export class DashboardStream extends PanelStream {
   /** the agents' view, brought up to date at each flush from the agents that changed since the last */
   private readonly book = new AgentBook()
   private readonly changed = new Set<string>()
+  /** agents brought up to date by the last derivation: what changed, not the size of the swarm */
+  touched = 0
 
   constructor(
     private readonly dashboard: DashboardHandle,
@@ -120,6 +122,7 @@ export class DashboardStream extends PanelStream {
   private derive(): ViewModel {
     const { agents } = this.dashboard
     for (const agentId of this.changed) this.book.update(agentId, agents.get(agentId)?.getSnapshot(), agents.graphOf(agentId))
+    this.touched = this.changed.size
     this.changed.clear()
     return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), Date.now(), this.quietMs)
   }
