@@ -50,7 +50,7 @@ const { bus } = durable
 const inspector = new Inspector()
 const inspect = await withStately(inspector.observe, config.inspect === 'stately')
 const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
-durable.start(() => dashboard.checkpoint())
+durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
 const questions = new QuestionService({ workspace, bus })
 questions.start()
 questions.resettle(dashboard.awaiting())

@@ -141,6 +141,29 @@ describe('the durable bus', () => {
     second.close()
   })
 
+  it('spaces checkpoints with the number of actors, so each costs the same per event whatever the swarm', async () => {
+    const path = tempDb()
+    const durable = openDurableBus(path, undefined, 100)
+    const dashboard = startDashboard(durable.bus, { restore: durable.restore })
+    let written = 0
+    durable.start(() => (written++, dashboard.checkpoint()), () => dashboard.agents.size)
+    // in commits of 50, so that a checkpoint could fall due after any of them
+    const publishAll = async (events: Event[]) => {
+      for (let i = 0; i < events.length; i += 50) {
+        for (const e of events.slice(i, i + 50)) durable.bus.publish(e)
+        await durable.bus.persisted()
+      }
+    }
+    // 300 agents: a checkpoint every 600 events, not every 100.
+    await publishAll(Array.from({ length: 300 }, (_, i) => makeEvent('agent', 'started', { agent_id: `w-${i}` })))
+    const afterAgents = written
+    await publishAll(Array.from({ length: 1_200 }, (_, i) => makeEvent('tool', 'called', { agent_id: `w-${i % 300}`, payload: { tool: 't' } })))
+    expect(written - afterAgents).toBeGreaterThanOrEqual(1)
+    expect(written - afterAgents).toBeLessThanOrEqual(2)
+    dashboard.stop()
+    durable.close()
+  })
+
   it('replays everything when the checkpoint cannot be used', async () => {
     const path = tempDb()
     const first = openDurableBus(path, undefined, 50)

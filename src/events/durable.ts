@@ -13,12 +13,18 @@ export interface Retention {
 export const DEFAULT_RETENTION: Retention = { days: 30, events: 1_000_000 }
 /** a checkpoint every this many events (and at shutdown) */
 export const CHECKPOINT_EVERY = 5_000
+/**
+ * ...or every this many events per actor, if more: a checkpoint writes every agent's snapshot, so with
+ * 10,000 agents one every 5,000 events would cost more per event than the events themselves. Spacing
+ * them with the swarm keeps the cost per event flat, at the price of a longer replay at start-up.
+ */
+export const CHECKPOINT_EVERY_PER_ACTOR = 2
 /** ids remembered for dedupe, across restarts too */
 export const DEDUPE_WINDOW = 100_000
 const PRUNE_EVERY_MS = 10 * 60 * 1000
 
 // Two slots: start-up restores from the older one, which lags the newest by at least half a
-// checkpoint interval, so the newest 2,500 to 10,000 events are replayed through the actors and the
+// checkpoint interval, so the newest half to two intervals of events (2,500 to 10,000 for small swarms) are replayed through the actors and the
 // inspector shows their recent sequences again. With no older slot yet the whole (short) history is replayed.
 const LATEST = 'dashboard'
 const PREVIOUS = 'dashboard-previous'
@@ -32,8 +38,8 @@ export interface DurableBus {
   store: EventStore
   /** what startDashboard needs to rebuild the actors */
   restore: { checkpoint?: string; events: Iterable<Event>; onBadCheckpoint: () => Iterable<Event> }
-  /** begin checkpointing (after each commit, when due) from the dashboard's `checkpoint()`, and pruning */
-  start(checkpoint: () => string): void
+  /** begin checkpointing (after each commit, when due) from the dashboard's `checkpoint()` of `actors()` actors, and pruning */
+  start(checkpoint: () => string, actors?: () => number): void
   /** commit what is buffered and write a last checkpoint */
   close(): void
 }
@@ -44,13 +50,14 @@ export function openDurableBus(path: string, retention: Retention = DEFAULT_RETE
   const previous = store.loadCheckpoint(PREVIOUS)
   bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
   let checkpoint: (() => string) | undefined
+  let interval = () => checkpointEvery
   let lastSeq = store.loadCheckpoint(LATEST)?.seq ?? 0
   let pruner: ReturnType<typeof setInterval> | undefined
 
   const save = (seq: number) => {
     if (!checkpoint) return
     const latest = store.loadCheckpoint(LATEST)
-    if (latest && seq - latest.seq >= checkpointEvery / 2) store.saveCheckpoint(PREVIOUS, latest.seq, latest.body)
+    if (latest && seq - latest.seq >= interval() / 2) store.saveCheckpoint(PREVIOUS, latest.seq, latest.body)
     store.saveCheckpoint(LATEST, seq, checkpoint())
     lastSeq = seq
   }
@@ -70,10 +77,11 @@ export function openDurableBus(path: string, retention: Retention = DEFAULT_RETE
       events: events(store.after(previous?.seq ?? 0)),
       onBadCheckpoint: () => events(store.after(0)),
     },
-    start(fn) {
+    start(fn, actors = () => 0) {
       checkpoint = fn
+      interval = () => Math.max(checkpointEvery, CHECKPOINT_EVERY_PER_ACTOR * actors())
       // At commit time the actors have seen exactly the committed events: a consistent cut.
-      store.onCommit = (seq) => seq - lastSeq >= checkpointEvery && save(seq)
+      store.onCommit = (seq) => seq - lastSeq >= interval() && save(seq)
       pruner = setInterval(() => void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`)), PRUNE_EVERY_MS)
       void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`))
     },

@@ -30,7 +30,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const { bus } = durable
   const inspector = new Inspector()
   const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
-  durable.start(() => dashboard.checkpoint())
+  durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
   questions.resettle(dashboard.awaiting())
