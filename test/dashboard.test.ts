@@ -76,13 +76,13 @@ describe('dashboard', () => {
     const { bus, dash } = setup()
     bus.publish(agentEv('a1', 'started', { name: 'Docs' }))
     const pending = [
-      { msg_id: 'm1', agent_id: 'a1', question: 'Which style?', options: ['google'], status: 'pending' as const, created_at: 5 },
-      { msg_id: 'm2', agent_id: 'gone', question: 'Still there?', options: [], status: 'pending' as const, created_at: 6 },
+      { msg_id: 'm1', agent_id: 'a1', question: 'Which style?', options: ['google'], kind: 'options' as const, status: 'pending' as const, created_at: 5 },
+      { msg_id: 'm2', agent_id: 'gone', question: 'Still there?', options: [], kind: 'text' as const, status: 'pending' as const, created_at: 6 },
     ]
     const vm = deriveViewModel(dash.actor.getSnapshot(), bookOf(dash), pending, 0)
     expect(vm.blocked).toEqual([
-      { msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which style?', options: ['google'], asked_at: 5 },
-      { msg_id: 'm2', agent_id: 'gone', agent_name: 'gone', question: 'Still there?', options: [], asked_at: 6 },
+      { msg_id: 'm1', agent_id: 'a1', agent_name: 'Docs', question: 'Which style?', options: ['google'], kind: 'options', tools: [], asked_at: 5 },
+      { msg_id: 'm2', agent_id: 'gone', agent_name: 'gone', question: 'Still there?', options: [], kind: 'text', tools: [], asked_at: 6 },
     ])
   })
 

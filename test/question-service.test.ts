@@ -44,7 +44,7 @@ describe('QuestionService.ask', () => {
     const blocked = named('agent:blocked')
     expect(blocked).toHaveLength(1)
     expect(blocked[0]).toMatchObject({ agent_id: 'writer', graph_id: 'g1' })
-    expect(blocked[0]!.payload).toEqual({ msg_id, question: 'Ship it?', options: ['yes', 'no'], timeout_s: 60 })
+    expect(blocked[0]!.payload).toEqual({ msg_id, question: 'Ship it?', options: ['yes', 'no'], kind: 'options', timeout_s: 60 })
     coord.close()
   })
 
@@ -147,7 +147,7 @@ describe('QuestionService across restarts and processes', () => {
       b.coord.pollOnce()
     }
     expect(a.named('agent:blocked').length + b.named('agent:blocked').length).toBe(1)
-    expect(a.named('agent:blocked')[0]!.payload).toEqual({ msg_id: 'raw', question: 'Proceed?', options: [] })
+    expect(a.named('agent:blocked')[0]!.payload).toEqual({ msg_id: 'raw', question: 'Proceed?', options: [], kind: 'text' })
     expect(other.get(announcedKey('raw'))).toBeDefined()
     for (const c of [a, b, { coord: other }]) c.coord.close()
   })
@@ -208,7 +208,7 @@ describe('QuestionService admitting ingested agent:blocked events', () => {
     expect(coord.pending().map((q) => q.msg_id).sort()).toEqual(['wire-1', anonymous.id].sort())
     expect(coord.pending()).toHaveLength(2)
     expect(coord.pending().find((q) => q.msg_id === 'wire-1')).toEqual(
-      { msg_id: 'wire-1', agent_id: 'remote', graph_id: 'g9', question: 'From the wire?', options: ['a'], timeout_s: 30, status: 'pending', created_at: 1_700_000_000_000 },
+      { msg_id: 'wire-1', agent_id: 'remote', graph_id: 'g9', question: 'From the wire?', options: ['a'], timeout_s: 30, kind: 'options', status: 'pending', created_at: 1_700_000_000_000 },
     )
     // Admitting writes the record; the ingest route publishes the event itself.
     expect(named('agent:blocked')).toHaveLength(0)

@@ -15,7 +15,7 @@ const view = (agent_id: string, state: AgentView['state']): AgentView => ({
 /** A book holding these agents, as the stream keeps it. */
 function bookOf(agents: readonly AgentView[]) {
   const book = new AgentBook()
-  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined })
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [] })
   return book
 }
 

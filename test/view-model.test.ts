@@ -54,11 +54,11 @@ function fixtureSnapshot() {
 }
 
 const questions: PendingQuestion[] = [
-  { msg_id: 'm-b', agent_id: 'b', question: 'Which style?', options: ['google', 'numpy'], status: 'pending', created_at: at(8) },
-  { msg_id: 'm-p', agent_id: '__proto__', question: 'Retry?', options: [], status: 'pending', created_at: at(17), graph_id: 'g1' },
-  { msg_id: 'm-c', agent_id: 'constructor', question: 'Which path?', options: ['src'], status: 'pending', created_at: at(18) },
+  { msg_id: 'm-b', agent_id: 'b', question: 'Which style?', options: ['google', 'numpy'], kind: 'options', status: 'pending', created_at: at(8) },
+  { msg_id: 'm-p', agent_id: '__proto__', question: 'Retry?', options: [], kind: 'text', status: 'pending', created_at: at(17), graph_id: 'g1' },
+  { msg_id: 'm-c', agent_id: 'constructor', question: 'Which path?', options: ['src'], kind: 'options', status: 'pending', created_at: at(18) },
   // no such agent, and a name every plain object has
-  { msg_id: 'm-ghost', agent_id: 'toString', question: 'Anyone?', options: [], status: 'pending', created_at: at(19), timeout_s: 30 },
+  { msg_id: 'm-ghost', agent_id: 'toString', question: 'Anyone?', options: [], kind: 'text', status: 'pending', created_at: at(19), timeout_s: 30 },
 ]
 
 const BOUNDED_OUTPUT = `${'y'.repeat(1_000)}… [4000 more characters]`
@@ -99,10 +99,10 @@ describe('deriveViewModel', () => {
       { agent_id: 'a', agent_name: 'Alpha', result: { files: 3 }, at: at(6), status: 'done' },
     ])
     expect(vm.blocked).toEqual([
-      { msg_id: 'm-b', agent_id: 'b', agent_name: 'b', question: 'Which style?', options: ['google', 'numpy'], asked_at: at(8) },
-      { msg_id: 'm-p', agent_id: '__proto__', agent_name: 'Proto', question: 'Retry?', options: [], asked_at: at(17) },
-      { msg_id: 'm-c', agent_id: 'constructor', agent_name: 'Ctor', question: 'Which path?', options: ['src'], asked_at: at(18) },
-      { msg_id: 'm-ghost', agent_id: 'toString', agent_name: 'toString', question: 'Anyone?', options: [], asked_at: at(19) },
+      { msg_id: 'm-b', agent_id: 'b', agent_name: 'b', question: 'Which style?', options: ['google', 'numpy'], kind: 'options', tools: [], asked_at: at(8) },
+      { msg_id: 'm-p', agent_id: '__proto__', agent_name: 'Proto', question: 'Retry?', options: [], kind: 'text', tools: [], graph_id: 'g1', asked_at: at(17) },
+      { msg_id: 'm-c', agent_id: 'constructor', agent_name: 'Ctor', question: 'Which path?', options: ['src'], kind: 'options', tools: [{ tool: 'grep', at: at(12) }], asked_at: at(18) },
+      { msg_id: 'm-ghost', agent_id: 'toString', agent_name: 'toString', question: 'Anyone?', options: [], kind: 'text', tools: [], asked_at: at(19) },
     ])
     expect(vm.events.map((e) => [e.id, e.timestamp, `${e.category}:${e.action}`, e.agent_id, e.summary])).toEqual([
       ['e16', at(16), 'user:responded', 'b', 'user responded: m-x'],

@@ -71,6 +71,8 @@ const card = (over: Partial<BlockedView> = {}): BlockedView => ({
   agent_name: 'Docs',
   question: 'Which docstring style?',
   options: ['google', 'numpy'],
+  kind: 'options',
+  tools: [],
   asked_at: T0,
   ...over,
 })
@@ -107,7 +109,7 @@ const entry = (over: Partial<EventView> = {}): EventView => ({
 /** The panel the page would show for these agents, through the same book the stream keeps. */
 function panelOf(agents: readonly AgentView[]) {
   const book = new AgentBook()
-  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined })
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [] })
   return agentPanel(book, T0, Infinity)
 }
 
@@ -128,22 +130,23 @@ const assets = { datastar: '/assets/datastar.abc.js', bridge: '/assets/bridge.ab
 
 describe('BlockedCard', () => {
   it('is an article with the id ids.card(msg_id), labelled by its agent', () => {
-    const html = String(BlockedCard({ card: card() }))
+    const html = String(BlockedCard({ now: T0, card: card() }))
     const [article] = tags(html)
-    expect(article).toEqual({ name: 'article', names: ['id', 'class', 'aria-labelledby'], attrs: { id: 'card-m1', class: 'card', 'aria-labelledby': 'card-m1-from' } })
+    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
+    expect(article!.attrs).toMatchObject({ id: 'card-m1', class: 'card kind-options', 'aria-labelledby': 'card-m1-from card-m1-q', 'data-search': 'docs a1 ' })
     expect(ids.card('m1')).toBe('card-m1')
     expect(html.endsWith('</article>')).toBe(true)
   })
 
   it('shows the agent (linked to the inspector), when it asked, and the question', () => {
-    const html = String(BlockedCard({ card: card() }))
+    const html = String(BlockedCard({ now: T0, card: card() }))
     expect(html).toContain('<a class="name" id="card-m1-from" href="/inspect/a1">Docs</a>')
     expect(html).toContain('<time>asked 22:13:20</time>')
     expect(textOf(html, 'p', 'question')).toBe('Which docstring style?')
   })
 
   it('has one button per option, each with its own id and its own respond URL quoted for Datastar', () => {
-    const html = String(BlockedCard({ card: card() }))
+    const html = String(BlockedCard({ now: T0, card: card() }))
     const buttons = withClass(html, 'option')
     expect(buttons.map((b) => [b.attrs.id, b.attrs['data-on-click']])).toEqual([
       ['card-m1-option-0', "@post('/agent/a1/respond?msg_id=m1\\u0026option=0')"],
@@ -158,7 +161,7 @@ describe('BlockedCard', () => {
   })
 
   it('binds the free-text answer to its draft signal and sends it with Enter or the Send button', () => {
-    const html = String(BlockedCard({ card: card() }))
+    const html = String(BlockedCard({ now: T0, card: card() }))
     const [input] = tagsNamed(html, 'input')
     expect(input!.attrs).toMatchObject({
       id: 'card-m1-text',
@@ -172,30 +175,30 @@ describe('BlockedCard', () => {
   })
 
   it('disables the whole fieldset from the card\'s _busy signal, set by every control\'s request indicator', () => {
-    const html = String(BlockedCard({ card: card() }))
+    const html = String(BlockedCard({ now: T0, card: card() }))
     const [fieldset] = tagsNamed(html, 'fieldset')
     expect(fieldset!.attrs['data-attr-disabled']).toBe('$_busy.mm1')
     const controls = tags(html).filter((t) => t.name === 'button' || t.name === 'input')
-    expect(controls).toHaveLength(4)
+    expect(controls).toHaveLength(5)
     for (const c of controls) expect(c.attrs['data-indicator']).toBe('_busy.mm1')
   })
 
   it('gives every element with an id an id of its own', () => {
-    const list = allIds(String(BlockedCard({ card: card() })))
-    expect(list).toEqual(['card-m1', 'card-m1-from', 'card-m1-option-0', 'card-m1-option-1', 'card-m1-text', 'card-m1-send'])
-    expect(new Set(allIds(String(BlockedCard({ card: hostileCard })))).size).toBe(6)
+    const list = allIds(String(BlockedCard({ now: T0, card: card() })))
+    expect(list).toEqual(['card-m1', 'card-m1-from', 'card-m1-wait', 'card-m1-q', 'card-m1-option-0', 'card-m1-option-1', 'card-m1-text', 'card-m1-send', 'card-m1-withdraw'])
+    expect(new Set(allIds(String(BlockedCard({ now: T0, card: hostileCard })))).size).toBe(9)
   })
 
   it('renders no option buttons for a free-text question', () => {
-    const html = String(BlockedCard({ card: card({ options: [] }) }))
+    const html = String(BlockedCard({ now: T0, card: card({ options: [], kind: 'text' }) }))
     expect(withClass(html, 'option')).toEqual([])
     expect(withClass(html, 'options')).toEqual([])
-    expect(allIds(html)).toEqual(['card-m1', 'card-m1-from', 'card-m1-text', 'card-m1-send'])
+    expect(allIds(html)).toEqual(['card-m1', 'card-m1-from', 'card-m1-wait', 'card-m1-q', 'card-m1-text', 'card-m1-send', 'card-m1-withdraw'])
   })
 
   it('escapes a hostile agent name, question and options into text, creating no element', () => {
-    const html = String(BlockedCard({ card: hostileCard }))
-    expect(new Set(tags(html).map((t) => t.name))).toEqual(new Set(['article', 'header', 'a', 'time', 'p', 'fieldset', 'legend', 'div', 'button', 'input']))
+    const html = String(BlockedCard({ now: T0, card: hostileCard }))
+    expect(new Set(tags(html).map((t) => t.name))).toEqual(new Set(['article', 'header', 'a', 'time', 'span', 'p', 'fieldset', 'legend', 'div', 'button', 'input']))
     expect(withoutAttributeValues(html)).not.toContain('<script')
     expect(withoutAttributeValues(html)).not.toContain('<img')
     expect(html).toContain('href="/inspect/__proto__">&lt;script&gt;alert(1)&lt;/script&gt;</a>')
@@ -205,24 +208,24 @@ describe('BlockedCard', () => {
     expect(withClass(html, 'option').map((b) => b.attrs.id)).toEqual(['card-a_27_b_22_c_3c__2f_x_3e_-option-0', 'card-a_27_b_22_c_3c__2f_x_3e_-option-1'])
     expect(html).toContain('>&lt;script&gt;alert(1)&lt;/script&gt;</button>')
     const [article] = tags(html)
-    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby'])
+    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
   })
 
   it('keeps a name with quotes inside its attribute: no attribute of its own is added', () => {
-    const html = String(BlockedCard({ card: card({ agent_name: 'x" onfocus="alert(1)' }) }))
+    const html = String(BlockedCard({ now: T0, card: card({ agent_name: 'x" onfocus="alert(1)' }) }))
     const [article] = tags(html)
-    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby'])
+    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
     expect(html).toContain('>x&quot; onfocus=&quot;alert(1)</a>')
     expect(html).not.toContain('onfocus="')
   })
 
   it('gives a hostile msg_id and agent id to Datastar only as jsString-quoted, URL-encoded text', () => {
-    const html = String(BlockedCard({ card: hostileCard }))
+    const html = String(BlockedCard({ now: T0, card: hostileCard }))
     expect(ids.card(HOSTILE_MSG_ID)).toBe('card-a_27_b_22_c_3c__2f_x_3e_')
     const [article] = tags(html)
     expect(article!.attrs.id).toBe('card-a_27_b_22_c_3c__2f_x_3e_')
     const actions = dataOnValues(html)
-    expect(actions).toHaveLength(4)
+    expect(actions).toHaveLength(5)
     expect(actions[0]).toBe("@post('/agent/__proto__/respond?msg_id=a%27b%22c%3C%2Fx%3E\\u0026option=0')")
     for (const action of actions) {
       expect(action).not.toContain('<')
@@ -239,7 +242,7 @@ describe('BlockedCard', () => {
 
   it('quotes an agent id that closes the JS string so that the expression keeps one string argument', () => {
     const agentId = "x');alert(1);('$y@z"
-    const html = String(BlockedCard({ card: card({ agent_id: agentId }) }))
+    const html = String(BlockedCard({ now: T0, card: card({ agent_id: agentId }) }))
     const [send] = withClass(html, 'submit')
     const click = send!.attrs['data-on-click']!
     expect(click).toBe("@post('/agent/x\\u0027)%3Balert(1)%3B(\\u0027%24y%40z/respond?msg_id=m1')")
@@ -259,14 +262,14 @@ describe('jsString', () => {
 
 describe('BlockedList', () => {
   it('is the blocked-list target holding the cards in the order given', () => {
-    const html = String(BlockedList({ blocked: [card(), card({ msg_id: 'm2', agent_id: 'a2' })] }))
+    const html = String(BlockedList({ now: T0, blocked: [card(), card({ msg_id: 'm2', agent_id: 'a2' })] }))
     expect(html.startsWith('<div id="blocked-list" class="blocked-list"><article id="card-m1"')).toBe(true)
     expect(tagsNamed(html, 'article').map((a) => a.attrs.id)).toEqual(['card-m1', 'card-m2'])
     expect(html.endsWith('</article></div>')).toBe(true)
   })
 
   it('renders an empty target when nothing is blocked', () => {
-    expect(String(BlockedList({ blocked: [] }))).toBe('<div id="blocked-list" class="blocked-list"></div>')
+    expect(String(BlockedList({ now: T0, blocked: [] }))).toBe('<div id="blocked-list" class="blocked-list"></div>')
   })
 })
 

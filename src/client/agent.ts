@@ -1,6 +1,7 @@
 // One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
 import { makeEvent, type Category, type Event } from '../protocol/event'
-import type { AskOptions } from './ask'
+import type { Answer } from '../protocol/form'
+import type { AnswerFor, ApprovalOptions, AskOptions, FormOptions } from './ask'
 
 export interface AgentOptions {
   /** the run (graph) this agent belongs to; links it to the graph's progress bar */
@@ -19,7 +20,7 @@ export interface ModelCall {
 /** What an agent needs from its client: somewhere to put events, and the question round-trip. */
 export interface AgentHost {
   emit(event: Event): void
-  ask(agent: { agent_id: string; graph_id?: string }, question: string, opts?: AskOptions): Promise<string>
+  ask(agent: { agent_id: string; graph_id?: string }, question: string, opts?: AskOptions | ApprovalOptions | FormOptions): Promise<Answer>
 }
 
 // The dashboard shows a summary; a megabyte of tool output would only crowd the 1 MB ingest limit.
@@ -76,9 +77,13 @@ export class Agent {
     this.emit('agent', 'failed', { error: errorText(error) })
   }
 
-  /** Blocks on a person's answer; the card shows on every dashboard. Rejects with AskTimeout when timeoutS passes. */
-  ask(question: string, opts?: AskOptions): Promise<string> {
-    return this.host.ask({ agent_id: this.agent_id, graph_id: this.opts.graph_id }, question, opts)
+  /**
+   * Blocks on a person's answer; the card shows on every dashboard. Resolves to the text, to
+   * `{approved, comment?}` with `kind: 'approval'`, or to the form's values with a `schema`.
+   * Rejects with AskTimeout when timeoutS passes, AskCancelled when a person withdraws the question.
+   */
+  ask<O extends AskOptions | ApprovalOptions | FormOptions = AskOptions>(question: string, opts?: O): Promise<AnswerFor<O>> {
+    return this.host.ask({ agent_id: this.agent_id, graph_id: this.opts.graph_id }, question, opts) as Promise<AnswerFor<O>>
   }
 
   private modelCall({ model, tokens }: ModelCall): undefined {

@@ -3,11 +3,12 @@
 // The msg_id is made here, before the first request, so every retry (and a re-ask after the
 // server lost its database) names the same question: the server answers 200 for a repeat.
 import { routes } from '../protocol/routes'
+import type { ApprovalAnswer, Answer, FormAnswer, FormSchema } from '../protocol/form'
 import { AskBody as AskSchema, type AskBody as AskInput, type QuestionStatus } from '../protocol/question'
 import { firstFailure } from '../protocol/schema'
 import { sleep } from './abortable'
 import { backoffDelay, type BackoffOptions } from './backoff'
-import { AskTimeout, SwitchboardHttpError } from './errors'
+import { AskCancelled, AskTimeout, SwitchboardHttpError } from './errors'
 import type { Transport } from './transport'
 
 export interface AskOptions {
@@ -17,8 +18,20 @@ export interface AskOptions {
   timeoutS?: number
   /** your own id for the question, e.g. to resume waiting on it after your process restarts */
   msgId?: string
+  /** markdown shown above the question on the card: what led to it */
+  context?: string
+  /** any JSON for the person to look at (shown folded on the card) */
+  details?: unknown
   signal?: AbortSignal
 }
+
+/** Approve / Deny with an optional comment: resolves to `{approved, comment?}`. */
+export type ApprovalOptions = Omit<AskOptions, 'options'> & { kind: 'approval' }
+/** A form (MCP elicitation's schema subset): resolves to the values the person entered. */
+export type FormOptions = Omit<AskOptions, 'options'> & { schema: FormSchema }
+
+/** ask()'s answer for the options given: text, an approval, or a form's values. */
+export type AnswerFor<O> = O extends { kind: 'approval' } ? ApprovalAnswer : O extends { schema: FormSchema } ? FormAnswer : string
 
 export interface AskDeps {
   transport: Transport
@@ -34,11 +47,17 @@ export const POLL_WAIT_S = 30
 /** When the server is unreachable at the deadline, the local timer fires this much later: the server's verdict should win. */
 const LOCAL_GRACE_MS = 2_000
 
-export async function ask(deps: AskDeps, question: Omit<AskInput, 'msg_id' | 'timeout_s' | 'options'>, opts: AskOptions = {}): Promise<string> {
+type AnyAskOptions = AskOptions & { kind?: AskInput['kind']; schema?: FormSchema }
+
+export async function ask(deps: AskDeps, question: Omit<AskInput, 'msg_id' | 'timeout_s' | 'options'>, opts: AnyAskOptions = {}): Promise<Answer> {
   const msgId = opts.msgId ?? `q-${crypto.randomUUID()}`
   const input: AskInput = { ...question, msg_id: msgId }
   if (opts.options) input.options = opts.options
   if (opts.timeoutS !== undefined) input.timeout_s = opts.timeoutS
+  if (opts.kind !== undefined) input.kind = opts.kind
+  if (opts.schema !== undefined) input.schema = opts.schema
+  if (opts.context !== undefined) input.context = opts.context
+  if (opts.details !== undefined) input.details = opts.details
   // The server's own schema: a question it would refuse fails here, at once, naming the field.
   const invalid = firstFailure(AskSchema, input)
   if (invalid) throw new TypeError(`ask(): ${invalid.field} ${invalid.reason}`)
@@ -73,7 +92,7 @@ async function postQuestion(deps: AskDeps, input: AskInput, signal: AbortSignal)
 }
 
 /** Long-poll the question's status until it is answered or timed out, riding out restarts. */
-async function awaitAnswer(deps: AskDeps, input: AskInput, signal: AbortSignal): Promise<string> {
+async function awaitAnswer(deps: AskDeps, input: AskInput, signal: AbortSignal): Promise<Answer> {
   const path = `${routes.question(input.msg_id!)}?wait=${POLL_WAIT_S}`
   for (let attempt = 0; ; ) {
     const outcome = await deps.transport.send('GET', path, undefined, signal)
@@ -86,6 +105,7 @@ async function awaitAnswer(deps: AskDeps, input: AskInput, signal: AbortSignal):
     const status = outcome.kind === 'ok' ? statusOf(outcome.body) : undefined
     if (status?.status === 'answered') return status.answer ?? ''
     if (status?.status === 'timeout') throw new AskTimeout(input.msg_id!, input.timeout_s ?? 0)
+    if (status?.status === 'cancelled') throw new AskCancelled(input.msg_id!, status.answered_by)
     if (status?.status === 'pending') {
       attempt = 0
       continue
@@ -97,5 +117,5 @@ async function awaitAnswer(deps: AskDeps, input: AskInput, signal: AbortSignal):
 
 function statusOf(body: unknown): QuestionStatus | undefined {
   const status = (body as Partial<QuestionStatus> | undefined)?.status
-  return status === 'pending' || status === 'answered' || status === 'timeout' ? (body as QuestionStatus) : undefined
+  return status === 'pending' || status === 'answered' || status === 'timeout' || status === 'cancelled' ? (body as QuestionStatus) : undefined
 }

@@ -1,7 +1,7 @@
 // connect(): one client per process: its event sender, its agents, graph announcements, close().
 import { makeEvent, type Event } from '../protocol/event'
 import { Agent, type AgentHost, type AgentOptions } from './agent'
-import { ask, type AskOptions } from './ask'
+import { ask, type ApprovalOptions, type AskOptions, type FormOptions } from './ask'
 import type { BackoffOptions } from './backoff'
 import { ClientClosed, type SwitchboardHttpError } from './errors'
 import { EventSender } from './event-sender'
@@ -51,7 +51,7 @@ export class SwitchboardClient {
     const deps = { transport: this.transport, flush: (s?: AbortSignal) => this.sender.flush(s), closed: this.closing.signal, backoff: options.backoff }
     this.host = {
       emit: (event) => this.sender.enqueue(event),
-      ask: (agent, question, opts?: AskOptions) => ask(deps, { ...agent, question }, opts),
+      ask: (agent, question, opts?: AskOptions | ApprovalOptions | FormOptions) => ask(deps, { ...agent, question }, opts),
     }
   }
 

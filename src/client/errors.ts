@@ -8,6 +8,14 @@ export class AskTimeout extends Error {
   }
 }
 
+/** ask() ended without an answer: a person withdrew the question on the dashboard (or the agent finished first). */
+export class AskCancelled extends Error {
+  override name = 'AskCancelled'
+  constructor(readonly msgId: string, readonly by?: string) {
+    super(`question ${msgId} was withdrawn${by ? ` by ${by}` : ''}`)
+  }
+}
+
 /** Switchboard answered with a status the SDK does not retry (4xx other than 408/429). */
 export class SwitchboardHttpError extends Error {
   override name = 'SwitchboardHttpError'

@@ -1,6 +1,8 @@
 // The simulated Remora-like swarm `bun run start` runs by default: plans runs, schedules agents, narrates them onto the bus.
 import type { EventBus } from '../events/bus'
 import { makeEvent, type Category } from '../protocol/event'
+import { answerSummary, type Answer } from '../protocol/form'
+import type { AskBody } from '../protocol/question'
 import { raceAbort, sleep } from '../client/abortable'
 import { answerStep, defaultAnswer, errorFor, resultFor, toolStep } from './narration'
 import { makePlan, type Plan, type PlannedAgent } from './plan'
@@ -9,12 +11,9 @@ import { intBetween, mulberry32, type Rng } from './rng'
 /** The slice of the question service the swarm needs; structural, so the demo does not import it. */
 export interface Asker {
   /** registers the question and publishes agent:blocked itself */
-  ask(input: { agent_id: string; question: string; options?: string[]; timeout_s?: number; msg_id?: string; graph_id?: string }): {
-    msg_id: string
-    created: boolean
-  }
+  ask(input: AskBody): { msg_id: string; created: boolean }
   /** the coordinator publishes agent:resumed itself */
-  waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<{ answer: string; responded_at: number } | { timed_out: true } | { cancelled: true }>
+  waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<{ answer: Answer; responded_at: number } | { timed_out: true } | { cancelled: true }>
 }
 
 export interface RunSummary {
@@ -179,7 +178,7 @@ async function askAndApply(ctx: Ctx, plan: Plan, agent: PlannedAgent, emit: Emit
   const { msg_id } = ctx.asker.ask({ agent_id: agent.agent_id, question, options, graph_id: plan.graph_id })
   // Raced here too: an asker that ignores the signal must not keep a stopped swarm alive.
   const reply = await raceAbort(ctx.asker.waitForAnswer(msg_id, ctx.signal), ctx.signal)
-  const answer = 'answer' in reply ? reply.answer : defaultAnswer(agent)
+  const answer = 'answer' in reply ? answerSummary(reply.answer) : defaultAnswer(agent)
   const call = answerStep(agent, answer)
   emit('tool', 'called', { ...call })
   await pause(ctx, 300, 900)

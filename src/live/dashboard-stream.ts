@@ -6,7 +6,7 @@ import { AgentBook, viewOf } from '../view-model/agent-book'
 import { agentPage } from '../view-model/agent-panel'
 import { DEFAULT_QUIET_MS, deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type AgentView, type ViewModel } from '../view-model/derive'
 import { AgentBadge, AgentCounts, AgentList } from '../views/agents'
-import { BlockedCard, BlockedList, Toast } from '../views/cards'
+import { BlockedCard, BlockedList, CardWait, QueueAnnouncer, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
 import { ids, signals } from '../views/targets'
@@ -42,7 +42,8 @@ interface Rendered {
   shown: AgentView[]
   agentOrder: string
   badges: Map<string, string>
-  cards: Set<string>
+  /** msg_id → its rendered waiting time */
+  cards: Map<string, string>
   signals: string
 }
 
@@ -78,7 +79,7 @@ export class DashboardStream extends PanelStream {
       this.schedule()
     }
     this.unsubscribe = [() => sub.unsubscribe(), dashboard.agents.onChange(onAgent), questions.onChange(() => this.schedule())]
-    this.ticker = setInterval(() => this.model.progress.running + this.model.progress.blocked > 0 && this.schedule(), options.tickMs ?? 1000)
+    this.ticker = setInterval(() => this.model.progress.running + this.model.progress.blocked + this.model.blocked.length > 0 && this.schedule(), options.tickMs ?? 1000)
   }
 
   /** A fresh view model for a first paint (flushes first, so stream and page agree). */
@@ -136,7 +137,7 @@ export class DashboardStream extends PanelStream {
     return encodeFrame([
       ...changedPanels(undefined, this.rendered.panels),
       patchElements({ html: String(AgentList({ agents: this.rendered.shown, now: model.now })) }),
-      patchElements({ html: String(BlockedList({ blocked: model.blocked })) }),
+      patchElements({ html: String(BlockedList({ blocked: model.blocked, now: model.now })) }),
       patchElements({ html: String(EventLog({ events: log })) }),
       patchSignals(signalsOf(model)),
     ])
@@ -154,7 +155,8 @@ export class DashboardStream extends PanelStream {
       shown: panel.shown,
       agentOrder: panel.shown.map((a) => a.agent_id).join('\n'),
       badges: new Map(panel.shown.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
-      cards: new Set(model.blocked.map((c) => c.msg_id)),
+      // a card is rendered once, when it arrives; its waiting time is a patch target of its own
+      cards: new Map(model.blocked.map((card) => [card.msg_id, String(CardWait({ card, now: model.now }))])),
       signals: JSON.stringify(signalsOf(model)),
     }
   }
@@ -184,10 +186,16 @@ export class DashboardStream extends PanelStream {
     } else {
       for (const [id, html] of after.badges) if (before.badges.get(id) !== html) parts.push(patchElements({ html }))
     }
-    for (const card of model.blocked)
-      if (!before.cards.has(card.msg_id))
-        parts.push(patchElements({ html: String(BlockedCard({ card })), selector: `#${ids.blockedList}`, mode: 'append' }))
-    for (const msgId of before.cards) if (!after.cards.has(msgId)) parts.push(removeElements(`#${ids.card(msgId)}`))
+    let newest: ViewModel['blocked'][number] | undefined
+    for (const card of model.blocked) {
+      const wait = before.cards.get(card.msg_id)
+      if (wait === undefined) {
+        parts.push(patchElements({ html: String(BlockedCard({ card, now: model.now })), selector: `#${ids.blockedList}`, mode: 'append' }))
+        newest = card
+      } else if (wait !== after.cards.get(card.msg_id)) parts.push(patchElements({ html: after.cards.get(card.msg_id)! }))
+    }
+    if (newest) parts.push(patchElements({ html: String(QueueAnnouncer({ card: newest })) }))
+    for (const msgId of before.cards.keys()) if (!after.cards.has(msgId)) parts.push(removeElements(`#${ids.card(msgId)}`))
     if (before.signals !== after.signals) parts.push(patchSignals(JSON.parse(after.signals)))
     return parts
   }

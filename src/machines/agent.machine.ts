@@ -21,6 +21,15 @@ export interface RejectedEvent {
   at: number
 }
 
+/** One tool call as a card shows it: what led to a question. Strings cut short. */
+export interface ToolCallNote {
+  tool: string
+  args?: string
+  result?: string
+  error?: string
+  at: number
+}
+
 export interface AgentContext {
   agent_id: string
   name: string
@@ -35,6 +44,8 @@ export interface AgentContext {
   tokens: number
   current_tool: string | null
   last_tool: string | null
+  /** the last MAX_RECENT_TOOLS tool calls, oldest first */
+  recent_tools: ToolCallNote[]
   transitions: Partial<Record<AgentStateName, number>>
   entered_at: number | null
   updated_at: number | null
@@ -44,6 +55,39 @@ export interface AgentContext {
 
 // Enough to diagnose a misbehaving producer without letting a chatty one grow the context.
 export const MAX_REJECTED = 20
+export const MAX_RECENT_TOOLS = 5
+/** characters kept of a tool call's arguments, result or error */
+export const TOOL_NOTE_LENGTH = 300
+
+/** A value as short text: strings as they are, anything else as JSON, cut with an ellipsis. */
+function brief(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined
+  let text: string
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  } catch {
+    text = String(value)
+  }
+  return text.length > TOOL_NOTE_LENGTH ? `${text.slice(0, TOOL_NOTE_LENGTH)}…` : text
+}
+
+/** The recent calls after a tool event: a new call noted, or the open one closed with its result or error. */
+function noteTool(context: AgentContext, e: AgentMachineEvent, tool: string, isNewCall: boolean): ToolCallNote[] {
+  const p = payloadOf(e)
+  const notes = context.recent_tools ?? []
+  if (ACTIVE_TOOL.has(e.type)) {
+    if (!isNewCall) return notes
+    const note: ToolCallNote = { tool, at: timeOf(e) }
+    const args = brief(p.args ?? p.arguments ?? p.input)
+    if (args !== undefined) note.args = args
+    return [...notes, note].slice(-MAX_RECENT_TOOLS)
+  }
+  const open = notes.findLastIndex((n) => n.tool === tool && n.result === undefined && n.error === undefined)
+  const closed: ToolCallNote = open === -1 ? { tool, at: timeOf(e) } : { ...notes[open]! }
+  if (e.type === 'TOOL_FAILED') closed.error = brief(p.error) ?? 'failed'
+  else closed.result = brief(p.result ?? p.output) ?? 'done'
+  return open === -1 ? [...notes, closed].slice(-MAX_RECENT_TOOLS) : notes.map((n, i) => (i === open ? closed : n))
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 // Synthetic events (graph traversal in tests and the inspector send `{ type }` alone) carry no
@@ -119,8 +163,10 @@ export const agentMachine = setup({
     stopWork: assign({ awaiting: null, current_tool: null }),
     recordTool: assign(({ context, event }) => {
       const tool = str(payloadOf(event).tool) ?? context.current_tool ?? 'unknown'
+      const tool_calls = toolCount(context, event)
       return {
-        tool_calls: toolCount(context, event),
+        recent_tools: noteTool(context, event, tool, tool_calls > context.tool_calls),
+        tool_calls,
         current_tool: ACTIVE_TOOL.has(event.type) ? tool : null,
         last_tool: tool,
       }
@@ -158,6 +204,7 @@ export const agentMachine = setup({
     tokens: 0,
     current_tool: null,
     last_tool: null,
+    recent_tools: [],
     transitions: input.created_at === undefined ? {} : { idle: input.created_at },
     entered_at: input.created_at ?? null,
     updated_at: input.created_at ?? null,

@@ -65,7 +65,8 @@ export const PAYLOADS: Readonly<Record<string, TSchema>> = {
   'agent:blocked': BlockedPayload,
   'agent:resumed': T.Object({
     msg_id: T.Optional(Id()),
-    answer: T.Optional(Str(MAX_TEXT)),
+    answer: T.Optional(T.Union([Str(MAX_TEXT), T.Record(T.String(), T.Unknown())], { error: `must be a string of at most ${MAX_TEXT} characters or an object (approval, form)` })),
+    answered_by: T.Optional(Name),
     timed_out: T.Optional(T.Boolean({ error: 'must be true or false' })),
     cancelled: T.Optional(T.Boolean({ error: 'must be true or false' })),
   }),

@@ -14,3 +14,7 @@ export const MAX_ROSTER = 10_000
 /** 2000-01-01 … 2100-01-01: anything outside is a unit mistake (seconds, µs) or garbage */
 export const MIN_TIMESTAMP = 946_684_800_000
 export const MAX_TIMESTAMP = 4_102_444_800_000
+/** a question's markdown context */
+export const MAX_CONTEXT = 20_000
+/** a question's details, as JSON text */
+export const MAX_DETAILS = 20_000

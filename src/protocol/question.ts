@@ -1,12 +1,29 @@
 // Question and answer shapes on the wire: the question API, agent:blocked payloads, respond bodies.
 import { Type as T, type Static } from '@sinclair/typebox'
-import { Id, Options, Text, TimeoutS } from './schema'
+import { FormSchema, QUESTION_KINDS, type Answer, type QuestionKind } from './form'
+import { MAX_CONTEXT, MAX_TEXT } from './limits'
+
+/** Any answer: text, or an object (an approval, a form's values). */
+export const AnswerShape = T.Union([T.String({ maxLength: MAX_TEXT }), T.Record(T.String(), T.Unknown())], {
+  error: `must be a string of at most ${MAX_TEXT} characters, {approved, comment?} or the form's values`,
+})
+import { Id, Name, Options, Text, TimeoutS } from './schema'
+
+export { QUESTION_KINDS, type Answer, type QuestionKind }
 
 /** What a question is, wherever it is asked from. */
 const questionFields = {
   question: Text(),
   options: T.Optional(Options),
   timeout_s: T.Optional(TimeoutS),
+  /** text (default), options (default when options are given), approval, form (default when a schema is given) */
+  kind: T.Optional(T.Union(QUESTION_KINDS.map((k) => T.Literal(k)), { error: `must be one of ${QUESTION_KINDS.join(', ')}` })),
+  /** a form question's fields: MCP elicitation's requestedSchema subset */
+  schema: T.Optional(FormSchema),
+  /** markdown shown above the question: what led to it */
+  context: T.Optional(Text(MAX_CONTEXT)),
+  /** any JSON the agent wants the person to see (shown folded, cut when long) */
+  details: T.Optional(T.Unknown()),
 }
 
 /** POST /api/questions */
@@ -23,13 +40,25 @@ export const BlockedPayload = T.Object({ msg_id: T.Optional(Id()), ...questionFi
 export const RespondBody = T.Object(
   {
     msg_id: T.Optional(Id()),
-    answer: T.Optional(Text()),
+    /** a string (text and options), {approved, comment?} (approval) or the form's values (form) */
+    // Unknown here: Elysia coerces a body to fit its schema (an array to an object, 5 to {}), so the
+    // shape is checked by the question service against what the question asks (AnswerShape first).
+    answer: T.Optional(T.Unknown()),
+    /** who answers, as shown in the log and the history (the page uses its name cookie or the session's) */
+    answered_by: T.Optional(Name),
     responseDraft: T.Optional(T.Record(T.String(), T.Unknown())),
     tab: T.Optional(T.String({ maxLength: 64 })),
   },
   { additionalProperties: true, error: 'must be a JSON object' },
 )
 export type RespondBody = Static<typeof RespondBody>
+
+/** POST /agent/:agent_id/cancel: withdraw a pending question (the agent is told it was cancelled). */
+export const CancelBody = T.Object(
+  { msg_id: T.Optional(Id()), answered_by: T.Optional(Name), tab: T.Optional(T.String({ maxLength: 64 })) },
+  { additionalProperties: true, error: 'must be a JSON object' },
+)
+export type CancelBody = Static<typeof CancelBody>
 
 export const QUESTION_STATES = ['pending', 'answered', 'timeout', 'cancelled'] as const
 export type QuestionState = (typeof QUESTION_STATES)[number]
@@ -39,9 +68,16 @@ export interface QuestionStatus {
   agent_id: string
   question: string
   options: string[]
+  kind: QuestionKind
+  schema?: FormSchema
+  context?: string
+  details?: unknown
   status: QuestionState
   created_at: number
   timeout_s?: number
-  answer?: string
+  /** typed as the question asks: a string, {approved, comment?} or the form's values */
+  answer?: Answer
   responded_at?: number
+  /** who answered or withdrew it, when known */
+  answered_by?: string
 }

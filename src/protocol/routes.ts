@@ -7,6 +7,10 @@ export const routes = {
   page: '/',
   events: '/events',
   respond: (agentId: string) => `/agent/${segment(agentId)}/respond`,
+  /** withdraw a pending question: the agent is told it was cancelled */
+  cancel: (agentId: string) => `/agent/${segment(agentId)}/cancel`,
+  /** who answers from this browser (a form post; kept in a cookie) */
+  name: '/name',
   inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${segment(agentId)}`),
   /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
   inspectRoot: '/inspect/-/dashboard',
@@ -41,6 +45,7 @@ export const routes = {
 /** The same routes as Elysia path patterns, for the server's route plugins. */
 export const patterns = {
   respond: '/agent/:agent_id/respond',
+  cancel: '/agent/:agent_id/cancel',
   run: '/runs/:graph_id',
   inspectAgent: '/inspect/:agent_id',
   inspectAgentEvents: '/inspect/:agent_id/events',

@@ -2,9 +2,10 @@
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { makeEvent, type Event } from '../protocol/event'
+import { ApprovalAnswer, formAnswerProblem, formSchemaProblem, QUESTION_KINDS, type Answer, type FormSchema, type QuestionKind } from '../protocol/form'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
-import { MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
-import { firstFailure } from '../protocol/schema'
+import { MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
+import { firstFailure, tooDeep } from '../protocol/schema'
 import { Invalid } from './errors'
 
 export type { QuestionState, QuestionStatus }
@@ -14,8 +15,9 @@ export interface QuestionRecord extends Omit<QuestionStatus, 'answer' | 'respond
   graph_id?: string
 }
 export interface ResponseRecord {
-  answer: string
+  answer: Answer
   responded_at: number
+  answered_by?: string
 }
 export interface AskInput {
   agent_id: string
@@ -24,6 +26,10 @@ export interface AskInput {
   timeout_s?: number
   msg_id?: string
   graph_id?: string
+  kind?: QuestionKind
+  schema?: FormSchema
+  context?: string
+  details?: unknown
 }
 export type AnswerResult = ResponseRecord | { timed_out: true } | { cancelled: true }
 /** A pending question as the page shows it: the record plus its msg_id. */
@@ -49,23 +55,56 @@ export function recordFromInput(input: unknown, createdAt: number, defaultMsgId:
   const failure = firstFailure(AskBody, input)
   if (failure) throw new Invalid(failure.field, failure.reason)
   const body = input as AskInput
-  const record: QuestionRecord = {
-    agent_id: body.agent_id,
-    question: body.question.trim(),
-    options: (body.options ?? []).map((o) => o.trim()),
-    status: 'pending',
-    created_at: createdAt,
-  }
+  const options = (body.options ?? []).map((o) => o.trim())
+  const kind = kindOf(body, options)
+  const record: QuestionRecord = { agent_id: body.agent_id, question: body.question.trim(), options, kind, status: 'pending', created_at: createdAt }
+  if (body.schema !== undefined) record.schema = body.schema
+  if (body.context !== undefined) record.context = body.context
+  if (body.details !== undefined) record.details = detailsOf(body.details)
   if (body.timeout_s !== undefined) record.timeout_s = body.timeout_s
   if (body.graph_id !== undefined) record.graph_id = body.graph_id
   return { msgId: body.msg_id ?? defaultMsgId(), record }
 }
 
+/** The question's kind, given or implied, checked against what else it carries. */
+function kindOf(body: AskInput, options: string[]): QuestionKind {
+  const kind = body.kind ?? (body.schema !== undefined ? 'form' : options.length ? 'options' : 'text')
+  if (kind === 'form' && body.schema === undefined) throw new Invalid('schema', 'is required for a form question')
+  if (kind !== 'form' && body.schema !== undefined) throw new Invalid('kind', 'must be form when a schema is given')
+  if (kind === 'options' && !options.length) throw new Invalid('options', 'must list at least one option for an options question')
+  if (kind === 'approval' && options.length) throw new Invalid('options', 'are not used by an approval question (it has Approve and Deny)')
+  const problem = body.schema === undefined ? undefined : formSchemaProblem(body.schema)
+  if (problem) throw new Invalid(problem.field, problem.reason)
+  return kind
+}
+
+function detailsOf(details: unknown): unknown {
+  if (tooDeep(details)) throw new Invalid('details', 'must not nest deeper than 32 levels')
+  const text = JSON.stringify(details)
+  if (text === undefined) throw new Invalid('details', 'must be JSON')
+  if (text.length > MAX_DETAILS) throw new Invalid('details', `must be at most ${MAX_DETAILS} characters as JSON`)
+  return details
+}
+
+const json = (v: unknown) => JSON.stringify(v ?? null)
+
+/** What an ingested agent:blocked asks, as ask() input (its msg_id defaulting to the event id). */
+export function askInputOf(e: Event): Record<string, unknown> {
+  const { question, options, timeout_s, kind, schema, context, details } = e.payload
+  const input = { agent_id: e.agent_id, msg_id: e.payload.msg_id ?? e.id, question, options, timeout_s, kind, schema, context, details, graph_id: e.graph_id }
+  // undefined fields are absent, not values the schema must check
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
+}
+
 export const sameQuestion = (a: QuestionRecord, b: QuestionRecord) =>
   a.agent_id === b.agent_id &&
   a.question === b.question &&
-  JSON.stringify(a.options) === JSON.stringify(b.options) &&
-  a.timeout_s === b.timeout_s
+  json(a.options) === json(b.options) &&
+  a.timeout_s === b.timeout_s &&
+  a.kind === b.kind &&
+  json(a.schema) === json(b.schema) &&
+  a.context === b.context &&
+  json(a.details) === json(b.details)
 
 // What another process (Remora) may have written: only this much is trusted; the rest is filled in.
 const StoredQuestion = T.Object({
@@ -79,31 +118,51 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
   if (!Value.Check(StoredQuestion, value)) return undefined
   const r = value as Partial<QuestionRecord> & Pick<QuestionRecord, 'agent_id' | 'question' | 'status'>
   const options = Array.isArray(r.options) ? r.options.filter((o): o is string => typeof o === 'string').slice(0, 20) : []
+  // A schema we cannot render or check makes the record one we cannot answer: skipped, not guessed at.
+  const schema = r.schema === undefined ? undefined : formSchemaProblem(r.schema) ? null : r.schema
+  if (schema === null) return undefined
+  const kind: QuestionKind = QUESTION_KINDS.includes(r.kind as QuestionKind) ? (r.kind as QuestionKind) : schema ? 'form' : options.length ? 'options' : 'text'
+  if ((kind === 'form') !== (schema !== undefined)) return undefined
   const record: QuestionRecord = {
     agent_id: r.agent_id,
     question: r.question,
     options,
+    kind,
     status: r.status,
     // Another writer's clock may be anything: outside the sane range it reads as unknown (0).
     created_at: typeof r.created_at === 'number' && r.created_at >= MIN_TIMESTAMP && r.created_at <= MAX_TIMESTAMP ? r.created_at : 0,
   }
   if (typeof r.timeout_s === 'number' && r.timeout_s > 0 && Number.isFinite(r.timeout_s)) record.timeout_s = r.timeout_s
   if (typeof r.graph_id === 'string') record.graph_id = r.graph_id
+  if (schema) record.schema = schema
+  if (typeof r.context === 'string') record.context = r.context
+  if (r.details !== undefined) record.details = r.details
+  if (typeof r.answered_by === 'string' && r.answered_by.length <= MAX_ID_LENGTH) record.answered_by = r.answered_by
   return record
 }
 
-/** A response written by another process counts only if it carries a string answer. */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A response written by another process counts only if it carries an answer: a string, or an object (approval, form). */
 export function asResponse(value: unknown, now: number): ResponseRecord | undefined {
   const raw = value as Partial<ResponseRecord> | undefined
-  if (!raw || typeof raw !== 'object' || typeof raw.answer !== 'string') return undefined
-  return { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : now }
+  if (!raw || typeof raw !== 'object' || (typeof raw.answer !== 'string' && !isPlainObject(raw.answer))) return undefined
+  const response: ResponseRecord = { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : now }
+  if (typeof raw.answered_by === 'string' && raw.answered_by.length <= MAX_ID_LENGTH) response.answered_by = raw.answered_by
+  return response
 }
 
 export const pastDeadline = (record: QuestionRecord, now: number) =>
   record.timeout_s !== undefined && now >= record.created_at + record.timeout_s * 1000
 
 /** How a pending question ended. */
-export type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled' }
+export type Settled = { kind: 'answered'; response: ResponseRecord } | { kind: 'timeout' } | { kind: 'cancelled'; by?: string }
+
+/** How an agent says its question ended, in its own agent:resumed. */
+export function reportedOutcome(p: Record<string, unknown>, now: number): Settled {
+  const response = p.timed_out === true || p.cancelled === true ? undefined : asResponse({ answer: p.answer, answered_by: p.answered_by }, now)
+  return response ? { kind: 'answered', response } : { kind: p.timed_out === true ? 'timeout' : 'cancelled' }
+}
 
 /** How a settled record ended, its response included (an answered record without one reads as withdrawn). */
 export const settledOf = (record: QuestionRecord, response: ResponseRecord | undefined): Settled =>
@@ -117,15 +176,40 @@ export function answerText(answer: unknown): string {
   return text
 }
 
+/** The answer checked against what the question asks: text, {approved, comment?}, or the form's values. */
+export function checkAnswer(record: QuestionRecord, answer: unknown): Answer {
+  if (record.kind === 'approval') {
+    const problem = firstFailure(ApprovalAnswer, answer, 'answer')
+    if (problem) throw new Invalid(problem.field, problem.reason)
+    const { approved, comment } = answer as ApprovalAnswer
+    return comment?.trim() ? { approved, comment: comment.trim() } : { approved }
+  }
+  if (record.kind === 'form' && record.schema) {
+    const problem = formAnswerProblem(record.schema, answer)
+    if (problem) throw new Invalid(problem.field, problem.reason)
+    const values = answer as Record<string, string | number | boolean>
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '' && v !== null && v !== undefined))
+  }
+  return answerText(answer)
+}
+
 /** The agent:blocked announcing a record (its id derived from the msg_id, so announcing twice is one event). */
 export function blockedEvent(msgId: string, r: QuestionRecord): Event {
-  const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options }
+  const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options, kind: r.kind }
   if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
+  if (r.schema !== undefined) payload.schema = r.schema
+  if (r.context !== undefined) payload.context = r.context
+  if (r.details !== undefined) payload.details = r.details
   return makeEvent('agent', 'blocked', { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload })
 }
 
 /** The agent:resumed telling an agent how its question ended: one per question, so telling it twice is one event. */
 export function resumedEvent(msgId: string, r: QuestionRecord, s: Settled): Event {
-  const outcome = s.kind === 'answered' ? { answer: s.response.answer } : s.kind === 'timeout' ? { timed_out: true } : { cancelled: true }
+  const outcome =
+    s.kind === 'answered'
+      ? { answer: s.response.answer, ...(s.response.answered_by ? { answered_by: s.response.answered_by } : {}) }
+      : s.kind === 'timeout'
+        ? { timed_out: true }
+        : { cancelled: true, ...(s.by ? { answered_by: s.by } : {}) }
   return makeEvent('agent', 'resumed', { id: derivedId('resumed:', msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload: { msg_id: msgId, ...outcome } })
 }

@@ -1,10 +1,10 @@
-// The question service: the workspace's question records are the one truth about every question.
-// Layout (shared with Remora): `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}`
-// the ResponseRecord, `announced:{msg_id}` a marker apart from the record, so a record another process
-// wrote raw still gets announced once. Cards derive from `pending()`, an index kept in step with every
-// write made here and re-read on each poll (other processes write too).
+// The question service: the workspace's question records are the one truth about every question. Layout
+// (shared with Remora): `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}` the ResponseRecord,
+// `announced:{msg_id}` a marker apart from the record, so a record another process wrote raw still gets announced
+// once. Cards derive from `pending()`, an index kept in step with every write here, re-read on each poll.
 import type { EventBus } from '../events/bus'
 import { makeEvent, wireName, type Event } from '../protocol/event'
+import { answerSummary } from '../protocol/form'
 import type { Workspace } from '../workspace/workspace'
 import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './errors'
 import { PendingIndex } from './pending-index'
@@ -12,11 +12,13 @@ import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
 import {
   announcedKey,
+  askInputOf,
+  reportedOutcome,
   blockedEvent,
   resumedEvent,
   type Settled,
   asRecord,
-  answerText,
+  checkAnswer,
   asResponse,
   settledOf,
   pastDeadline,
@@ -39,8 +41,6 @@ export interface QuestionServiceOptions {
   pollMs?: number
   now?: () => number
 }
-
-
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 
 export class QuestionService {
@@ -99,18 +99,14 @@ export class QuestionService {
     const blocked = events.filter((e) => wireName(e) === 'agent:blocked')
     if (!blocked.length) return
     const now = this.now()
-    const made = blocked.map((e) => {
-      const p = e.payload
-      const input = { agent_id: e.agent_id, msg_id: p.msg_id ?? e.id, question: p.question, options: p.options, timeout_s: p.timeout_s, graph_id: e.graph_id }
-      return recordFromInput(input, now)
-    })
+    const made = blocked.map((e) => recordFromInput(askInputOf(e), now))
     this.ws.transaction(() => {
       for (const { msgId, record } of made) this.store(msgId, record)
     })
   }
 
-  respond(agent_id: string, msg_id: string, answer: unknown): { msg_id: string; answer: string; responded_at: number } {
-    const text = answerText(answer)
+  /** A person's answer, checked against the question's kind; `by` is who answers, when known. */
+  respond(agent_id: string, msg_id: string, answer: unknown, by?: string): { msg_id: string } & ResponseRecord {
     const outcome = this.ws.transaction(() => {
       const record = asRecord(this.ws.get(questionKey(msg_id)))
       if (!record || record.agent_id !== agent_id) return { kind: 'missing' as const }
@@ -119,15 +115,17 @@ export class QuestionService {
       const raw = this.readResponse(msg_id)
       if (raw) return { kind: 'answered' as const, record, settled: this.settle(msg_id, record, { kind: 'answered', response: raw }) }
       if (pastDeadline(record, this.now())) return { kind: 'timeout' as const, record, settled: this.settle(msg_id, record, { kind: 'timeout' }) }
-      const response = { answer: text, responded_at: this.now() }
+      const response: ResponseRecord = { answer: checkAnswer(record, answer), responded_at: this.now() }
+      if (by !== undefined) response.answered_by = by
       this.ws.set(responseKey(msg_id), response)
       return { kind: 'ok' as const, record, response, settled: this.settle(msg_id, record, { kind: 'answered', response }) }
     })
     if (outcome.kind === 'missing') throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
-    if (outcome.settled) this.publishSettled(msg_id, outcome.record, outcome.settled)
+    if (outcome.settled) this.bus.publish(resumedEvent(msg_id, outcome.record, outcome.settled))
     if (outcome.kind === 'answered') {
       const earlier = this.readResponse(msg_id)
-      throw new AlreadyAnswered(`question ${msg_id} is already answered${earlier ? `: ${earlier.answer}` : ''}`, earlier?.answer)
+      const said = earlier && answerSummary(earlier.answer)
+      throw new AlreadyAnswered(`question ${msg_id} is already answered${said ? `: ${said}` : ''}`, said)
     }
     if (outcome.kind === 'timeout') throw new Expired(`question ${msg_id} has timed out`)
     if (outcome.kind === 'cancelled') throw new Expired(`question ${msg_id} was cancelled`)
@@ -141,7 +139,7 @@ export class QuestionService {
     const { graph_id: _graph, ...view } = record
     if (record.status !== 'answered') return view
     const response = this.readResponse(msg_id)
-    return response ? { ...view, answer: response.answer, responded_at: response.responded_at } : view
+    return response ? { ...view, ...response } : view
   }
 
   async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
@@ -149,7 +147,7 @@ export class QuestionService {
     const s = await this.waiters.wait(msg_id, signal)
     if (s.status === 'timeout') return { timed_out: true }
     if (s.status === 'cancelled') return { cancelled: true }
-    return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0 }
+    return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0, ...(s.answered_by ? { answered_by: s.answered_by } : {}) }
   }
 
   /** Resolves when msg_id leaves pending or after timeoutMs; at once, with the status as it is, while stopping. */
@@ -157,10 +155,8 @@ export class QuestionService {
     return this.waiters.wait(msg_id, signal, this.closing ? 0 : timeoutMs)
   }
 
-  /** True once release() was called: the process is stopping. */
-  get stopping(): boolean {
-    return this.closing
-  }
+  /** True once release() was called. */
+  get stopping(): boolean { return this.closing }
 
   /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */
   pollOnce(): void {
@@ -185,6 +181,16 @@ export class QuestionService {
     const chosen = this.pending().filter(which)
     for (const q of chosen) this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
     return chosen.length
+  }
+
+  /** A person withdraws one pending question (stale, no longer relevant): the agent is told it was cancelled. */
+  withdraw(agent_id: string, msg_id: string, by?: string): QuestionStatus {
+    const s = this.status(msg_id)
+    if (!s || s.agent_id !== agent_id) throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
+    if (s.status === 'answered') throw new AlreadyAnswered(`question ${msg_id} is already answered`, s.answer === undefined ? undefined : answerSummary(s.answer))
+    if (s.status !== 'pending') throw new Expired(`question ${msg_id} has ${s.status === 'timeout' ? 'timed out' : 'been withdrawn'}`)
+    this.settleOne(msg_id, { kind: 'cancelled', by }, true)
+    return this.status(msg_id)!
   }
 
   /**
@@ -263,9 +269,7 @@ export class QuestionService {
   }
 
   private settleReported(msgId: string, p: Record<string, unknown>): void {
-    const answered = typeof p.answer === 'string' && p.timed_out !== true && p.cancelled !== true
-    const s: Settled = answered ? { kind: 'answered', response: { answer: p.answer as string, responded_at: this.now() } } : { kind: p.timed_out === true ? 'timeout' : 'cancelled' }
-    this.settleOne(msgId, s, false)
+    this.settleOne(msgId, reportedOutcome(p, this.now()), false)
   }
 
   /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
@@ -277,7 +281,7 @@ export class QuestionService {
       this.settle(msgId, current, s)
       return current
     })
-    if (record && announce) this.publishSettled(msgId, record, s)
+    if (record && announce) this.bus.publish(resumedEvent(msgId, record, s))
     this.waiters.checkAll()
   }
 
@@ -297,13 +301,14 @@ export class QuestionService {
     })
     if (!result) return
     if (result.announce) this.publishBlocked(msgId, result.record)
-    if (result.settled) this.publishSettled(msgId, result.record, result.settled)
+    if (result.settled) this.bus.publish(resumedEvent(msgId, result.record, result.settled))
   }
 
   /** Inside a transaction: the record leaves pending. */
   private settle(msgId: string, record: QuestionRecord, s: Settled): Settled {
     const status = s.kind
-    const next = { ...record, status }
+    const next: QuestionRecord = { ...record, status }
+    if (s.kind === 'cancelled' && s.by !== undefined) next.answered_by = s.by
     this.ws.set(questionKey(msgId), next)
     this.index.track(msgId, next)
     return s
@@ -320,10 +325,6 @@ export class QuestionService {
       // A record another process wrote may not fit an event (a 5,000-character question): the card still shows.
       this.skipped.report(questionKey(msgId), error)
     }
-  }
-
-  private publishSettled(msgId: string, r: QuestionRecord, s: Settled): void {
-    this.bus.publish(resumedEvent(msgId, r, s))
   }
 
   // A throw inside setInterval is an uncaught exception; a busy or broken file must not end the process.

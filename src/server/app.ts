@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health'
 import { inspectRoutes } from './routes/inspect'
 import { pageRoutes } from './routes/page'
 import { questionRoutes } from './routes/questions'
+import { nameRoutes } from './routes/name'
 import { respondRoutes } from './routes/respond'
 import { runRoutes } from './routes/runs'
 import { historyRoutes } from './routes/history'
@@ -59,6 +60,7 @@ export function createApp(services: AppServices) {
     .use(pageRoutes(stream, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream, bus))
+    .use(nameRoutes())
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(runRoutes(services.store, questions, assets.urls))

@@ -22,7 +22,7 @@ const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,4
 /** Routes open without the token: liveness, signing in and out, and the fingerprinted assets. */
 const OPEN = new Set<string>([routes.health, routes.login, routes.logout])
 /** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
-const FORM_WRITES = new Set<string>([routes.login, routes.logout])
+const FORM_WRITES = new Set<string>([routes.login, routes.logout, routes.name])
 
 export interface SecurityOptions {
   token?: string

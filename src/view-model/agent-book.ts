@@ -1,6 +1,6 @@
 // The agents' side of the view model, kept up to date one changed agent at a time: a flush costs what
 // changed, not the size of the swarm (counts per state and per graph, the badges on the page, the results).
-import type { AgentStateName } from '../machines/agent.machine'
+import type { AgentStateName, ToolCallNote } from '../machines/agent.machine'
 import type { AgentSnapshot } from '../machines/roster'
 import { bounded } from './bounded'
 
@@ -40,6 +40,8 @@ export interface ResultView {
 /** What the book keeps of an agent: its view without `quiet_for`, which depends on the clock. */
 export interface AgentFacts extends Omit<AgentView, 'quiet_for'> {
   updated_at: number | null
+  /** its last few tool calls, for the card of a question it asks */
+  recent_tools: readonly ToolCallNote[]
   /** done or failed: when, and what it produced */
   result: ResultView | undefined
 }
@@ -61,6 +63,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined)
     entered_at: context.entered_at,
     graph_id: graphId ?? context.graph_id,
     updated_at: context.updated_at,
+    recent_tools: context.recent_tools ?? [],
     result:
       finishedAt === undefined
         ? undefined
@@ -75,7 +78,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined)
 }
 
 /** The view of an agent at `now`: quiet when working yet silent for longer than `quietMs`. */
-export function viewOf({ updated_at, result: _result, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
+export function viewOf({ updated_at, result: _result, recent_tools: _tools, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
   const silent = updated_at === null ? 0 : now - updated_at
   const working = facts.state === 'running' || facts.state === 'resumed'
   return { ...facts, quiet_for: working && silent > quietMs ? silent : null }

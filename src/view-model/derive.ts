@@ -3,7 +3,8 @@
 import type { SnapshotFrom } from 'xstate'
 import type { DashboardHandle } from '../machines/dashboard'
 import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
-import type { AgentStateName } from '../machines/agent.machine'
+import type { AgentStateName, ToolCallNote } from '../machines/agent.machine'
+import type { FormSchema, QuestionKind } from '../protocol/form'
 import type { Category, Event } from '../protocol/event'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
@@ -21,8 +22,21 @@ export interface BlockedView {
   agent_name: string
   question: string
   options: string[]
+  kind: QuestionKind
+  /** a form question's fields */
+  schema?: FormSchema
+  /** markdown, rendered safely by the view */
+  context?: string
+  /** bounded JSON */
+  details?: unknown
+  /** the agent's last few tool calls, oldest first: what led to the question */
+  tools: readonly ToolCallNote[]
+  graph_id?: string
   asked_at: number
 }
+
+/** tool calls a card shows */
+export const CARD_TOOL_CALLS = 3
 
 export interface Progress {
   total: number
@@ -125,14 +139,24 @@ export function deriveViewModel(
   quietMs: number = DEFAULT_QUIET_MS,
 ): ViewModel {
   const ctx = snapshot.context
-  const blocked = questions.map((q) => ({
-    msg_id: q.msg_id,
-    agent_id: q.agent_id,
-    agent_name: book.get(q.agent_id)?.name ?? q.agent_id,
-    question: q.question,
-    options: q.options,
-    asked_at: q.created_at,
-  }))
+  const blocked = questions.map((q): BlockedView => {
+    const agent = book.get(q.agent_id)
+    const card: BlockedView = {
+      msg_id: q.msg_id,
+      agent_id: q.agent_id,
+      agent_name: agent?.name ?? q.agent_id,
+      question: q.question,
+      options: q.options,
+      kind: q.kind,
+      tools: agent?.recent_tools.slice(-CARD_TOOL_CALLS) ?? [],
+      asked_at: q.created_at,
+    }
+    if (q.schema !== undefined) card.schema = q.schema
+    if (q.context !== undefined) card.context = q.context
+    if (q.details !== undefined) card.details = bounded(q.details)
+    if (q.graph_id !== undefined) card.graph_id = q.graph_id
+    return card
+  })
   return {
     panel: agentPanel(book, now, quietMs),
     blocked,

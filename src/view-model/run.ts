@@ -1,6 +1,7 @@
 // A finished (or running) run, rebuilt from its stored events alone: the read-only dashboard of /runs/:graph_id.
 import { createDashboard } from '../machines/dashboard'
 import type { Event } from '../protocol/event'
+import { answerSummary } from '../protocol/form'
 import type { QuestionStatus } from '../protocol/question'
 import { bookOf, deriveViewModel, type ViewModel } from './derive'
 
@@ -9,9 +10,10 @@ export interface RunQuestion {
   agent_id: string
   question: string
   asked_at: number
-  /** from the question's record: how it ended, and the answer */
+  /** from the question's record: how it ended, the answer in words, and who gave it */
   status: QuestionStatus['status'] | 'unknown'
   answer: string | undefined
+  answered_by?: string
 }
 
 export interface RunView {
@@ -34,7 +36,9 @@ export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => 
   dashboard.stop()
   const questions = [...asked.values()].map((q) => {
     const record = statusOf(q.msg_id)
-    return record ? { ...q, status: record.status, answer: record.answer } : q
+    if (!record) return q
+    const answer = record.answer === undefined ? undefined : answerSummary(record.answer)
+    return { ...q, status: record.status, answer, ...(record.answered_by ? { answered_by: record.answered_by } : {}) }
   })
   return { model, questions }
 }

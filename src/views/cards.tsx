@@ -1,75 +1,110 @@
-// Question cards, derived from pending question records: question, option buttons, a free-text answer.
+// Question cards, derived from pending question records: who asks, what led to it, the question, the answer controls.
 import type { BlockedView } from '../view-model/derive'
-import { clock } from './format'
-import { draftKey, ids, jsString, routes, signals } from './targets'
+import { AnswerControls, cardParts, WithdrawButton } from './card-controls'
+import { clock, duration } from './format'
+import { renderMarkdown } from './markdown'
+import { ids, routes } from './targets'
 
-function respondUrl(card: BlockedView, option?: number): string {
-  const query = new URLSearchParams({ msg_id: card.msg_id })
-  if (option !== undefined) query.set('option', String(option))
-  return `${routes.respond(card.agent_id)}?${query}`
+/** "waiting 3m 05s": its own patch target, refreshed by the stream while the card is up. */
+export function CardWait({ card, now }: { card: BlockedView; now: number }) {
+  return (
+    <span id={ids.cardControl(card.msg_id, 'wait')} class="waiting" safe>
+      {`waiting ${duration(now - card.asked_at)}`}
+    </span>
+  )
 }
 
-const post = (url: string) => `@post(${jsString(url)})`
+/** The agent's last tool calls before it asked: tool, arguments, and result or error. */
+function RecentTools({ card }: { card: BlockedView }) {
+  if (!card.tools.length) return ''
+  return (
+    <details class="recent-tools">
+      <summary safe>{`Last ${card.tools.length === 1 ? 'tool call' : `${card.tools.length} tool calls`}`}</summary>
+      <ol>
+        {card.tools.map((t) => (
+          <li class={t.error === undefined ? 'ok' : 'error'}>
+            <code class="tool" safe>
+              {t.tool}
+            </code>
+            {t.args === undefined ? '' : <code class="args" safe>{`(${t.args})`}</code>}
+            {t.error !== undefined ? <span class="outcome" safe>{`✗ ${t.error}`}</span> : t.result !== undefined ? <span class="outcome" safe>{`→ ${t.result}`}</span> : ''}
+          </li>
+        ))}
+      </ol>
+    </details>
+  )
+}
+
+/** The question's context: markdown rendered with raw HTML off, so it is safe as it comes out. */
+function Context({ markdown }: { markdown: string | undefined }) {
+  if (markdown === undefined) return ''
+  const safeHtml = renderMarkdown(markdown)
+  return <div class="context markdown">{safeHtml}</div>
+}
+
+const searchText = (card: BlockedView) => [card.agent_name, card.agent_id, card.graph_id ?? ''].join(' ').toLowerCase()
 
 /**
  * Every control of a card answers the same record. While one of them has a request in flight the
  * card's fieldset is disabled (Datastar's indicator needs the element's own id, hence one per control);
  * the outcome arrives as a toast on this tab's stream, and the card leaves when the record is answered.
  */
-export function BlockedCard({ card }: { card: BlockedView }) {
-  const key = draftKey(card.msg_id)
-  const busy = `${signals.busy}.${key}`
-  const control = (name: string) => ids.cardControl(card.msg_id, name)
+export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
+  const { busy, control } = cardParts(card)
   return (
-    <article id={ids.card(card.msg_id)} class="card" aria-labelledby={control('from')}>
+    <article
+      id={ids.card(card.msg_id)}
+      class={`card kind-${card.kind}`}
+      aria-labelledby={`${control('from')} ${control('q')}`}
+      data-search={searchText(card)}
+      data-show={`!$_queueFilter || el.dataset.search.includes($_queueFilter.toLowerCase())`}
+    >
       <header>
         <a class="name" id={control('from')} href={routes.inspect(card.agent_id)} safe>
           {card.agent_name}
         </a>
         <time safe>{`asked ${clock(card.asked_at)}`}</time>
+        <CardWait card={card} now={now} />
       </header>
-      <p class="question" safe>
+      <p class="question" id={control('q')} safe>
         {card.question}
       </p>
+      <Context markdown={card.context} />
+      <RecentTools card={card} />
+      {card.details === undefined ? (
+        ''
+      ) : (
+        <details class="details">
+          <summary>Details</summary>
+          <pre safe>{JSON.stringify(card.details, null, 2)}</pre>
+        </details>
+      )}
       <fieldset class="controls" data-attr-disabled={`$${busy}`}>
         <legend class="visually-hidden">Answer</legend>
-        {card.options.length > 0 && (
-          <div class="options">
-            {card.options.map((option, i) => (
-              <button type="button" id={control(`option-${i}`)} class="option" data-indicator={busy} data-on-click={post(respondUrl(card, i))} safe>
-                {option}
-              </button>
-            ))}
-          </div>
-        )}
-        <div class="answer-row">
-          <input
-            type="text"
-            id={control('text')}
-            name="answer"
-            maxlength="4096"
-            placeholder="Type an answer…"
-            aria-label="Answer"
-            data-bind={`${signals.responseDraft}.${key}`}
-            data-indicator={busy}
-            data-on-keydown={`evt.key === 'Enter' && ${post(respondUrl(card))}`}
-          />
-          <button type="button" id={control('send')} class="submit" data-indicator={busy} data-on-click={post(respondUrl(card))}>
-            Send
-          </button>
-        </div>
+        <AnswerControls card={card} />
+        <WithdrawButton card={card} />
       </fieldset>
     </article>
   )
 }
 
-export function BlockedList({ blocked }: { blocked: readonly BlockedView[] }) {
+export function BlockedList({ blocked, now }: { blocked: readonly BlockedView[]; now: number }) {
   return (
     <div id={ids.blockedList} class="blocked-list">
       {blocked.map((card) => (
-        <BlockedCard card={card} />
+        <BlockedCard card={card} now={now} />
       ))}
     </div>
+  )
+}
+
+/** Says the newest question out loud to screen readers (a card appearing is not announced by itself). */
+export function QueueAnnouncer({ card }: { card?: BlockedView }) {
+  const text = card ? `New question from ${card.agent_name}: ${card.question}` : ''
+  return (
+    <p id={ids.queueAnnounce} class="visually-hidden" role="status" aria-live="polite" safe>
+      {text}
+    </p>
   )
 }
 

@@ -72,7 +72,7 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
               {questions.map((q) => (
                 <li class={`run-question ${q.status}`}>
                   <time safe>{clock(q.asked_at)}</time> <strong safe>{q.agent_id}</strong>: <span safe>{q.question}</span>{' '}
-                  <em safe>{q.answer === undefined ? `(${q.status})` : `→ ${q.answer}`}</em>
+                  <em safe>{q.answer === undefined ? `(${q.status}${q.answered_by ? ` by ${q.answered_by}` : ''})` : `→ ${q.answer}${q.answered_by ? ` (${q.answered_by})` : ''}`}</em>
                 </li>
               ))}
             </ol>

@@ -1,13 +1,13 @@
 // The page shell: complete first paint from the current view model, signals seeded, stream started once.
 import type { ViewModel } from '../view-model/derive'
 import { AgentCounts, AgentFilter, AgentList } from './agents'
-import { BlockedList, EmptyToast } from './cards'
+import { BlockedList, EmptyToast, QueueAnnouncer } from './cards'
 import { Brand, Head, type PageAssets } from './head'
 import { SignOut } from './sign-in'
 import { EventLog, Results, type LogEntry } from './results'
 import { HistorySearch } from './history'
 import { Summary } from './summary'
-import { ids, jsString, routes } from './targets'
+import { ids, jsString, routes, signals } from './targets'
 
 export interface ShellProps {
   model: ViewModel
@@ -19,6 +19,8 @@ export interface ShellProps {
   now: number
   /** a sign-out button, when the server asks for a token */
   signOut?: boolean
+  /** the name this browser answers as (its cookie), if set */
+  answerer?: string
 }
 
 function LogFilter({ include }: { include: readonly string[] }) {
@@ -35,7 +37,18 @@ function LogFilter({ include }: { include: readonly string[] }) {
   )
 }
 
-export function Shell({ model, log, include, signals, assets, now, signOut }: ShellProps) {
+/** Who answers from this browser: stored with each answer, shown in the log and the history. */
+function AnswererName({ name }: { name: string | undefined }) {
+  return (
+    <form method="post" action={routes.name} class="answerer">
+      <label for="answerer">Answering as</label>
+      <input id="answerer" name="name" type="text" value={name ?? ''} placeholder="your name" maxlength="200" autocomplete="name" />
+      <button type="submit">Save</button>
+    </form>
+  )
+}
+
+export function Shell({ model, log, include, signals: pageSignals, assets, now, signOut, answerer }: ShellProps) {
   const { panel } = model
   const stream = include.length ? `${routes.events}?include=${include.join(',')}` : routes.events
   return (
@@ -43,7 +56,7 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
       {'<!doctype html>'}
       <html lang="en">
         <Head title="Switchboard" assets={assets} />
-        <body data-signals={JSON.stringify(signals)}>
+        <body data-signals={JSON.stringify(pageSignals)}>
           {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
           <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
           <header class="top">
@@ -64,9 +77,25 @@ export function Shell({ model, log, include, signals, assets, now, signOut }: Sh
           <div id={ids.offline} class="offline" role="status" aria-live="assertive" hidden></div>
           <main class="grid">
             <section class="panel questions" aria-labelledby="h-questions">
-              <h2 id="h-questions">Waiting for you</h2>
-              <BlockedList blocked={model.blocked} />
-              <p class="empty-note">No agent is waiting for an answer.</p>
+              <div class="panel-head">
+                <h2 id="h-questions" tabindex="-1">
+                  Waiting for you
+                </h2>
+                <input
+                  type="search"
+                  class="queue-filter"
+                  placeholder="Filter by run or agent…"
+                  aria-label="Filter the questions by run, agent name or id"
+                  maxlength="200"
+                  data-bind={signals.queueFilter}
+                />
+              </div>
+              <QueueAnnouncer />
+              <div class="queue" tabindex="0" role="region" aria-label="Questions, oldest first">
+                <BlockedList blocked={model.blocked} now={now} />
+                <p class="empty-note">No agent is waiting for an answer.</p>
+              </div>
+              <AnswererName name={answerer} />
             </section>
             <section class="panel agents" aria-labelledby="h-agents">
               <div class="panel-head">

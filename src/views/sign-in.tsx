@@ -14,6 +14,8 @@ export function SignIn({ assets, failed }: { assets: PageAssets; failed: boolean
             <form method="post" action={routes.login} class="panel">
               <label for="token">Access token</label>
               <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
+              <label for="name">Your name (shown with your answers)</label>
+              <input id="name" name="name" type="text" autocomplete="name" maxlength="200" />
               {failed && (
                 <p class="error" role="alert">
                   That token is not the one this server was started with.

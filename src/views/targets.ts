@@ -15,6 +15,8 @@ export const ids = {
   agentCounts: 'agent-counts',
   agent: (agentId: string) => `agent-${domKey(agentId)}`,
   blockedList: 'blocked-list',
+  /** the live region that reads out the newest question */
+  queueAnnounce: 'queue-announce',
   card: (msgId: string) => `card-${domKey(msgId)}`,
   /** a card's controls: each needs an id of its own for Datastar's request indicator */
   cardControl: (msgId: string, control: string) => `card-${domKey(msgId)}-${control}`,
@@ -47,6 +49,8 @@ export const signals = {
   responseDraft: 'responseDraft',
   /** local: one flag per card while its answer is in flight */
   busy: '_busy',
+  /** local: the queue's filter text (run, agent name or id) */
+  queueFilter: '_queueFilter',
 } as const
 
 /** The signal path of a card's draft and busy flag: a JS identifier whatever the msg_id holds. */

@@ -8,6 +8,7 @@ import type { PageAssets } from '../../views/head'
 import { Shell } from '../../views/shell'
 import { signals as names } from '../../views/targets'
 import { parseInclude } from './include'
+import { nameOf } from './name'
 import { newTabId } from './tab'
 
 /**
@@ -20,12 +21,12 @@ export const htmlPlugin = () => html({ autoDetect: false, autoDoctype: false, co
 export function pageRoutes(stream: DashboardStream, assets: PageAssets, options: { signOut: boolean }) {
   return new Elysia().use(htmlPlugin()).get(
     '/',
-    ({ query, html }) => {
+    ({ query, html, request }) => {
       const include = parseInclude(query.include)
       const model = stream.fresh()
       const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
-      const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {} }
-      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} signOut={options.signOut} />)
+      const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {}, [names.queueFilter]: '' }
+      return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} signOut={options.signOut} answerer={nameOf(request)} />)
     },
     { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })) }) },
   )

@@ -1,19 +1,27 @@
-// POST /agent/:agent_id/respond: a person's answer, from a card (Datastar signals) or a JSON client.
+// POST /agent/:agent_id/respond and /cancel: a person's answer (or withdrawal), from a card (Datastar signals) or a JSON client.
 import { patterns } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { EventBus } from '../../events/bus'
 import type { DashboardStream } from '../../live/dashboard-stream'
-import { RespondBody } from '../../protocol/question'
-import { Id } from '../../protocol/schema'
+import { answerSummary, coerceFormValues } from '../../protocol/form'
+import { AnswerShape, CancelBody, RespondBody } from '../../protocol/question'
+import { firstFailure, Id } from '../../protocol/schema'
 import { AlreadyAnswered, Expired, Invalid, NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { draftKey } from '../../views/targets'
 import { errorBody } from '../errors'
 import { withStorage } from '../storage-retry'
+import { nameOf } from './name'
 import { tabOf } from './tab'
 
-/** Which question and which answer: msg_id from the query (cards) or body; an option index or typed text. */
-function readAnswer(questions: QuestionService, query: { msg_id?: string; option?: string }, body: RespondBody) {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Which question and which answer: msg_id from the query (cards) or body. A card sends an option's
+ * index (`?option=`), Approve or Deny (`?approve=1|0`, its draft the comment), or its draft: the text,
+ * or the form's values; a JSON client sends `answer`, typed as the question asks.
+ */
+function readAnswer(questions: QuestionService, query: { msg_id?: string; option?: string; approve?: string }, body: RespondBody) {
   const msgId = query.msg_id ?? body.msg_id
   if (!msgId) throw new Invalid('msg_id', 'is required')
   if (query.option !== undefined) {
@@ -23,8 +31,19 @@ function readAnswer(questions: QuestionService, query: { msg_id?: string; option
       throw new Invalid('option', options.length ? `must be an index below ${options.length}` : 'given, but this question has no options')
     return { msgId, answer: options[index]! }
   }
-  const answer = body.answer ?? body.responseDraft?.[draftKey(msgId)]
-  return { msgId, answer }
+  const draft = body.responseDraft?.[draftKey(msgId)]
+  if (query.approve !== undefined) {
+    if (query.approve !== '1' && query.approve !== '0') throw new Invalid('approve', 'must be 1 (approve) or 0 (deny)')
+    const comment = typeof draft === 'string' && draft.trim() ? { comment: draft } : {}
+    return { msgId, answer: { approved: query.approve === '1', ...comment } }
+  }
+  if (body.answer !== undefined) {
+    const problem = firstFailure(AnswerShape, body.answer, 'answer')
+    if (problem) throw new Invalid(problem.field, problem.reason)
+    return { msgId, answer: body.answer }
+  }
+  const schema = questions.status(msgId)?.schema
+  return { msgId, answer: schema && isObject(draft) ? coerceFormValues(schema, draft) : draft }
 }
 
 /** What the person who answered reads in the toast. */
@@ -36,29 +55,60 @@ function outcomeText(error: unknown): string {
 }
 
 export function respondRoutes(questions: QuestionService, stream: DashboardStream, bus: EventBus) {
-  return new Elysia().post(
-    patterns.respond,
-    async ({ params, query, body, headers, status }) => {
-      // A card's request: the answer's outcome goes to this tab's toast over its stream, the card
-      // leaves by the stream too, so the request itself is answered 204 (or its error status).
-      const tab = headers['datastar-request'] === 'true' ? tabOf(body) : undefined
-      try {
-        const { msgId, answer } = readAnswer(questions, query, body)
-        const result = await withStorage(() => questions.respond(params.agent_id, msgId, answer))
-        // The agent:resumed is stored before the 200: a crash after it cannot leave the agent blocked.
-        await bus.persisted()
-        if (tab === undefined) return result
-        stream.toast(tab, `Answered “${result.answer}”: the agent resumes.`, true)
-        return status(204, undefined)
-      } catch (error) {
-        if (tab !== undefined) stream.toast(tab, outcomeText(error), false)
-        throw error
-      }
-    },
-    {
-      params: t.Object({ agent_id: Id() }),
-      query: t.Object({ msg_id: t.Optional(Id()), option: t.Optional(t.String({ maxLength: 10 })) }),
-      body: RespondBody,
-    },
-  )
+  /**
+   * A card's request: the outcome goes to this tab's toast over its stream, the card leaves by the
+   * stream too, so the request itself is answered 204 (or its error status). A JSON client gets the record.
+   */
+  async function act<T>(datastar: boolean, body: unknown, run: () => T, said: (result: T) => string, status: (code: 204) => unknown) {
+    const tab = datastar ? tabOf(body) : undefined
+    try {
+      const result = await withStorage(run)
+      // The agent:resumed is stored before the reply: a crash after it cannot leave the agent blocked.
+      await bus.persisted()
+      if (tab === undefined) return result
+      stream.toast(tab, said(result), true)
+      return status(204)
+    } catch (error) {
+      if (tab !== undefined) stream.toast(tab, outcomeText(error), false)
+      throw error
+    }
+  }
+  const isDatastar = (headers: Record<string, string | undefined>) => headers['datastar-request'] === 'true'
+
+  return new Elysia()
+    .post(
+      patterns.respond,
+      ({ params, query, body, headers, request, status }) =>
+        act(
+          isDatastar(headers),
+          body,
+          () => {
+            const { msgId, answer } = readAnswer(questions, query, body)
+            return questions.respond(params.agent_id, msgId, answer, body.answered_by ?? nameOf(request))
+          },
+          (result) => `Answered “${answerSummary(result.answer)}”: the agent resumes.`,
+          (code) => status(code, undefined),
+        ),
+      {
+        params: t.Object({ agent_id: Id() }),
+        query: t.Object({ msg_id: t.Optional(Id()), option: t.Optional(t.String({ maxLength: 10 })), approve: t.Optional(t.String({ maxLength: 10 })) }),
+        body: RespondBody,
+      },
+    )
+    .post(
+      patterns.cancel,
+      ({ params, query, body, headers, request, status }) =>
+        act(
+          isDatastar(headers),
+          body,
+          () => {
+            const msgId = query.msg_id ?? body.msg_id
+            if (!msgId) throw new Invalid('msg_id', 'is required')
+            return { msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, body.answered_by ?? nameOf(request)) }
+          },
+          () => 'Withdrawn: the agent goes on without an answer.',
+          (code) => status(code, undefined),
+        ),
+      { params: t.Object({ agent_id: Id() }), query: t.Object({ msg_id: t.Optional(Id()) }), body: CancelBody },
+    )
 }
