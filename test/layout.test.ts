@@ -60,4 +60,11 @@ describe('layout', () => {
     const long = files.filter((f) => readFileSync(f, 'utf8').split('\n').length > 340).map((f) => relative(SRC, f))
     expect(long).toEqual([])
   })
+
+  it('the SDK (built for Node, Deno and Bun) and the protocol files it ships use no Bun-only API', () => {
+    const shipped = files.filter((f) => ['client', 'protocol'].includes(layerOf(f)))
+    const bunOnly = shipped.filter((f) => /\bBun\.|from\s+'bun:|import\('bun:/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f))
+    expect(shipped.length).toBeGreaterThan(10)
+    expect(bunOnly).toEqual([])
+  })
 })

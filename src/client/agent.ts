@@ -1,6 +1,6 @@
 // One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
-import { makeEvent, type Category, type Event } from '../protocol/event'
-import type { AskOptions } from './ask'
+import { makeEvent, type Category, type Event } from '../protocol/event.ts'
+import type { AskOptions } from './ask.ts'
 
 export interface AgentOptions {
   /** the run (graph) this agent belongs to; links it to the graph's progress bar */

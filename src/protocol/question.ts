@@ -1,6 +1,6 @@
 // Question and answer shapes on the wire: the question API, agent:blocked payloads, respond bodies.
 import { Type as T, type Static } from '@sinclair/typebox'
-import { Id, Options, Text, TimeoutS } from './schema'
+import { Id, Options, Text, TimeoutS } from './schema.ts'
 
 /** What a question is, wherever it is asked from. */
 const questionFields = {
