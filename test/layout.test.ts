@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const SRC = resolve(import.meta.dir, '../src')
+const PYTHON_CLIENT = resolve(import.meta.dir, '../clients/python')
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
@@ -57,7 +58,16 @@ describe('layout', () => {
   })
 
   it('keeps files under ~300 lines', () => {
-    const long = files.filter((f) => readFileSync(f, 'utf8').split('\n').length > 340).map((f) => relative(SRC, f))
+    const python = readdirSync(PYTHON_CLIENT).filter((f) => f.endsWith('.py')).map((f) => join(PYTHON_CLIENT, f))
+    expect(python.length).toBeGreaterThan(0)
+    const long = [...files, ...python].filter((f) => readFileSync(f, 'utf8').split('\n').length > 340).map((f) => relative(SRC, f))
     expect(long).toEqual([])
+  })
+
+  it('the SDK (built for Node, Deno and Bun) and the protocol files it ships use no Bun-only API', () => {
+    const shipped = files.filter((f) => ['client', 'protocol'].includes(layerOf(f)))
+    const bunOnly = shipped.filter((f) => /\bBun\.|from\s+'bun:|import\('bun:/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f))
+    expect(shipped.length).toBeGreaterThan(10)
+    expect(bunOnly).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 // One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
-import { makeEvent, type Category, type Event } from '../protocol/event'
-import type { Answer } from '../protocol/form'
-import type { AnswerFor, ApprovalOptions, AskOptions, FormOptions } from './ask'
+import { makeEvent, type Category, type Event } from '../protocol/event.ts'
+import type { Answer } from '../protocol/form.ts'
+import type { AnswerFor, ApprovalOptions, AskOptions, FormOptions } from './ask.ts'
 
 export interface AgentOptions {
   /** the run (graph) this agent belongs to; links it to the graph's progress bar */

@@ -2,14 +2,14 @@
 //
 // The msg_id is made here, before the first request, so every retry (and a re-ask after the
 // server lost its database) names the same question: the server answers 200 for a repeat.
-import { routes } from '../protocol/routes'
-import type { ApprovalAnswer, Answer, FormAnswer, FormSchema } from '../protocol/form'
-import { AskBody as AskSchema, type AskBody as AskInput, type QuestionStatus } from '../protocol/question'
-import { firstFailure } from '../protocol/schema'
-import { sleep } from './abortable'
-import { backoffDelay, type BackoffOptions } from './backoff'
-import { AskCancelled, AskTimeout, SwitchboardHttpError } from './errors'
-import type { Transport } from './transport'
+import { routes } from '../protocol/routes.ts'
+import type { ApprovalAnswer, Answer, FormAnswer, FormSchema } from '../protocol/form.ts'
+import { AskBody as AskSchema, type AskBody as AskInput, type QuestionStatus } from '../protocol/question.ts'
+import { firstFailure } from '../protocol/schema.ts'
+import { sleep } from './abortable.ts'
+import { backoffDelay, type BackoffOptions } from './backoff.ts'
+import { AskCancelled, AskTimeout, SwitchboardHttpError } from './errors.ts'
+import type { Transport } from './transport.ts'
 
 export interface AskOptions {
   /** choices shown as buttons on the card; the person may still type free text */

@@ -1,11 +1,11 @@
 // connect(): one client per process: its event sender, its agents, graph announcements, close().
-import { makeEvent, type Event } from '../protocol/event'
-import { Agent, type AgentHost, type AgentOptions } from './agent'
-import { ask, type ApprovalOptions, type AskOptions, type FormOptions } from './ask'
-import type { BackoffOptions } from './backoff'
-import { ClientClosed, type SwitchboardHttpError } from './errors'
-import { EventSender } from './event-sender'
-import { Transport, type FetchLike } from './transport'
+import { makeEvent, type Event } from '../protocol/event.ts'
+import { Agent, type AgentHost, type AgentOptions } from './agent.ts'
+import { ask, type ApprovalOptions, type AskOptions, type FormOptions } from './ask.ts'
+import type { BackoffOptions } from './backoff.ts'
+import { ClientClosed, type SwitchboardHttpError } from './errors.ts'
+import { EventSender } from './event-sender.ts'
+import { Transport, type FetchLike } from './transport.ts'
 
 export interface ConnectOptions {
   /** e.g. http://127.0.0.1:3000 */

@@ -3,12 +3,12 @@
 // Events carry their ids from the moment they are made, and a retried batch is the same array,
 // so a request the server received but whose answer was lost is deduplicated by the bus (by id)
 // instead of showing twice on the dashboard.
-import { routes } from '../protocol/routes'
-import type { Event } from '../protocol/event'
-import { raceAbort, sleep } from './abortable'
-import { backoffDelay, type BackoffOptions } from './backoff'
-import { ClientClosed, type SwitchboardHttpError } from './errors'
-import type { Transport } from './transport'
+import { routes } from '../protocol/routes.ts'
+import type { Event } from '../protocol/event.ts'
+import { raceAbort, sleep } from './abortable.ts'
+import { backoffDelay, type BackoffOptions } from './backoff.ts'
+import { ClientClosed, type SwitchboardHttpError } from './errors.ts'
+import type { Transport } from './transport.ts'
 
 export interface SenderOptions {
   flushMs: number

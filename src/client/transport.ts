@@ -1,5 +1,5 @@
 // HTTP to Switchboard: base url, bearer token, an injectable fetch, and one classification of outcomes.
-import { SwitchboardHttpError } from './errors'
+import { SwitchboardHttpError } from './errors.ts'
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 

@@ -1,8 +1,8 @@
 // The Event type shared by server, SDK and tests, its TypeBox schemas, and the one validator every entry point uses.
 import { Type as T, type TSchema } from '@sinclair/typebox'
-import { MAX_ROSTER, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP, MAX_DEPTH } from './limits'
-import { BlockedPayload } from './question'
-import { firstFailure, Id, Name, tooDeep, type Failure } from './schema'
+import { MAX_ROSTER, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP, MAX_DEPTH } from './limits.ts'
+import { BlockedPayload } from './question.ts'
+import { firstFailure, Id, Name, tooDeep, type Failure } from './schema.ts'
 
 export const CATEGORIES = ['agent', 'tool', 'model', 'user', 'graph'] as const
 export type Category = (typeof CATEGORIES)[number]

@@ -1,8 +1,8 @@
 // Typed questions: the form schema (MCP elicitation's requestedSchema subset), approval answers, and the
 // check of an answer against its question, naming the field that fails. Shared by the server and the SDK.
 import { Type as T, type Static } from '@sinclair/typebox'
-import { MAX_TEXT } from './limits'
-import { firstFailure, type Failure } from './schema'
+import { MAX_TEXT } from './limits.ts'
+import { firstFailure, type Failure } from './schema.ts'
 
 export const QUESTION_KINDS = ['text', 'options', 'approval', 'form'] as const
 export type QuestionKind = (typeof QUESTION_KINDS)[number]

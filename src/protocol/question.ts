@@ -1,15 +1,15 @@
 // Question and answer shapes on the wire: the question API, agent:blocked payloads, respond bodies.
 import { Type as T, type Static } from '@sinclair/typebox'
-import { FormSchema, QUESTION_KINDS, type Answer, type QuestionKind } from './form'
-import { MAX_CONTEXT, MAX_TEXT } from './limits'
+import { FormSchema, QUESTION_KINDS, type Answer, type QuestionKind } from './form.ts'
+import { MAX_CONTEXT, MAX_TEXT } from './limits.ts'
+import { Id, Name, Options, Text, TimeoutS } from './schema.ts'
+
+export { QUESTION_KINDS, type Answer, type QuestionKind }
 
 /** Any answer: text, or an object (an approval, a form's values). */
 export const AnswerShape = T.Union([T.String({ maxLength: MAX_TEXT }), T.Record(T.String(), T.Unknown())], {
   error: `must be a string of at most ${MAX_TEXT} characters, {approved, comment?} or the form's values`,
 })
-import { Id, Name, Options, Text, TimeoutS } from './schema'
-
-export { QUESTION_KINDS, type Answer, type QuestionKind }
 
 /** What a question is, wherever it is asked from. */
 const questionFields = {

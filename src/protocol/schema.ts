@@ -1,7 +1,7 @@
 // Shared TypeBox building blocks and the one way a value is checked: the first failing field, in words.
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { MAX_DEPTH, MAX_ID_LENGTH, MAX_OPTION_LENGTH, MAX_OPTIONS, MAX_TEXT, MAX_TIMEOUT_S } from './limits'
+import { MAX_DEPTH, MAX_ID_LENGTH, MAX_OPTION_LENGTH, MAX_OPTIONS, MAX_TEXT, MAX_TIMEOUT_S } from './limits.ts'
 
 // C0/C1 controls break logs, headers and HTML ids; bidi overrides spoof names; `.`/`..` break URLs;
 // a lone UTF-16 surrogate cannot be URL-encoded (encodeURIComponent throws) nor stored as itself.
