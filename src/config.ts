@@ -7,6 +7,10 @@ export interface Config {
   token: string | undefined
   /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
   publicHosts: string[]
+  /** SWITCHBOARD_PUBLIC_URL without its trailing slash: the base of links sent off the page */
+  publicUrl: string | undefined
+  /** where question and failure notices are POSTed; undefined when SWITCHBOARD_WEBHOOK_URL is unset */
+  webhooks: WebhookConfig | undefined
   retention: { days: number; events: number }
   /** a working agent silent for longer is marked quiet */
   quietMinutes: number
@@ -14,6 +18,14 @@ export interface Config {
   retireMinutes: number
   demo: boolean
   inspect: 'local' | 'stately'
+}
+
+export interface WebhookConfig {
+  urls: string[]
+  /** signs each body (HMAC-SHA256) when set */
+  secret: string | undefined
+  /** the first retry's delay; each next one doubles, up to the cap */
+  retryMs: number
 }
 
 export class ConfigError extends Error {
@@ -29,6 +41,10 @@ Environment:
   SWITCHBOARD_TOKEN  when set, every route but /healthz, /login and the assets needs it:
                      "Authorization: Bearer <token>" for API clients, a sign-in for browsers
   SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
+  SWITCHBOARD_WEBHOOK_URL     one or more URLs, comma-separated, POSTed a JSON notice when a question is
+                              asked, answered, timed out or cancelled, or an agent fails
+  SWITCHBOARD_WEBHOOK_SECRET  when set, each notice is signed (X-Switchboard-Signature, HMAC-SHA256)
+  SWITCHBOARD_WEBHOOK_RETRY_MS  first retry after this many ms, doubling up to 5 minutes (default 2000)
   SWITCHBOARD_RETAIN_DAYS    stored events older than this are pruned (default 30)
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
@@ -44,17 +60,34 @@ function parsePort(raw: string): number {
   return port
 }
 
+function httpUrl(name: string, raw: string): URL {
+  const url = URL.parse(raw)
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`)
+  return url
+}
+
 /** The Host header values SWITCHBOARD_PUBLIC_URL stands for: with its port, and without one for the default port. */
 function parsePublicUrl(raw: string | undefined): string[] {
   if (!raw) return []
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`SWITCHBOARD_PUBLIC_URL must be an http(s) URL, got "${raw}"`)
+  const url = httpUrl('SWITCHBOARD_PUBLIC_URL', raw)
   return [...new Set([url.host, url.hostname])]
+}
+
+/** Comma-separated (a comma inside a URL is written %2C); each checked now, not at the first question. */
+function parseWebhooks(env: Record<string, string | undefined>): WebhookConfig | undefined {
+  const secret = env.SWITCHBOARD_WEBHOOK_SECRET || undefined
+  const urls = (env.SWITCHBOARD_WEBHOOK_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean)
+  if (!urls.length) {
+    if (secret) throw new ConfigError('SWITCHBOARD_WEBHOOK_SECRET is set but SWITCHBOARD_WEBHOOK_URL is not')
+    return undefined
+  }
+  // The error names the position, not the URL: a webhook URL is often a secret itself (Slack's are).
+  urls.forEach((u, i) => {
+    const url = URL.parse(u)
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new ConfigError(`SWITCHBOARD_WEBHOOK_URL must be http(s) URLs separated by commas; URL #${i + 1} is not one`)
+  })
+  return { urls, secret, retryMs: parseCount('SWITCHBOARD_WEBHOOK_RETRY_MS', env.SWITCHBOARD_WEBHOOK_RETRY_MS, 2_000, 1) }
 }
 
 function parseCount(name: string, raw: string | undefined, fallback: number, min: number): number {
@@ -93,6 +126,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
+    publicUrl: env.SWITCHBOARD_PUBLIC_URL ? env.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    webhooks: parseWebhooks(env),
     retireMinutes: parseCount('SWITCHBOARD_RETIRE_MINUTES', env.SWITCHBOARD_RETIRE_MINUTES, 60, 1),
     quietMinutes: parseCount('SWITCHBOARD_QUIET_MINUTES', env.SWITCHBOARD_QUIET_MINUTES, 10, 1),
     retention: {

@@ -6,6 +6,7 @@ import { openDurableBus } from './events/durable'
 import { Inspector } from './inspector/inspector'
 import { withStately } from './inspector/stately'
 import { startDashboard } from './machines/dashboard'
+import { WebhookNotifier } from './notify/webhook-notifier'
 import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
 import { openSqliteWorkspace } from './workspace/sqlite'
@@ -78,6 +79,17 @@ try {
   process.exit(2)
 }
 const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${app.server?.port}/`
+// Links in webhook notices point where people open the page: the public URL, else where we listen.
+const webhooks = config.webhooks
+const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
+  dbPath: config.dbPath,
+  store: durable.store,
+  urls: webhooks.urls,
+  secret: webhooks.secret,
+  baseUrl: config.publicUrl ?? url.replace(/\/$/, ''),
+  retry: { firstMs: webhooks.retryMs },
+}))
+notifier?.start(bus)
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
 
 const demo = new AbortController()
@@ -105,6 +117,8 @@ async function shutdown(signal: string) {
   // One turn of the loop so the answered long-polls and the errored streams are written out.
   await Bun.sleep(20)
   await app.stop(true)
+  // Before the store closes: POSTs in flight are abandoned and stay in the outbox for the next start.
+  await notifier?.stop()
   durable.close()
   dashboard.stop()
   questions.close()

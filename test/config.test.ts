@@ -9,7 +9,7 @@ const cfg = (argv: string[], env: Record<string, string> = {}) => {
 
 describe('parseConfig', () => {
   it('has the documented defaults', () => {
-    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, publicHosts: [], quietMinutes: 10, retireMinutes: 60, retention: { days: 30, events: 1_000_000 }, demo: true, inspect: 'local' })
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, publicHosts: [], publicUrl: undefined, webhooks: undefined, quietMinutes: 10, retireMinutes: 60, retention: { days: 30, events: 1_000_000 }, demo: true, inspect: 'local' })
   })
   it('reads env and flags', () => {
     const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })
@@ -31,6 +31,15 @@ describe('parseConfig', () => {
     expect(cfg([], { SWITCHBOARD_PUBLIC_URL: 'http://10.0.0.5:3000/' }).publicHosts).toEqual(['10.0.0.5:3000', '10.0.0.5'])
     expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'board.example.com' })).toThrow('SWITCHBOARD_PUBLIC_URL must be an http(s) URL')
     expect(() => cfg([], { SWITCHBOARD_PUBLIC_URL: 'ftp://x' })).toThrow('SWITCHBOARD_PUBLIC_URL')
+  })
+  it('reads webhook URLs separated by commas, and refuses a bad one without printing it', () => {
+    const w = cfg([], { SWITCHBOARD_WEBHOOK_URL: ' https://hooks.example/a , http://127.0.0.1:9/b', SWITCHBOARD_WEBHOOK_SECRET: 's3' }).webhooks
+    expect(w).toEqual({ urls: ['https://hooks.example/a', 'http://127.0.0.1:9/b'], secret: 's3', retryMs: 2_000 })
+    expect(cfg([], { SWITCHBOARD_WEBHOOK_URL: 'http://x/', SWITCHBOARD_WEBHOOK_RETRY_MS: '50' }).webhooks?.retryMs).toBe(50)
+    expect(() => cfg([], { SWITCHBOARD_WEBHOOK_URL: 'http://x/,hooks.example/secret-path' })).toThrow(/^SWITCHBOARD_WEBHOOK_URL must be http\(s\) URLs separated by commas; URL #2 is not one$/)
+    expect(() => cfg([], { SWITCHBOARD_WEBHOOK_URL: 'ftp://x' })).toThrow('URL #1')
+    expect(() => cfg([], { SWITCHBOARD_WEBHOOK_SECRET: 's' })).toThrow('SWITCHBOARD_WEBHOOK_SECRET is set but SWITCHBOARD_WEBHOOK_URL is not')
+    expect(cfg([], { SWITCHBOARD_PUBLIC_URL: 'https://board.example.com/' }).publicUrl).toBe('https://board.example.com')
   })
   it('reads retention and refuses a bad value', () => {
     expect(cfg([], { SWITCHBOARD_RETAIN_DAYS: '7', SWITCHBOARD_RETAIN_EVENTS: '5000' }).retention).toEqual({ days: 7, events: 5000 })

@@ -23,17 +23,19 @@ const layerOf = (file: string) => relative(SRC, file).split('/')[0]!
 
 /** What each layer must never import. */
 const FORBIDDEN: Record<string, string[]> = {
-  protocol: ['events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
-  client: ['events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main.ts', 'config.ts'],
-  events: ['machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
-  machines: ['view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo'],
+  protocol: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  client: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main.ts', 'config.ts'],
+  events: ['notify', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
+  machines: ['notify', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo'],
   'view-model': ['live', 'views', 'server', 'workspace', 'demo'],
-  questions: ['machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo'],
-  workspace: ['events', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
-  views: ['live', 'server', 'questions', 'workspace', 'events', 'demo'],
+  questions: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo'],
+  workspace: ['notify', 'events', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
+  views: ['notify', 'live', 'server', 'questions', 'workspace', 'events', 'demo'],
   inspector: ['live', 'server', 'demo'],
   live: ['server', 'demo'],
   demo: ['server', 'live', 'views', 'questions', 'workspace'],
+  // Webhooks read the stored events, nothing else: not the page, not the questions' records.
+  notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
 }
 
 describe('layout', () => {

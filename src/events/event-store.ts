@@ -18,6 +18,8 @@ export interface EventQuery {
   categories?: readonly Category[]
   /** `category:action` */
   kind?: string
+  /** any of these `category:action` */
+  kinds?: readonly string[]
   /** substring of the event's JSON, case-insensitive */
   text?: string
   /** events with seq above this */
@@ -172,6 +174,7 @@ export class EventStore {
     if (q.agent_id !== undefined) (where.push('agent_id = ?'), args.push(q.agent_id))
     if (q.categories?.length) (where.push(`category IN (${q.categories.map(() => '?').join(',')})`), args.push(...q.categories))
     if (q.kind !== undefined) (where.push("category || ':' || action = ?"), args.push(q.kind))
+    if (q.kinds?.length) (where.push(`category || ':' || action IN (${q.kinds.map(() => '?').join(',')})`), args.push(...q.kinds))
     if (q.text !== undefined) (where.push("instr(lower(body), lower(?)) > 0"), args.push(q.text))
     if (q.after !== undefined) (where.push('seq > ?'), args.push(q.after))
     if (q.before !== undefined) (where.push('seq < ?'), args.push(q.before))

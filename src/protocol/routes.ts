@@ -1,10 +1,13 @@
 // Every HTTP route's path, in one module: the server defines them, the views link them, the SDK calls them.
+import { cardId } from './anchors.ts'
 
 /** An id as one path segment. Ingest refuses lone surrogates, but a link must never throw on what is already stored. */
 const segment = (id: string) => encodeURIComponent(id.toWellFormed())
 
 export const routes = {
   page: '/',
+  /** the dashboard scrolled to a question's card (links sent off the page: webhooks) */
+  card: (msgId: string) => `/#${cardId(msgId)}`,
   events: '/events',
   respond: (agentId: string) => `/agent/${segment(agentId)}/respond`,
   /** withdraw a pending question: the agent is told it was cancelled */

@@ -1,11 +1,7 @@
 // Strings that must match between views, streams and routes: element ids, selectors, routes, signal names.
+import { cardId, domKey } from '../protocol/anchors'
 
-/** Encode any id (agent_id, msg_id) into a string safe for an HTML id, a CSS selector and a signal key. */
-export function domKey(raw: string): string {
-  let out = ''
-  for (const ch of raw) out += /[A-Za-z0-9]/.test(ch) ? ch : `_${ch.codePointAt(0)!.toString(16)}_`
-  return out
-}
+export { domKey }
 
 export const ids = {
   stream: 'stream',
@@ -17,7 +13,7 @@ export const ids = {
   blockedList: 'blocked-list',
   /** the live region that reads out the newest question */
   queueAnnounce: 'queue-announce',
-  card: (msgId: string) => `card-${domKey(msgId)}`,
+  card: cardId,
   /** a card's controls: each needs an id of its own for Datastar's request indicator */
   cardControl: (msgId: string, control: string) => `card-${domKey(msgId)}-${control}`,
   /** the live region where the outcome of an answer is announced, outside every card */

@@ -8,6 +8,7 @@ import { Inspector } from '../../src/inspector/inspector'
 import { startDashboard } from '../../src/machines/dashboard'
 import { createApp, type AppServices } from '../../src/server/app'
 import { openSqliteWorkspace } from '../../src/workspace/sqlite'
+import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-notifier'
 
 export interface TestServerOptions {
   dbPath?: string
@@ -18,6 +19,8 @@ export interface TestServerOptions {
   pollMs?: number
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
+  /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
+  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -37,6 +40,9 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
+  const webhooks = options.webhooks
+  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {} })
+  notifier?.start(bus)
   return {
     url,
     dbPath,
@@ -48,8 +54,10 @@ export async function startTestServer(options: TestServerOptions = {}) {
     app,
     hub,
     stream,
+    notifier,
     async stop() {
       await app.stop(true)
+      await notifier?.stop()
       durable.close()
       dashboard.stop()
       questions.close()

@@ -1,0 +1,41 @@
+// When a failed delivery is tried again, and which failures are final.
+
+export interface RetryPolicy {
+  /** the delay after the first failure; each next one doubles */
+  firstMs: number
+  /** no backoff is longer (a Retry-After may ask for up to RETRY_AFTER_MAX_MS) */
+  capMs: number
+  /** give up after this many attempts… */
+  maxAttempts: number
+  /** …or once the notice is this old */
+  maxAgeMs: number
+}
+
+// 2 s doubling to a 5-minute cap: a receiver down for a deploy gets its notices seconds after it is
+// back; a day's outage costs about 300 attempts per notice, then it is recorded as given up.
+export const DEFAULT_RETRY: RetryPolicy = { firstMs: 2_000, capMs: 5 * 60_000, maxAttempts: 300, maxAgeMs: 24 * 3_600_000 }
+/** a receiver asking for longer (Retry-After) is obeyed up to this */
+const RETRY_AFTER_MAX_MS = 3_600_000
+
+/** The wait after `failures` failed attempts: exponential, capped, half of it random (so receivers coming back are not hit in step). */
+export function backoff(failures: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const full = Math.min(policy.capMs, policy.firstMs * 2 ** Math.min(failures - 1, 30))
+  return Math.round(full / 2 + (random() * full) / 2)
+}
+
+/** Retry-After as milliseconds from now (seconds or an HTTP date), bounded; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number): number | undefined {
+  if (!header) return undefined
+  const ms = /^\d+$/.test(header.trim()) ? Number(header.trim()) * 1000 : Date.parse(header) - now
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), RETRY_AFTER_MAX_MS) : undefined
+}
+
+/**
+ * 2xx delivered. 408, 429 and 5xx are the receiver's passing trouble: retried. Any other status (4xx,
+ * a redirect, which is not followed: a POST turned into a GET would lose the body) is final.
+ */
+export function verdict(status: number): 'delivered' | 'retry' | 'final' {
+  if (status >= 200 && status < 300) return 'delivered'
+  if (status === 408 || status === 429 || status >= 500) return 'retry'
+  return 'final'
+}

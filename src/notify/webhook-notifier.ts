@@ -1,0 +1,187 @@
+// Webhooks: notices derived from the stored events (by seq, so one accepted just before a crash is not lost),
+// kept in the outbox and POSTed with bounded concurrency, retried with backoff, never in ingest's way.
+import type { EventBus } from '../events/bus'
+import type { EventStore } from '../events/event-store'
+import { wireName } from '../protocol/event'
+import { WEBHOOK_HEADERS as H } from '../protocol/webhook'
+import { NOTICE_KINDS, noticeOf } from './notice'
+import { Outbox, type Delivery, type NewDelivery } from './outbox'
+import { backoff, DEFAULT_RETRY, retryAfterMs, verdict, type RetryPolicy } from './retry'
+import { signature } from './sign'
+
+export interface WebhookOptions {
+  /** the event store's file: the outbox table lives beside the events */
+  dbPath: string
+  store: EventStore
+  urls: readonly string[]
+  secret?: string
+  /** the page's URL (SWITCHBOARD_PUBLIC_URL, else the address we listen on): links in notices start with it */
+  baseUrl: string
+  retry?: Partial<RetryPolicy>
+  /** POSTs in flight at once, over all URLs */
+  concurrency?: number
+  /** each POST is abandoned (and retried) after this long */
+  timeoutMs?: number
+  /** how often the events and the outbox are looked at besides the bus's nudges */
+  pollMs?: number
+  log?: (line: string) => void
+}
+
+const KINDS = new Set<string>(NOTICE_KINDS)
+const PAGE = 500
+/** finished rows are kept this long for a look at what was sent */
+const KEEP_DONE_MS = 7 * 86_400_000
+
+/** A header value from any id: ids may hold any printable character, headers only ASCII. */
+const headerSafe = (s: string) => s.replace(/[^\x21-\x7e]|%/gu, (c) => encodeURIComponent(c))
+
+export class WebhookNotifier {
+  readonly outbox: Outbox
+  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry'>> & Pick<WebhookOptions, 'secret'>
+  private readonly retry: RetryPolicy
+  private readonly inflight = new Map<string, Promise<void>>()
+  private readonly stopping = new AbortController()
+  /** URLs whose failures were already reported: one line per incident, not per attempt */
+  private readonly failing = new Set<string>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private unlisten: (() => void) | undefined
+  private nudged = false
+  private lastPrune = 0
+
+  constructor(options: WebhookOptions) {
+    this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => console.warn(l), ...options }
+    this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    this.outbox = new Outbox(options.dbPath)
+    // The first start with webhooks begins at the present: history is not announced.
+    if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), Date.now())
+  }
+
+  /** Deliver what is pending and follow the bus: each event that may be a notice brings a look once it is stored. */
+  start(bus: EventBus): void {
+    this.unlisten = bus.listen((e) => {
+      if (!KINDS.has(wireName(e)) || this.nudged) return
+      this.nudged = true
+      void bus.persisted().then(
+        () => this.tick(),
+        () => this.tick(),
+      )
+    })
+    this.tick()
+  }
+
+  /** Abandon the POSTs in flight (they stay pending, their attempt uncounted) and close the outbox. */
+  async stop(): Promise<void> {
+    if (this.stopping.signal.aborted) return
+    this.stopping.abort()
+    clearTimeout(this.timer)
+    this.unlisten?.()
+    await Promise.allSettled(this.inflight.values())
+    this.outbox.close()
+  }
+
+  /** Turn new events into rows, start what is due, and sleep until the next row falls due (or the poll). */
+  private tick(): void {
+    this.nudged = false
+    if (this.stopping.signal.aborted) return
+    clearTimeout(this.timer)
+    const now = Date.now()
+    try {
+      this.collect(now)
+      this.pump(now)
+      if (now - this.lastPrune > 3_600_000) (this.outbox.prune(now - KEEP_DONE_MS), (this.lastPrune = now))
+    } catch (error) {
+      // A busy or failing file: everything stays where it is until the next look.
+      this.o.log(`[webhooks] outbox unavailable, trying again: ${String(error)}`)
+    }
+    const next = this.outbox.nextDue()
+    const wait = Math.min(this.o.pollMs, next === undefined ? Infinity : Math.max(0, next - now))
+    this.timer = setTimeout(() => this.tick(), wait)
+  }
+
+  /** Events stored since the cursor → outbox rows, the cursor moved with them in the same transaction. */
+  private collect(now: number): void {
+    const { store, urls, baseUrl } = this.o
+    const upTo = store.lastSeq()
+    for (let from = this.outbox.cursor() ?? upTo; from < upTo; ) {
+      const found = store.query({ kinds: NOTICE_KINDS, after: from, before: upTo + 1, limit: PAGE, order: 'asc' })
+      const last = found.length === PAGE ? found.at(-1)!.seq : upTo
+      const rows: NewDelivery[] = []
+      for (const stored of found) {
+        // Older than a notice may wait (webhooks turned on again after a long pause): not sent.
+        if (now - stored.event.timestamp > this.retry.maxAgeMs) continue
+        const notice = noticeOf(store, stored, baseUrl)
+        if (!notice) continue
+        const body = JSON.stringify(notice)
+        urls.forEach((url, i) => rows.push({ delivery_id: `${headerSafe(notice.event_id)}:${i}`, seq: stored.seq, url, event: notice.event, body }))
+      }
+      this.outbox.enqueue(rows, last, now)
+      from = last
+    }
+  }
+
+  private pump(now: number): void {
+    const free = this.o.concurrency - this.inflight.size
+    if (free <= 0) return
+    const due = this.outbox.due(now, free + this.inflight.size).filter((d) => !this.inflight.has(d.delivery_id))
+    for (const d of due.slice(0, free)) {
+      const sent = this.send(d)
+        .catch((error) => this.o.log(`[webhooks] recording delivery ${d.delivery_id} failed: ${String(error)}`))
+        .finally(() => {
+          this.inflight.delete(d.delivery_id)
+          if (!this.stopping.signal.aborted) this.tick()
+        })
+      this.inflight.set(d.delivery_id, sent)
+    }
+  }
+
+  private async send(d: Delivery): Promise<void> {
+    const attempts = d.attempts + 1
+    const index = this.o.urls.indexOf(d.url)
+    if (index < 0) return this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'failed', error: 'URL no longer in SWITCHBOARD_WEBHOOK_URL', now: Date.now() })
+    const timestamp = Math.floor(Date.now() / 1000)
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'Switchboard-Webhook/1',
+      [H.delivery]: d.delivery_id,
+      [H.event]: d.event,
+      [H.attempt]: String(attempts),
+      [H.timestamp]: String(timestamp),
+    }
+    if (this.o.secret) headers[H.signature] = signature(this.o.secret, timestamp, d.body)
+    let status: number | undefined
+    let error: string | undefined
+    let after: number | undefined
+    try {
+      const signal = AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.stopping.signal])
+      const res = await fetch(d.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal })
+      status = res.status
+      after = retryAfterMs(res.headers.get('retry-after'), Date.now())
+      await res.body?.cancel()
+    } catch (e) {
+      if (this.stopping.signal.aborted) return
+      error = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : String(e)
+    }
+    this.record(d, index, attempts, status, error, after)
+  }
+
+  private record(d: Delivery, index: number, attempts: number, status: number | undefined, error: string | undefined, after: number | undefined): void {
+    const now = Date.now()
+    const where = `webhook #${index + 1} (${URL.parse(d.url)?.host ?? '?'})`
+    const outcome = status === undefined ? 'retry' : verdict(status)
+    const reason = error ?? `HTTP ${status}`
+    if (outcome === 'delivered') {
+      if (this.failing.delete(d.url)) this.o.log(`[webhooks] ${where} is taking deliveries again`)
+      return this.outbox.attempted(d.delivery_id, { attempts, status: 'delivered', httpStatus: status, now })
+    }
+    const tooMany = attempts >= this.retry.maxAttempts || now - d.created_at >= this.retry.maxAgeMs
+    if (outcome === 'final' || tooMany) {
+      const why = outcome === 'final' ? reason : `gave up after ${attempts} attempts: ${reason}`
+      this.o.log(`[webhooks] ${d.event} ${d.delivery_id} to ${where} failed for good: ${why}`)
+      return this.outbox.attempted(d.delivery_id, { attempts, status: 'failed', httpStatus: status, error: why, now })
+    }
+    if (!this.failing.has(d.url)) (this.failing.add(d.url), this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`))
+    // A receiver asking for longer than the backoff (Retry-After, bounded when read) gets its way.
+    const wait = Math.max(backoff(attempts, this.retry), after ?? 0)
+    this.outbox.attempted(d.delivery_id, { attempts, status: 'pending', httpStatus: status, error: reason, nextAt: now + wait, now })
+  }
+}

@@ -1,0 +1,135 @@
+// Webhooks against a real receiver on a real port and a real server: bodies, signatures, retries, final failures.
+import { afterEach, describe, expect, it } from 'bun:test'
+import { backoff, DEFAULT_RETRY, retryAfterMs, verdict } from '../src/notify/retry'
+import { startReceiver, until, validSignature, type Received } from './support/receiver'
+import { startTestServer, type TestServer } from './support/server'
+
+const SECRET = 'hook-secret'
+const FAST = { firstMs: 10, capMs: 50 }
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function setUp(answer?: Parameters<typeof startReceiver>[0], extra: { publicUrl?: string } = {}) {
+  const receiver = startReceiver(answer)
+  cleanups.push(receiver.stop)
+  const server = await startTestServer({ webhooks: { urls: [receiver.url], secret: SECRET, retry: FAST, pollMs: 50, ...extra } })
+  cleanups.push(server.stop)
+  return { receiver, server }
+}
+
+const post = (server: TestServer, path: string, body: unknown) =>
+  fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const event = (category: string, action: string, agent_id: string, payload: Record<string, unknown> = {}, id: string = crypto.randomUUID()) =>
+  ({ id, timestamp: Date.now(), category, action, agent_id, payload })
+const one = (received: Received[], event: string) => until(event, () => received.find((r) => r.event === event))
+
+describe('webhooks', () => {
+  it('sends question asked, answered, timed out, cancelled and agent failed, each with its body and a valid signature', async () => {
+    const { receiver, server } = await setUp(undefined, { publicUrl: 'https://board.example' })
+    expect((await post(server, '/api/events', [event('agent', 'started', 'docs', { name: 'Docs' }), event('agent', 'started', 'lint')])).status).toBe(202)
+    expect((await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm1', question: 'Which docstring\nstyle?', options: ['Google', 'NumPy'], graph_id: 'run-1' })).status).toBe(201)
+    const asked = await one(receiver.received, 'question.asked')
+    expect((await post(server, '/agent/docs/respond', { msg_id: 'm1', answer: 'Google' })).status).toBe(200)
+    const answered = await one(receiver.received, 'question.answered')
+    await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm2', question: 'Still there?', timeout_s: 0.05 })
+    const timedOut = await one(receiver.received, 'question.timed_out')
+    await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm3', question: 'Stale <b>?' })
+    server.questions.cancel((q) => q.msg_id === 'm3')
+    const cancelled = await one(receiver.received, 'question.cancelled')
+    await post(server, '/api/events', event('agent', 'failed', 'lint', { error: 'ruff crashed' }, 'fail-1'))
+    const failed = await one(receiver.received, 'agent.failed')
+
+    expect(asked.body).toEqual({
+      text: 'Agent Docs asks: Which docstring style? <https://board.example/#card-m1|Open in Switchboard>',
+      event: 'question.asked',
+      event_id: 'blocked:m1',
+      agent_id: 'docs',
+      agent_name: 'Docs',
+      msg_id: 'm1',
+      question: 'Which docstring\nstyle?',
+      graph_id: 'run-1',
+      at: asked.body.at,
+      url: 'https://board.example/#card-m1',
+    })
+    expect(Date.parse(asked.body.at)).toBeGreaterThan(Date.now() - 60_000)
+    expect(asked.delivery).toBe('blocked:m1:0')
+    expect(answered.body).toMatchObject({ event: 'question.answered', msg_id: 'm1', answer: 'Google', question: 'Which docstring\nstyle?', agent_name: 'Docs' })
+    expect(answered.body.text).toBe('Agent Docs was answered "Google" to: Which docstring style? <https://board.example/#card-m1|Open in Switchboard>')
+    expect(timedOut.body).toMatchObject({ event: 'question.timed_out', msg_id: 'm2', question: 'Still there?' })
+    expect(timedOut.body.answer).toBeUndefined()
+    expect(cancelled.body.text).toBe("Agent Docs's question was withdrawn: Stale &lt;b&gt;? <https://board.example/#card-m3|Open in Switchboard>")
+    expect(failed.body).toMatchObject({ event: 'agent.failed', agent_id: 'lint', error: 'ruff crashed', url: 'https://board.example/inspect/lint' })
+    expect(failed.body.agent_name).toBeUndefined()
+    expect(failed.body.text).toBe('Agent lint failed: ruff crashed <https://board.example/inspect/lint|Open in Switchboard>')
+    expect(failed.delivery).toBe('fail-1:0')
+    for (const r of [asked, answered, timedOut, cancelled, failed]) {
+      expect(validSignature(r, SECRET)).toBe(true)
+      expect(validSignature(r, 'another secret')).toBe(false)
+      expect(r.headers.get('content-type')).toBe('application/json')
+    }
+  })
+
+  it('sends a typed answer as it was given, and says in words who answered what', async () => {
+    const { receiver, server } = await setUp(undefined, { publicUrl: 'https://board.example' })
+    await post(server, '/api/questions', { agent_id: 'ops', msg_id: 'ap', question: 'Deploy?', kind: 'approval' })
+    await post(server, '/agent/ops/respond', { msg_id: 'ap', answer: { approved: false, comment: 'not on Friday' }, answered_by: 'Ada' })
+    const answered = await one(receiver.received, 'question.answered')
+    expect(answered.body).toMatchObject({ answer: { approved: false, comment: 'not on Friday' }, answered_by: 'Ada' })
+    expect(answered.body.text).toBe('Agent ops was answered "Denied: not on Friday" by Ada to: Deploy? <https://board.example/#card-ap|Open in Switchboard>')
+  })
+
+  it('links to the card on the address it listens on when no public URL is set', async () => {
+    const { receiver, server } = await setUp()
+    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'odd id/ü', question: 'Where?' })
+    const asked = await one(receiver.received, 'question.asked')
+    expect(asked.body.url).toBe(`${server.url}/#card-odd_20_id_2f__fc_`)
+    expect(asked.delivery).toBe('blocked:odd%20id/%C3%BC:0')
+  })
+
+  it('retries a receiver answering 500 twice and delivers on the third attempt, with the same delivery id', async () => {
+    const { receiver, server } = await setUp((_, n) => (n <= 2 ? new Response('down', { status: 500 }) : undefined))
+    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'r1', question: 'Again?' })
+    await until('the row delivered', () => server.notifier!.outbox.get('blocked:r1:0')?.status === 'delivered')
+    expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['blocked:r1:0', 1], ['blocked:r1:0', 2], ['blocked:r1:0', 3]])
+    expect(server.notifier!.outbox.get('blocked:r1:0')).toMatchObject({ attempts: 3, last_status: 200 })
+  })
+
+  it('does not retry a 400: the failure is recorded and later notices still go', async () => {
+    const { receiver, server } = await setUp((r) => (r.body.msg_id === 'bad' ? new Response('no', { status: 400 }) : undefined))
+    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'bad', question: 'Refused?' })
+    await until('the row failed', () => server.notifier!.outbox.get('blocked:bad:0')?.status === 'failed')
+    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'good', question: 'Taken?' })
+    await until('the next notice', () => server.notifier!.outbox.get('blocked:good:0')?.status === 'delivered')
+    expect(receiver.received.map((r) => r.delivery)).toEqual(['blocked:bad:0', 'blocked:good:0'])
+    expect(server.notifier!.outbox.get('blocked:bad:0')).toMatchObject({ attempts: 1, last_status: 400, last_error: 'HTTP 400' })
+  })
+
+  it('retries 429 after the Retry-After it asks for', async () => {
+    const { receiver, server } = await setUp((_, n) => (n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '0' } }) : undefined))
+    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'busy', question: 'Now?' })
+    await until('the row delivered', () => server.notifier!.outbox.get('blocked:busy:0')?.status === 'delivered')
+    expect(receiver.received.map((r) => r.attempt)).toEqual([1, 2])
+  })
+})
+
+describe('retry policy', () => {
+  it('doubles from the first delay up to the cap, half of each wait random', () => {
+    const p = { ...DEFAULT_RETRY, firstMs: 1_000, capMs: 8_000 }
+    expect([1, 2, 3, 4, 5, 40].map((n) => backoff(n, p, () => 1))).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000])
+    expect([1, 2, 3, 4, 5].map((n) => backoff(n, p, () => 0))).toEqual([500, 1_000, 2_000, 4_000, 4_000])
+  })
+  it('reads Retry-After as seconds or a date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z')
+    expect(retryAfterMs('7', now)).toBe(7_000)
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000)
+    expect(retryAfterMs('soon', now)).toBeUndefined()
+    expect(retryAfterMs(null, now)).toBeUndefined()
+  })
+  it('delivers on 2xx, retries 408, 429 and 5xx, and stops on any other status', () => {
+    expect([200, 204, 408, 429, 500, 503, 400, 401, 404, 410, 301].map(verdict)).toEqual(
+      ['delivered', 'delivered', 'retry', 'retry', 'retry', 'retry', 'final', 'final', 'final', 'final', 'final'],
+    )
+  })
+})
