@@ -1,10 +1,15 @@
 // Environment and command-line flags → one typed Config; a bad value is a one-line error naming the setting.
+import type { LogFormat } from './telemetry/log'
 
 export interface Config {
   port: number
   host: string
   dbPath: string
   token: string | undefined
+  /** a Bearer token that opens /metrics alone (for a scraper that should not hold the main token) */
+  metricsToken: string | undefined
+  /** log lines as JSON (one object a line) or readable text */
+  logFormat: LogFormat
   /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
   publicHosts: string[]
   retention: { days: number; events: number }
@@ -33,6 +38,8 @@ Environment:
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
   SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
+  SWITCHBOARD_METRICS_TOKEN  a Bearer token that opens /metrics alone, for a Prometheus scraper
+  LOG_FORMAT         json for one JSON object a line, text (default) for readable lines
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -64,6 +71,12 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
   return n
 }
 
+function parseLogFormat(raw: string | undefined): LogFormat {
+  if (raw === undefined || raw === '' || raw === 'text') return 'text'
+  if (raw === 'json') return 'json'
+  throw new ConfigError(`LOG_FORMAT must be json or text, got "${raw}"`)
+}
+
 function parseDemo(raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === '1' || raw === 'true') return true
   if (raw === '0' || raw === 'false') return false
@@ -92,6 +105,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     host,
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
+    metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
+    logFormat: parseLogFormat(env.LOG_FORMAT),
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
     retireMinutes: parseCount('SWITCHBOARD_RETIRE_MINUTES', env.SWITCHBOARD_RETIRE_MINUTES, 60, 1),
     quietMinutes: parseCount('SWITCHBOARD_QUIET_MINUTES', env.SWITCHBOARD_QUIET_MINUTES, 10, 1),

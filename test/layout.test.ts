@@ -33,6 +33,8 @@ const FORBIDDEN: Record<string, string[]> = {
   inspector: ['live', 'server', 'demo'],
   live: ['server', 'demo'],
   demo: ['server', 'live', 'views', 'questions', 'workspace'],
+  // Metrics and logs: every layer reports into it, so it imports none of them.
+  telemetry: ['protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
 }
 
 describe('layout', () => {

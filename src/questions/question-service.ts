@@ -10,6 +10,7 @@ import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './
 import { PendingIndex } from './pending-index'
 import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
+import { countAsked, countSettled } from './question-metrics'
 import {
   announcedKey,
   blockedEvent,
@@ -39,7 +40,6 @@ export interface QuestionServiceOptions {
   pollMs?: number
   now?: () => number
 }
-
 
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 
@@ -104,9 +104,8 @@ export class QuestionService {
       const input = { agent_id: e.agent_id, msg_id: p.msg_id ?? e.id, question: p.question, options: p.options, timeout_s: p.timeout_s, graph_id: e.graph_id }
       return recordFromInput(input, now)
     })
-    this.ws.transaction(() => {
-      for (const { msgId, record } of made) this.store(msgId, record)
-    })
+    // Counted once committed: a conflict later in the batch rolls back the earlier records too.
+    countAsked(this.ws.transaction(() => made.filter(({ msgId, record }) => this.store(msgId, record)).length))
   }
 
   respond(agent_id: string, msg_id: string, answer: unknown): { msg_id: string; answer: string; responded_at: number } {
@@ -306,6 +305,7 @@ export class QuestionService {
     const next = { ...record, status }
     this.ws.set(questionKey(msgId), next)
     this.index.track(msgId, next)
+    countSettled(record, s)
     return s
   }
 
@@ -314,6 +314,8 @@ export class QuestionService {
   }
 
   private publishBlocked(msgId: string, r: QuestionRecord): void {
+    // Asked here, or written by another process and seen now: announced once, so counted once.
+    countAsked()
     try {
       this.bus.publish(blockedEvent(msgId, r))
     } catch (error) {
