@@ -31,7 +31,7 @@ Environment:
   PORT               port to listen on (default 3000)
   HOST               address to bind (default 127.0.0.1)
   SWITCHBOARD_DB     SQLite workspace file, or :memory: (default ./data/switchboard.db)
-  SWITCHBOARD_TOKEN  when set, every route but /healthz, /login and the assets needs it:
+  SWITCHBOARD_TOKEN  when set, every route but /healthz, /readyz, /login and the assets needs it:
                      "Authorization: Bearer <token>" for API clients, a sign-in for browsers
   SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
   SWITCHBOARD_RETAIN_DAYS    stored events older than this are pruned (default 30)
