@@ -1,10 +1,15 @@
 // Environment and command-line flags → one typed Config; a bad value is a one-line error naming the setting.
+import type { LogFormat } from './telemetry/log'
 
 export interface Config {
   port: number
   host: string
   dbPath: string
   token: string | undefined
+  /** a Bearer token that opens /metrics alone (for a scraper that should not hold the main token) */
+  metricsToken: string | undefined
+  /** log lines as JSON (one object a line) or readable text */
+  logFormat: LogFormat
   /** host names (with port, as in a Host header) a browser may reach us by, besides loopback */
   publicHosts: string[]
   /** SWITCHBOARD_PUBLIC_URL without its trailing slash: the base of links sent off the page */
@@ -38,7 +43,7 @@ Environment:
   PORT               port to listen on (default 3000)
   HOST               address to bind (default 127.0.0.1)
   SWITCHBOARD_DB     SQLite workspace file, or :memory: (default ./data/switchboard.db)
-  SWITCHBOARD_TOKEN  when set, every route but /healthz, /login and the assets needs it:
+  SWITCHBOARD_TOKEN  when set, every route but /healthz, /readyz, /login and the assets needs it:
                      "Authorization: Bearer <token>" for API clients, a sign-in for browsers
   SWITCHBOARD_PUBLIC_URL  the URL people open when it is not on loopback, e.g. https://switchboard.example
   SWITCHBOARD_WEBHOOK_URL     one or more URLs, comma-separated, POSTed a JSON notice when a question is
@@ -49,6 +54,8 @@ Environment:
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
   SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
+  SWITCHBOARD_METRICS_TOKEN  a Bearer token that opens /metrics alone, for a Prometheus scraper
+  LOG_FORMAT         json for one JSON object a line, text (default) for readable lines
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -97,6 +104,12 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
   return n
 }
 
+function parseLogFormat(raw: string | undefined): LogFormat {
+  if (raw === undefined || raw === '' || raw === 'text') return 'text'
+  if (raw === 'json') return 'json'
+  throw new ConfigError(`LOG_FORMAT must be json or text, got "${raw}"`)
+}
+
 function parseDemo(raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === '1' || raw === 'true') return true
   if (raw === '0' || raw === 'false') return false
@@ -125,6 +138,8 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     host,
     dbPath: env.SWITCHBOARD_DB || './data/switchboard.db',
     token,
+    metricsToken: env.SWITCHBOARD_METRICS_TOKEN || undefined,
+    logFormat: parseLogFormat(env.LOG_FORMAT),
     publicHosts: parsePublicUrl(env.SWITCHBOARD_PUBLIC_URL),
     publicUrl: env.SWITCHBOARD_PUBLIC_URL ? env.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, '') : undefined,
     webhooks: parseWebhooks(env),

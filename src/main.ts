@@ -9,6 +9,7 @@ import { startDashboard } from './machines/dashboard'
 import { WebhookNotifier } from './notify/webhook-notifier'
 import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
+import { configureLogs, logger } from './telemetry/log'
 import { openSqliteWorkspace } from './workspace/sqlite'
 import { StorageUnavailable, type Workspace } from './workspace/workspace'
 
@@ -45,6 +46,8 @@ function openWorkspace(path: string): Workspace {
 }
 
 const config = readConfig()
+configureLogs(config.logFormat)
+const log = logger('server')
 const workspace = openOrExit('the workspace', () => openWorkspace(config.dbPath))
 const durable = openOrExit('the event store', () => openDurableBus(config.dbPath, config.retention))
 const { bus } = durable
@@ -68,6 +71,7 @@ const { app, hub } = createApp({
   inspector,
   store: durable.store,
   token: config.token,
+  metricsToken: config.metricsToken,
   allowedHosts,
   stream: { quietMs: config.quietMinutes * 60_000 },
 })
@@ -90,7 +94,13 @@ const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
   retry: { firstMs: webhooks.retryMs },
 }))
 notifier?.start(bus)
-console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
+log.info(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`, {
+  event: 'start',
+  url,
+  db: config.dbPath,
+  token: config.token ? 'set' : 'unset',
+  demo: config.demo,
+})
 
 const demo = new AbortController()
 // Each start of the demo has ids of its own; questions a previous demo left open are withdrawn.
@@ -105,9 +115,9 @@ let stopping = false
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
-  console.log(`\n${signal}: stopping`)
+  log.info(`${signal}: stopping`, { event: 'stopping', signal })
   setTimeout(() => {
-    console.error(`switchboard: still stopping after ${STOP_DEADLINE_MS} ms; exiting`)
+    log.error(`still stopping after ${STOP_DEADLINE_MS} ms; exiting`, { event: 'stop', clean: false })
     process.exit(1)
   }, STOP_DEADLINE_MS).unref()
   demo.abort()
@@ -122,6 +132,7 @@ async function shutdown(signal: string) {
   durable.close()
   dashboard.stop()
   questions.close()
+  log.info('stopped', { event: 'stop', clean: true })
   process.exit(0)
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -36,6 +36,8 @@ const FORBIDDEN: Record<string, string[]> = {
   demo: ['server', 'live', 'views', 'questions', 'workspace'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
   notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  // Metrics and logs: every layer reports into it, so it imports none of them.
+  telemetry: ['protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
 }
 
 describe('layout', () => {

@@ -1,7 +1,9 @@
 // A store that is busy (another process holds SQLite's write lock) or failing: the server stays
 // responsive, answers 503 with Retry-After and the reason, logs once per incident, and recovers.
 import { Database } from 'bun:sqlite'
-import { afterAll, beforeAll, describe, expect, it, spyOn } from 'bun:test'
+import { resetSync } from '@logtape/logtape'
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { configureLogs } from '../src/telemetry/log'
 import { startTestServer, type TestServer } from './support/server'
 
 let s: TestServer
@@ -19,7 +21,8 @@ const ask = (msg_id: string) =>
 
 describe('a busy store', () => {
   it('answers 503 with Retry-After while another process holds the write lock, logs the incident once, then recovers', async () => {
-    const warn = spyOn(console, 'warn').mockImplementation(() => {})
+    const logged: string[] = []
+    configureLogs('json', (line) => logged.push(line))
     const other = new Database(s.dbPath)
     try {
       other.exec('BEGIN IMMEDIATE')
@@ -34,14 +37,14 @@ describe('a busy store', () => {
       expect((await fetch(`${s.url}/api/snapshot`)).status).toBe(200)
       other.exec('COMMIT')
       expect((await ask('busy-3')).status).toBe(201)
-      const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('[storage]'))
-      expect(lines).toEqual([
-        '[storage] storage unavailable: the database is locked by another process (retrying); further errors like it are not logged until it recovers',
-        '[storage] available again after: the database is locked by another process',
+      const lines = logged.map((l) => JSON.parse(l) as { logger: string; message: string }).filter((l) => l.logger === 'switchboard.storage')
+      expect(lines.map((l) => l.message)).toEqual([
+        'storage unavailable: the database is locked by another process (retrying); further errors like it are not logged until it recovers',
+        'available again after: the database is locked by another process',
       ])
     } finally {
       other.close()
-      warn.mockRestore()
+      resetSync()
     }
   })
 

@@ -1,5 +1,6 @@
 // EventBus: the only way state enters. Dedupes by id, keeps the recent events for late joiners.
 import type { Event } from '../protocol/event'
+import { metrics } from '../telemetry/metrics'
 
 export interface BusOptions {
   /** recent events kept for history() */
@@ -41,8 +42,12 @@ export class EventBus {
   /** Publish one event; returns false when its id was seen recently (dropped). */
   publish(event: Event): boolean {
     // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
-    if (this.seen.has(event.id) || (!this.seenAll && this.journal?.has?.(event.id))) return false
+    if (this.seen.has(event.id) || (!this.seenAll && this.journal?.has?.(event.id))) {
+      metrics.eventsDuplicate.inc()
+      return false
+    }
     this.remember(event.id)
+    metrics.eventsIngested.inc()
     this.journal?.append(event)
     this.recent.push(event)
     if (this.recent.length > this.replaySize) this.recent.shift()

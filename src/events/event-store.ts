@@ -6,6 +6,7 @@ import type { Category, Event } from '../protocol/event'
 import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
 import { StorageUnavailable } from '../workspace/workspace'
+import { timeWrite } from '../telemetry/metrics'
 
 export interface StoredEvent {
   seq: number
@@ -114,9 +115,10 @@ export class EventStore {
     const batch = this.buffer
     const waiting = this.waiting
     try {
-      this.db.transaction(() => {
+      const write = this.db.transaction(() => {
         for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
-      }).immediate()
+      })
+      timeWrite('events', () => write.immediate())
     } catch (error) {
       throw storageError(error)
     }
@@ -124,6 +126,18 @@ export class EventStore {
     this.waiting = []
     for (const w of waiting) w.resolve()
     this.onCommit?.(this.lastSeq())
+  }
+
+  /**
+   * Throws StorageUnavailable unless the file takes a write now (readiness): a one-row write in its
+   * own transaction, not a read, since a full disk or a read-only file still reads fine.
+   */
+  probeWrite(): void {
+    try {
+      this.db.transaction(() => this.db.query("INSERT OR REPLACE INTO checkpoints (name, seq, body, saved_at) VALUES ('ready-probe', 0, '', ?)").run(Date.now())).immediate()
+    } catch (error) {
+      throw storageError(error)
+    }
   }
 
   /** Whether an event with this id is stored (the dedupe beyond the ids kept in memory). */

@@ -68,7 +68,7 @@ export class DashboardStream extends PanelStream {
     hub: SseHub,
     options: StreamOptions = {},
   ) {
-    super(hub, options.flushMs ?? 50)
+    super(hub, options.flushMs ?? 50, 'dashboard')
     this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
     for (const actor of dashboard.agents.values()) this.changed.add(actor.getSnapshot().context.agent_id)
     this.model = this.derive()
@@ -173,7 +173,7 @@ export class DashboardStream extends PanelStream {
       // The hub also carries other streams (the inspector's): only keys this stream opened are log filters.
       if (!this.logTop.has(key)) continue
       const parts = [...common, ...this.logDiff(key)]
-      if (parts.length) this.hub.broadcast(key, encodeFrame(parts))
+      if (parts.length) this.broadcast(key, encodeFrame(parts))
     }
     for (const key of this.logTop.keys()) if (!active.has(key)) this.logTop.delete(key)
   }

@@ -39,7 +39,7 @@ export class InspectStream extends PanelStream {
   private readonly listLimit: number
 
   constructor(private readonly inspector: Inspector, hub: SseHub, options: InspectStreamOptions = {}) {
-    super(hub, options.flushMs ?? 50)
+    super(hub, options.flushMs ?? 50, 'inspect')
     this.listLimit = options.listLimit ?? 500
     this.unsubscribe = inspector.subscribe((key) => {
       this.dirty.add(key)
@@ -59,14 +59,14 @@ export class InspectStream extends PanelStream {
     this.rendered.set(key, parts)
     const sequence = String(Sequence({ view: { ...view, entries: view.entries.slice(0, this.listLimit) }, page: pageOf(record) }))
     const frame = encodeFrame([...changedPanels(undefined, parts.panels), patchElements({ html: sequence })])
-    return this.hub.open(hubKey(key), frame, signal)
+    return this.hub.open(hubKey(key), frame, signal, undefined, 'inspect')
   }
 
   /** A viewer of the actor index: the table now, then again whenever any actor changes it. */
   openIndex(signal?: AbortSignal): ReadableStream<Uint8Array> {
     this.settle()
     this.index = this.renderIndex()
-    return this.hub.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal)
+    return this.hub.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal, undefined, 'inspect')
   }
 
   override close(): void {
@@ -101,7 +101,7 @@ export class InspectStream extends PanelStream {
       this.renders++
       this.rendered.set(key, after)
       const parts = [...changedPanels(before.panels, after.panels), ...this.newEntries(key, before.top)]
-      if (parts.length) this.hub.broadcast(hubKey(key), encodeFrame(parts))
+      if (parts.length) this.broadcast(hubKey(key), encodeFrame(parts))
     }
     if (this.dirty.size && active.has(INDEX_KEY)) this.flushIndex()
     this.dirty.clear()
@@ -117,7 +117,7 @@ export class InspectStream extends PanelStream {
     const html = this.renderIndex()
     if (html === this.index) return
     this.index = html
-    this.hub.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
+    this.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
   }
 
   /** Entries newer than `top` go on top of the sequence; entries past the limit fall off the bottom. */

@@ -1,6 +1,7 @@
 // The core both live streams share: coalesce changes into one flush, diff rendered panels, send shared bytes.
 import { patchElements, removeElements } from './sse-encoder'
 import type { SseHub } from './sse-hub'
+import { metrics, type StreamKind } from '../telemetry/metrics'
 
 /** Rendered HTML by panel name; a panel is one patch target with a stable id. */
 export type Panels = ReadonlyMap<string, string>
@@ -31,7 +32,11 @@ export abstract class PanelStream {
   renders = 0
   private timer: ReturnType<typeof setTimeout> | undefined
 
-  constructor(protected readonly hub: SseHub, private readonly flushMs: number) {}
+  constructor(
+    protected readonly hub: SseHub,
+    private readonly flushMs: number,
+    protected readonly stream: StreamKind,
+  ) {}
 
   /** Render, diff and broadcast what changed since the last flush. */
   protected abstract render(): void
@@ -39,7 +44,14 @@ export abstract class PanelStream {
   flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
+    metrics.sseFlushes.labels(this.stream).inc()
     this.render()
+  }
+
+  /** The same bytes to every client of `key`, counted once whatever their number. */
+  protected broadcast(key: string, frame: Uint8Array): void {
+    metrics.sseFrameBytes.labels(this.stream).inc(frame.byteLength)
+    this.hub.broadcast(key, frame)
   }
 
   close(): void {

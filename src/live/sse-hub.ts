@@ -1,5 +1,9 @@
 // SSE hub: per-client bounded byte queues fed with shared, pre-encoded frames; a slow client is dropped alone.
 import { encodeFrame, heartbeat } from './sse-encoder'
+import { logger } from '../telemetry/log'
+import { metrics, type StreamKind } from '../telemetry/metrics'
+
+const log = logger('sse')
 
 export interface HubOptions {
   /** bytes a client may have queued before it is dropped (it resyncs from a full snapshot on reconnect) */
@@ -80,6 +84,8 @@ class Client implements ClientInfo {
   }
 }
 
+const SLOW = 'slow client'
+
 export class SseHub {
   private readonly clients = new Map<number, Client>()
   private readonly maxQueueBytes: number
@@ -97,10 +103,17 @@ export class SseHub {
    * A stream for one client: `initial` first (the full snapshot), then every frame broadcast to `key`.
    * Ends when the client goes away (abort or cancel), when it falls too far behind, or on close().
    */
-  open(key: string, initial: Uint8Array, signal?: AbortSignal, tag?: string): ReadableStream<Uint8Array> {
+  open(key: string, initial: Uint8Array, signal?: AbortSignal, tag?: string, stream: StreamKind = 'dashboard'): ReadableStream<Uint8Array> {
+    const clients = metrics.sseClients.labels(stream)
+    clients.inc()
     const client = new Client(this.nextId++, key, tag, initial, (c, reason) => {
       this.clients.delete(c.id)
+      clients.dec()
       if (reason === 'disconnected') return
+      if (reason.startsWith(SLOW)) {
+        metrics.sseDropped.inc()
+        log.warn(`dropped a slow ${stream} client: ${reason}; it resyncs in full when it reconnects`, { stream, client: c.id, reason: 'slow' })
+      }
       this.dropped.push({ id: c.id, reason })
       if (this.dropped.length > 100) this.dropped.shift()
     })
@@ -148,7 +161,7 @@ export class SseHub {
   private deliver(client: Client, frame: Uint8Array) {
     // A client already over its budget is dropped: it holds at most the budget plus one frame.
     if (client.queuedBytes > this.maxQueueBytes) {
-      client.end(`slow client: more than ${this.maxQueueBytes} bytes queued`)
+      client.end(`${SLOW}: more than ${this.maxQueueBytes} bytes queued`)
       return
     }
     client.push(frame)

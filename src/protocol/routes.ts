@@ -40,6 +40,13 @@ export const routes = {
   questions: '/api/questions',
   question: (msgId: string) => `/api/questions/${segment(msgId)}`,
   health: '/healthz',
+  /** readiness for load balancers: 503 while the store cannot take a write, or while stopping */
+  ready: '/readyz',
+  /** Prometheus text format */
+  metrics: '/metrics',
+  /** the API reference (UI), and the OpenAPI document it reads */
+  apiDocs: '/openapi',
+  apiSpec: '/openapi/json',
   login: '/login',
   logout: '/logout',
   assets: '/assets/',

@@ -10,6 +10,7 @@ import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './
 import { PendingIndex } from './pending-index'
 import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
+import { countAsked, countSettled } from './question-metrics'
 import {
   announcedKey,
   askInputOf,
@@ -91,18 +92,16 @@ export class QuestionService {
   }
 
   /**
-   * Records for agent:blocked events arriving at ingest, before they are published: all or none, so a
-   * batch with one unusable question is refused whole. Their payloads passed the same schema as ask().
-   * Conflict when a msg_id already holds a different question.
+   * Records for agent:blocked events arriving at ingest, before they are published: all or none (a batch with one
+   * unusable question is refused whole; Conflict when a msg_id already holds a different question).
    */
   admit(events: readonly Event[]): void {
     const blocked = events.filter((e) => wireName(e) === 'agent:blocked')
     if (!blocked.length) return
     const now = this.now()
     const made = blocked.map((e) => recordFromInput(askInputOf(e), now))
-    this.ws.transaction(() => {
-      for (const { msgId, record } of made) this.store(msgId, record)
-    })
+    // Counted once committed: a conflict later in the batch rolls back the earlier records too.
+    countAsked(this.ws.transaction(() => made.filter(({ msgId, record }) => this.store(msgId, record)).length))
   }
 
   /** A person's answer, checked against the question's kind; `by` is who answers, when known. */
@@ -173,10 +172,7 @@ export class QuestionService {
     this.waiters.checkAll()
   }
 
-  /**
-   * Withdraw the pending questions `which` selects (a demo that no longer runs): each becomes
-   * cancelled and its agent is told so with agent:resumed {cancelled: true}. Returns how many.
-   */
+  /** Withdraw the pending questions `which` selects (a demo no longer running); agents are told. Returns how many. */
   cancel(which: (q: PendingQuestion) => boolean): number {
     const chosen = this.pending().filter(which)
     for (const q of chosen) this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
@@ -311,6 +307,7 @@ export class QuestionService {
     if (s.kind === 'cancelled' && s.by !== undefined) next.answered_by = s.by
     this.ws.set(questionKey(msgId), next)
     this.index.track(msgId, next)
+    countSettled(record, s)
     return s
   }
 
@@ -319,6 +316,8 @@ export class QuestionService {
   }
 
   private publishBlocked(msgId: string, r: QuestionRecord): void {
+    // Asked here, or written by another process and seen now: announced once, so counted once.
+    countAsked()
     try {
       this.bus.publish(blockedEvent(msgId, r))
     } catch (error) {

@@ -13,6 +13,8 @@ import { errorMapping } from './errors'
 import { apiRoutes } from './routes/api'
 import { eventStreamRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
+import { metricsRoutes } from './routes/metrics'
+import { apiDocsRoutes } from './routes/openapi'
 import { inspectRoutes } from './routes/inspect'
 import { pageRoutes } from './routes/page'
 import { questionRoutes } from './routes/questions'
@@ -33,6 +35,8 @@ export interface AppServices {
   /** the event store behind the bus: history for GET /api/events */
   store: EventStore
   token?: string
+  /** SWITCHBOARD_METRICS_TOKEN: opens /metrics alone */
+  metricsToken?: string
   /** Host header values accepted besides loopback (SWITCHBOARD_PUBLIC_URL's host, a bound address) */
   allowedHosts?: readonly string[]
   hub?: HubOptions
@@ -53,8 +57,10 @@ export function createApp(services: AppServices) {
   // reusePort off: a second instance on the same port must fail to start, not share it silently.
   const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20, reusePort: false } })
     .use(errorMapping)
-    .use(security({ token, sessions, allowedHosts: services.allowedHosts, signInPage }))
-    .use(healthRoutes())
+    .use(security({ token, metricsToken: services.metricsToken, sessions, allowedHosts: services.allowedHosts, signInPage }))
+    .use(healthRoutes({ store: services.store, questions }))
+    .use(metricsRoutes())
+    .use(apiDocsRoutes(assets.apiDocs))
     .use(assetRoutes(assets.files))
     .use(token && sessions ? sessionRoutes(token, sessions, assets.urls) : new Elysia())
     .use(pageRoutes(stream, assets.urls, { signOut: !!token }))

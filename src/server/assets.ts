@@ -1,8 +1,9 @@
-// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the stylesheet; cached forever.
+// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the stylesheet, Swagger UI for /openapi; cached forever.
 import { Elysia } from 'elysia'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ApiDocsAssets } from '../views/api-docs'
 import type { PageAssets } from '../views/head'
 
 interface Asset {
@@ -25,6 +26,8 @@ function datastarBundle(): string {
   return join(dirname(entry), 'datastar.js')
 }
 
+/** Swagger UI's prebuilt files (swagger-ui-dist has no exports map, so its files resolve by path). */
+const swaggerFile = (name: string) => fileURLToPath(import.meta.resolve(`swagger-ui-dist/${name}`))
 
 /** Load and hash the assets once per process. */
 export function loadAssets() {
@@ -33,9 +36,13 @@ export function loadAssets() {
     datastar: fingerprint('datastar', 'js', datastarBundle(), 'text/javascript; charset=utf-8'),
     bridge: fingerprint('bridge', 'js', local('./assets/bridge.js'), 'text/javascript; charset=utf-8'),
     css: fingerprint('app', 'css', local('../views/styles.css'), 'text/css; charset=utf-8'),
+    swaggerCss: fingerprint('swagger-ui', 'css', swaggerFile('swagger-ui.css'), 'text/css; charset=utf-8'),
+    swaggerBundle: fingerprint('swagger-ui-bundle', 'js', swaggerFile('swagger-ui-bundle.js'), 'text/javascript; charset=utf-8'),
+    swaggerInit: fingerprint('openapi-ui', 'js', local('./assets/openapi-ui.js'), 'text/javascript; charset=utf-8'),
   }
   const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path }
-  return { urls, files: Object.values(list) }
+  const apiDocs: ApiDocsAssets = { css: list.swaggerCss.path, bundle: list.swaggerBundle.path, init: list.swaggerInit.path }
+  return { urls, apiDocs, files: Object.values(list) }
 }
 
 export function assetRoutes(files: readonly Asset[]) {

@@ -5,6 +5,8 @@ import type { TSchema } from '@sinclair/typebox'
 import { fieldOf, firstFailure } from '../protocol/schema'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from '../questions/errors'
 import { StorageUnavailable } from '../workspace/workspace'
+import { logger } from '../telemetry/log'
+import { noteRefusal } from './refusals'
 
 export class PayloadTooLarge extends Error {}
 
@@ -62,19 +64,29 @@ function validationFailure(error: unknown): { error: string; field: string } {
   return { error: 'the request does not match the expected shape', field: 'body' }
 }
 
-export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status, set }) => {
+/** The status and body for an error: the table first, then Elysia's own codes; anything else is a 500. */
+function answerFor(code: unknown, error: unknown): [number, { error: string; field?: string }] {
   const mapped = statusOf(error)
-  if (mapped === 503) set.headers['retry-after'] = '1'
-  if (mapped) return status(mapped, errorBody(error))
+  if (mapped) return [mapped, errorBody(error)]
   switch (code) {
     case 'VALIDATION':
-      return status(400, validationFailure(error))
+      return [400, validationFailure(error)]
     case 'PARSE':
-      return status(400, { error: 'body is not valid JSON' })
+      return [400, { error: 'body is not valid JSON' }]
     case 'NOT_FOUND':
-      return status(404, { error: 'no such route' })
+      return [404, { error: 'no such route' }]
     default:
-      console.error('unhandled error', error)
-      return status(500, { error: 'internal error' })
+      return [500, { error: 'internal error' }]
   }
+}
+
+const log = logger('server')
+
+export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status, set, request }) => {
+  const [code_, body] = answerFor(code, error)
+  if (code_ === 503) set.headers['retry-after'] = '1'
+  // Expected refusals get a line without a stack; only a bug (a 500) shows where it happened.
+  if (code_ === 500) log.error(`unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { status: 500 })
+  else noteRefusal(request, code_, body.error)
+  return status(code_, body)
 })

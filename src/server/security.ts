@@ -1,6 +1,7 @@
 // Security at the edge, before any body is read: Host (DNS rebinding), cross-site writes, the token, JSON-only writes.
 import { Elysia } from 'elysia'
 import { routes } from '../protocol/routes'
+import { noteRefusal } from './refusals'
 import { cookieValue, SESSION_COOKIE, sameSecret, type Sessions } from './session'
 
 // Datastar evaluates expressions with Function, hence 'unsafe-eval' for scripts; styles allow the
@@ -19,13 +20,15 @@ const SECURITY_HEADERS = {
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 /** a name or IPv4 address, or a bracketed IPv6 address, and an optional port */
 const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i
-/** Routes open without the token: liveness, signing in and out, and the fingerprinted assets. */
-const OPEN = new Set<string>([routes.health, routes.login, routes.logout])
+/** Routes open without the token: liveness and readiness (load balancers send none), signing in and out, and the fingerprinted assets. */
+const OPEN = new Set<string>([routes.health, routes.ready, routes.login, routes.logout])
 /** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
 const FORM_WRITES = new Set<string>([routes.login, routes.logout, routes.name])
 
 export interface SecurityOptions {
   token?: string
+  /** SWITCHBOARD_METRICS_TOKEN: a Bearer token that opens /metrics alone, for a scraper */
+  metricsToken?: string
   sessions?: Sessions
   /** Host header values accepted besides loopback names (SWITCHBOARD_PUBLIC_URL, the bound address) */
   allowedHosts?: readonly string[]
@@ -40,12 +43,23 @@ export function hostName(host: string): string {
   return h.split(':')[0]!
 }
 
-const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json', ...extra } })
+/** Why each refusal was made, for its log line without reading the body back. */
+const reasons = new WeakMap<Response, string>()
+
+function json(status: number, body: { error: string }, extra: Record<string, string> = {}): Response {
+  const response = new Response(JSON.stringify(body), { status, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json', ...extra } })
+  reasons.set(response, body.error)
+  return response
+}
+
+const bearer = (request: Request) => {
+  const header = request.headers.get('authorization')
+  return header?.startsWith('Bearer ') ? header.slice(7) : undefined
+}
 
 export function isAuthorized(request: Request, token: string, sessions: Sessions | undefined): boolean {
-  const header = request.headers.get('authorization')
-  if (header?.startsWith('Bearer ')) return sameSecret(header.slice(7), token)
+  const given = bearer(request)
+  if (given !== undefined) return sameSecret(given, token)
   return !!sessions?.valid(cookieValue(request.headers.get('cookie'), SESSION_COOKIE))
 }
 
@@ -64,6 +78,13 @@ export function gate(request: Request, options: SecurityOptions): Response | und
     if (origin !== null && !sameOrigin(origin, host)) return json(403, { error: `requests from ${origin.slice(0, 100)} may not write here` })
   }
   const open = OPEN.has(url.pathname) || url.pathname.startsWith(routes.assets)
+  if (url.pathname === routes.metrics && options.metricsToken) {
+    const given = bearer(request)
+    // The scraper's token opens /metrics and nothing else; the main token and a session open it too.
+    if (given !== undefined && sameSecret(given, options.metricsToken)) return undefined
+    if (!options.token || !isAuthorized(request, options.token, options.sessions))
+      return json(401, { error: 'send Authorization: Bearer <SWITCHBOARD_METRICS_TOKEN>' }, { 'www-authenticate': 'Bearer' })
+  }
   if (options.token && !open && !isAuthorized(request, options.token, options.sessions)) {
     const page = request.method === 'GET' && request.headers.get('accept')?.includes('text/html')
     if (page && options.signInPage)
@@ -89,6 +110,10 @@ export function security(options: SecurityOptions) {
   // onRequest runs before routing and body parsing: a refusal costs no read of the body.
   return new Elysia().onRequest(({ request, set }) => {
     Object.assign(set.headers, SECURITY_HEADERS)
-    return gate(request, options)
+    const refusal = gate(request, options)
+    // The sign-in page is how a browser starts, not a refusal worth a line.
+    const reason = refusal && reasons.get(refusal)
+    if (refusal && reason !== undefined) noteRefusal(request, refusal.status, reason)
+    return refusal
   })
 }

@@ -1,6 +1,9 @@
 // Writes that meet a busy or failing store: retried asynchronously (the loop stays free), logged once per incident.
 import { sleep } from '../client/abortable'
+import { logger } from '../telemetry/log'
 import { StorageUnavailable } from '../workspace/workspace'
+
+const log = logger('storage')
 
 /** About two seconds in all before a busy store becomes a 503 with Retry-After. */
 const DELAYS_MS = [10, 20, 40, 80, 160, 250, 250, 250, 250, 250, 250, 250]
@@ -10,12 +13,12 @@ let incident: string | undefined
 function report(error: StorageUnavailable): void {
   if (incident === error.reason) return
   incident = error.reason
-  console.warn(`[storage] ${error.message}${error.busy ? ' (retrying)' : ''}; further errors like it are not logged until it recovers`)
+  log.warn(`${error.message}${error.busy ? ' (retrying)' : ''}; further errors like it are not logged until it recovers`, { incident: 'start', reason: error.reason })
 }
 
 function recovered(): void {
   if (incident === undefined) return
-  console.warn(`[storage] available again after: ${incident}`)
+  log.info(`available again after: ${incident}`, { incident: 'end', reason: incident })
   incident = undefined
 }
 

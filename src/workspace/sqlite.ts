@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { StorageUnavailable, WorkspaceCorrupt, warnCorrupt, type Workspace, type WorkspaceOptions } from './workspace'
+import { timeWrite } from '../telemetry/metrics'
 
 // Short: bun:sqlite waits synchronously, so a long wait for another process's lock would stall every
 // request. The callers retry asynchronously instead (server/storage-retry.ts).
@@ -104,7 +105,7 @@ export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): 
       // Already inside one: bun's db.transaction would open a savepoint, the outer one gives atomicity.
       if (db.inTransaction) return fn()
       // immediate: take the write lock up front, so read-check-write cannot interleave with another process.
-      return attempt(() => db.transaction(fn).immediate())
+      return attempt(() => timeWrite('workspace', () => db.transaction(fn).immediate()))
     },
     close() {
       if (closed) return

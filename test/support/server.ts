@@ -13,6 +13,7 @@ import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-n
 export interface TestServerOptions {
   dbPath?: string
   token?: string
+  metricsToken?: string
   allowedHosts?: string[]
   hub?: AppServices['hub']
   stream?: AppServices['stream']
@@ -37,7 +38,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
   questions.resettle(dashboard.awaiting())
-  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
+  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   const webhooks = options.webhooks

@@ -7,6 +7,7 @@ import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
 import { withStorage } from '../storage-retry'
 import { SSE_HEADERS } from './events'
+import { metrics } from '../../telemetry/metrics'
 
 export const MAX_WAIT_S = 60
 /** Bun ends a connection idle longer than its idleTimeout (10 s by default); a long-poll is idle by design. */
@@ -62,21 +63,27 @@ function questionStream(questions: QuestionService, msgId: string, signal: Abort
   const frame = (data: unknown) => encoder.encode(`event: status\ndata: ${JSON.stringify(data)}\n\n`)
   return new ReadableStream<Uint8Array>({
     async start(controller) {
-      let current = questionView(questions, msgId)
-      controller.enqueue(frame(current))
-      while (current.status === 'pending' && !signal.aborted) {
-        try {
-          current = await questions.waitForChange(msgId, 15_000, signal)
-        } catch (error) {
-          // Ended by the client, or by a shutdown: errored, so an EventSource reconnects.
-          if (!signal.aborted) controller.error(error)
-          return
+      const open = metrics.sseClients.labels('question')
+      open.inc()
+      try {
+        let current = questionView(questions, msgId)
+        controller.enqueue(frame(current))
+        while (current.status === 'pending' && !signal.aborted) {
+          try {
+            current = await questions.waitForChange(msgId, 15_000, signal)
+          } catch (error) {
+            // Ended by the client, or by a shutdown: errored, so an EventSource reconnects.
+            if (!signal.aborted) controller.error(error)
+            return
+          }
+          // Stopping: end in an error so that the client reconnects to the next process.
+          if (current.status === 'pending' && questions.stopping) return controller.error(new ServiceClosing())
+          controller.enqueue(current.status === 'pending' ? encoder.encode(heartbeat()) : frame(current))
         }
-        // Stopping: end in an error so that the client reconnects to the next process.
-        if (current.status === 'pending' && questions.stopping) return controller.error(new ServiceClosing())
-        controller.enqueue(current.status === 'pending' ? encoder.encode(heartbeat()) : frame(current))
+        controller.close()
+      } finally {
+        open.dec()
       }
-      controller.close()
     },
   })
 }
