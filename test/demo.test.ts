@@ -1,8 +1,9 @@
 // Demo swarm: the seeded plan, scheduling under the concurrency cap, failure propagation, questions, and stopping.
+import { recordFromInput } from '../src/questions/question-record'
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { EventBus } from '../src/events/bus'
 import { makeEvent, wireName, type Event } from '../src/protocol/event'
-import { makePlan, type Plan } from '../src/demo/plan'
+import { makePlan, SHIP_FORM, type Plan } from '../src/demo/plan'
 import { mulberry32 } from '../src/demo/rng'
 import { runDemoSwarm, type Asker, type RunSummary } from '../src/demo/swarm'
 
@@ -104,7 +105,8 @@ describe('makePlan', () => {
         expect(a.agent_id.startsWith('r7-')).toBe(true)
         for (const d of a.depends_on) expect(seen.has(d)).toBe(true) // listed after its dependencies: no cycle
         seen.add(a.agent_id)
-        if (a.asks) expect(a.asks.options.length).toBeGreaterThanOrEqual(2)
+        // a choice among options, an approval, or a form: each answerable
+        if (a.asks) expect(a.asks.options.length >= 2 || a.asks.kind === 'approval' || a.asks.schema !== undefined).toBe(true)
       }
       expect(seen.size).toBe(plan.agents.length)
       agents += plan.agents.length
@@ -118,9 +120,12 @@ describe('makePlan', () => {
     const questions = Array.from({ length: 300 }, (_, i) => makePlan(mulberry32(i), 1).agents)
       .flat()
       .flatMap((a) => (a.asks ? [a.asks] : []))
-    expect(questions).toContainEqual({ question: 'Which docstring style for parser.py?', options: ['google', 'numpy', 'sphinx'] })
-    expect(questions).toContainEqual({ question: 'Rename `parse_args` to `parse_cli_args`?', options: ['yes', 'no'] })
+    expect(questions).toContainEqual(expect.objectContaining({ question: 'Which docstring style for parser.py?', options: ['google', 'numpy', 'sphinx'] }))
+    expect(questions).toContainEqual(expect.objectContaining({ question: 'Rename `parse_args` to `parse_cli_args`?', kind: 'approval' }))
     expect(questions).toContainEqual({ question: 'Tests for cli.py: pytest or unittest?', options: ['pytest', 'unittest'] })
+    expect(questions).toContainEqual(expect.objectContaining({ question: 'How should the changes ship?', kind: 'form', schema: SHIP_FORM }))
+    // every question the demo asks is one the question service accepts
+    for (const q of questions.slice(0, 50)) expect(() => recordFromInput({ agent_id: 'a', ...q }, Date.now())).not.toThrow()
   })
 })
 

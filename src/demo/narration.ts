@@ -107,4 +107,4 @@ export function errorFor(rng: Rng, agent: PlannedAgent): string {
 }
 
 /** The answer an agent uses when its question timed out: the first option, or "yes". */
-export const defaultAnswer = (agent: PlannedAgent): string => agent.asks?.options[0] ?? 'yes'
+export const defaultAnswer = (agent: PlannedAgent): string => agent.asks?.options[0] ?? (agent.asks?.kind === 'approval' ? 'Approved' : 'yes')

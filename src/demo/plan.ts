@@ -1,4 +1,5 @@
 // The demo swarm's plan: a pure, seedable dependency graph of ~20 agents over a made-up Python codebase.
+import type { FormSchema } from '../protocol/form'
 import { intBetween, pick, sample, type Rng } from './rng'
 
 export type AgentKind = 'scan' | 'lint' | 'refactor' | 'annotate' | 'test' | 'report'
@@ -6,6 +7,22 @@ export type AgentKind = 'scan' | 'lint' | 'refactor' | 'annotate' | 'test' | 're
 export interface PlannedQuestion {
   question: string
   options: string[]
+  /** approval and form questions show how the page answers anything; options/text the default */
+  kind?: 'approval' | 'form'
+  schema?: FormSchema
+  /** markdown the card shows above the question */
+  context?: string
+}
+
+/** How the report agent asks to ship: a form. */
+export const SHIP_FORM: FormSchema = {
+  type: 'object',
+  properties: {
+    target: { type: 'string', title: 'Ship as', enum: ['pull request', 'branch only'], enumNames: ['A pull request', 'A branch only'] },
+    title: { type: 'string', title: 'Title', maxLength: 120, default: 'Tidy the codebase' },
+    draft: { type: 'boolean', title: 'Open as a draft', default: true },
+  },
+  required: ['target'],
 }
 
 export interface PlannedAgent {
@@ -58,15 +75,24 @@ function questionFor(agent: PlannedAgent): PlannedQuestion | undefined {
   const file = agent.file ? baseName(agent.file) : ''
   switch (agent.kind) {
     case 'lint':
-      return { question: `Which docstring style for ${file}?`, options: ['google', 'numpy', 'sphinx'] }
+      return {
+        question: `Which docstring style for ${file}?`,
+        options: ['google', 'numpy', 'sphinx'],
+        context: `\`${file}\` mixes styles: some functions use **Google** sections (\`Args:\`), others **NumPy** underlines. Pick one and the linter rewrites the rest.`,
+      }
     case 'refactor':
-      return { question: `Rename \`${agent.fn}\` to \`${agent.rename_to}\`?`, options: ['yes', 'no'] }
+      return {
+        question: `Rename \`${agent.fn}\` to \`${agent.rename_to}\`?`,
+        options: [],
+        kind: 'approval',
+        context: `The new name matches the rest of \`${file}\`. Every call site in the repo is updated in the same commit.`,
+      }
     case 'annotate':
       return { question: `Type hints for \`${agent.fn}\` in ${file}: strict or gradual?`, options: ['strict', 'gradual'] }
     case 'test':
       return { question: `Tests for ${file}: pytest or unittest?`, options: ['pytest', 'unittest'] }
     case 'report':
-      return { question: 'Ship the changes as a pull request or a branch?', options: ['pull request', 'branch only'] }
+      return { question: 'How should the changes ship?', options: [], kind: 'form', schema: SHIP_FORM, context: 'All checks passed. Choose where the changes go.' }
     case 'scan':
       return undefined
   }

@@ -174,8 +174,8 @@ async function workStep(ctx: Ctx, agent: PlannedAgent, emit: Emit) {
 
 /** Ask through the coordinator, wait as long as it takes, then act on the answer (the first option if it timed out). */
 async function askAndApply(ctx: Ctx, plan: Plan, agent: PlannedAgent, emit: Emit): Promise<string> {
-  const { question, options } = agent.asks!
-  const { msg_id } = ctx.asker.ask({ agent_id: agent.agent_id, question, options, graph_id: plan.graph_id })
+  const { question, options, kind, schema, context } = agent.asks!
+  const { msg_id } = ctx.asker.ask({ agent_id: agent.agent_id, question, options, kind, schema, context, graph_id: plan.graph_id })
   // Raced here too: an asker that ignores the signal must not keep a stopped swarm alive.
   const reply = await raceAbort(ctx.asker.waitForAnswer(msg_id, ctx.signal), ctx.signal)
   const answer = 'answer' in reply ? answerSummary(reply.answer) : defaultAnswer(agent)
