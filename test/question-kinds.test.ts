@@ -6,6 +6,7 @@ import { makeEvent } from '../src/protocol/event'
 import type { FormSchema } from '../src/protocol/form'
 import { BlockedCard } from '../src/views/cards'
 import { renderMarkdown } from '../src/views/markdown'
+import { summarizeEvent } from '../src/view-model/event-summary'
 import { startTestServer, type TestServer } from './support/server'
 
 let server: TestServer
@@ -173,5 +174,16 @@ describe('the card of a typed question', () => {
     expect(html).not.toContain('<img')
     expect(html).toContain('<code class="args">(&quot;&lt;b&gt;&quot;)</code>')
     expect(renderMarkdown('<img src=x onerror=alert(1)>')).not.toContain('<img')
+  })
+})
+
+describe('the log line of an answer', () => {
+  const resumed = (payload: Record<string, unknown>) => summarizeEvent(makeEvent('agent', 'resumed', { agent_id: 'a', payload: { msg_id: 'm', ...payload } }))
+  it('says a typed answer in words, with who gave it, and who withdrew a question', () => {
+    expect(resumed({ answer: { approved: true } })).toBe('answered: Approved')
+    expect(resumed({ answer: { approved: false, comment: 'too risky' }, answered_by: 'Ada' })).toBe('answered: Denied: too risky (Ada)')
+    expect(resumed({ answer: { env: 'prod', replicas: 3 } })).toBe('answered: env: prod, replicas: 3')
+    expect(resumed({ cancelled: true, answered_by: 'Grace' })).toBe('question withdrawn: by Grace')
+    expect(resumed({ answer: 'google' })).toBe('answered: google')
   })
 })

@@ -1,5 +1,6 @@
 // One-line human descriptions of bus events, for the event log.
 import { wireName, type Event } from '../protocol/event'
+import { answerSummary } from '../protocol/form'
 
 // Long enough for a question or a short result; the full text is on the agent's card.
 export const SUMMARY_MAX = 120
@@ -23,7 +24,9 @@ function agentSummary(e: Event): string {
     case 'blocked':
       return withDetail('asked', p.question)
     case 'resumed':
-      return p.timed_out === true ? 'question timed out' : withDetail('answered', p.answer)
+      if (p.timed_out === true) return 'question timed out'
+      if (p.cancelled === true) return withDetail('question withdrawn', typeof p.answered_by === 'string' ? `by ${p.answered_by}` : undefined)
+      return withDetail('answered', p.answer === undefined ? undefined : `${answerSummary(p.answer)}${typeof p.answered_by === 'string' ? ` (${p.answered_by})` : ''}`)
     case 'completed':
       return withDetail('completed', p.result ?? p.summary)
     case 'failed':
