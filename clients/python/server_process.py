@@ -100,7 +100,7 @@ class ServerProcess:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
-    def respond(self, agent_id: str, msg_id: str, answer: str) -> int:
+    def respond(self, agent_id: str, msg_id: str, answer) -> int:
         """Answer a question as a person does from the dashboard (the same route the card posts to)."""
         return self.request("POST", f"/agent/{urllib.parse.quote(agent_id, safe='')}/respond", {"msg_id": msg_id, "answer": answer})[0]
 

@@ -87,16 +87,29 @@ class QuestionStatus:
     options: List[str] = field(default_factory=list)
     created_at: Optional[float] = None  # epoch ms
     timeout_s: Optional[float] = None
-    answer: Optional[str] = None
+    answer: Union[str, Dict[str, Any], None] = None  # text; {approved, comment?}; a form's values
     responded_at: Optional[float] = None  # epoch ms
+    kind: Optional[str] = None  # text | options | approval | form
+    answered_by: Optional[str] = None
+
+
+def summary(value: Any) -> str:
+    """A typed answer in words: the text, "Approved" / "Denied: comment", or a form's "key: value" pairs."""
+    if not isinstance(value, dict):
+        return "" if value is None else str(value)
+    if isinstance(value.get("approved"), bool) and set(value) <= {"approved", "comment"}:
+        return ("Approved" if value["approved"] else "Denied") + (f": {value['comment']}" if value.get("comment") else "")
+    return ", ".join(f"{k}: {v if isinstance(v, str) else json.dumps(v)}" for k, v in value.items())
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What a person answered; str(answer) is the text."""
+    """What a person answered; str(answer) is the text. `value` is typed: a str, {approved, comment?} or the form's values."""
     msg_id: str
     text: str
     responded_at: Optional[float] = None
+    value: Union[str, Dict[str, Any], None] = None
+    answered_by: Optional[str] = None
 
     def __str__(self) -> str:
         return self.text
@@ -129,7 +142,8 @@ def parse_status(msg_id: str, body: Any) -> Optional[QuestionStatus]:
         msg_id=msg_id, status=body["status"], agent_id=typed("agent_id", str), question=typed("question", str),
         options=[o for o in options if isinstance(o, str)] if isinstance(options, list) else [],
         created_at=typed("created_at", int, float), timeout_s=typed("timeout_s", int, float),
-        answer=typed("answer", str), responded_at=typed("responded_at", int, float),
+        answer=typed("answer", str, dict), responded_at=typed("responded_at", int, float),
+        kind=typed("kind", str), answered_by=typed("answered_by", str),
     )
 
 
@@ -201,13 +215,14 @@ class Switchboard:
         return self.report(make_event("graph", "started", graph_id=graph_id, payload={"agents": list(agents)}))
 
     def ask(self, agent_id: str, question: str, *, options: Optional[Sequence[str]] = None, timeout_s: Optional[float] = None,
-            msg_id: Optional[str] = None, graph_id: Optional[str] = None, wait_s: float = POLL_WAIT_S) -> Answer:
+            msg_id: Optional[str] = None, graph_id: Optional[str] = None, wait_s: float = POLL_WAIT_S, kind: Optional[str] = None,
+            schema: Optional[Dict[str, Any]] = None, context: Optional[str] = None, details: Any = None) -> Answer:
         """Block until a person answers on the dashboard, through Switchboard restarts. The msg_id is fixed
         before the first request, so a retry or a re-ask (after the server lost its database) names the
         same question. Raises AskTimeout, AskCancelled, or HTTPError when the question is refused."""
         msg_id = msg_id or f"q-{uuid.uuid4()}"
         fields = {"agent_id": agent_id, "question": question, "msg_id": msg_id, "options": None if options is None else list(options),
-                  "timeout_s": timeout_s, "graph_id": graph_id}
+                  "timeout_s": timeout_s, "graph_id": graph_id, "kind": kind, "schema": schema, "context": context, "details": details}
         body = {k: v for k, v in fields.items() if v is not None}
         deadline = None if timeout_s is None else time.monotonic() + timeout_s + LOCAL_GRACE_S
         self._post_question(body, deadline)
@@ -221,7 +236,7 @@ class Switchboard:
             if current is None:
                 self._pause(_Retry(f"GET {path}: not a question status: {str(reply)[:100]}"), 0, deadline, timeout_s, msg_id)
             elif current.status == "answered":
-                return Answer(msg_id, current.answer or "", current.responded_at)
+                return Answer(msg_id, summary(current.answer), current.responded_at, current.answer, current.answered_by)
             elif current.status == "timeout":
                 raise AskTimeout(msg_id, timeout_s)
             elif current.status == "cancelled":

@@ -80,6 +80,20 @@ class Asking(AgainstOneServer):
         self.assertEqual((status.status, status.answer, status.agent_id, status.options), ("answered", "numpy", "py-docs", ["google", "numpy"]))
         self.assertIsNone(sb.status("q-py-never-asked"))
 
+    def test_an_approval_and_a_form_come_back_typed_with_their_text_in_words(self):
+        sb = self.client()
+        approval = self.pool.submit(sb.ask, "py-ops", "Deploy?", kind="approval", context="**prod**", msg_id="q-py-approve")
+        self.server.wait_for_question("q-py-approve")
+        self.assertEqual(self.server.respond("py-ops", "q-py-approve", {"approved": False, "comment": "Friday"}), 200)
+        answer = approval.result(20)
+        self.assertEqual((answer.value, answer.text), ({"approved": False, "comment": "Friday"}, "Denied: Friday"))
+        schema = {"type": "object", "properties": {"replicas": {"type": "integer", "minimum": 1}}, "required": ["replicas"]}
+        form = self.pool.submit(sb.ask, "py-ops", "How many?", schema=schema, msg_id="q-py-form")
+        self.assertEqual(self.server.wait_for_question("q-py-form")["kind"], "form")
+        self.assertEqual(self.server.respond("py-ops", "q-py-form", {"replicas": 0}), 400)
+        self.assertEqual(self.server.respond("py-ops", "q-py-form", {"replicas": 3}), 200)
+        self.assertEqual((form.result(20).value, str(form.result(20))), ({"replicas": 3}, "replicas: 3"))
+
     def test_asking_again_with_an_answered_msg_id_returns_its_answer_at_once(self):
         sb = self.client()
         future = self.pool.submit(sb.ask, "py-resumer", "Proceed?", msg_id="q-py-known")
