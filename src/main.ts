@@ -69,7 +69,7 @@ const { app, hub } = createApp({
   store: durable.store,
   token: config.token,
   allowedHosts,
-  stream: { quietMs: config.quietMinutes * 60_000 },
+  stream: { quietMs: config.quietMinutes * 60_000, prices: config.prices },
 })
 try {
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })

@@ -63,7 +63,7 @@ export function createApp(services: AppServices) {
     .use(nameRoutes())
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
-    .use(runRoutes(services.store, questions, assets.urls))
+    .use(runRoutes(services.store, questions, assets.urls, services.stream?.prices))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(stream, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))

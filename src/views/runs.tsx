@@ -63,7 +63,7 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
         <section class="panel questions" aria-labelledby="h-run">
           <h2 id="h-run" safe>{`Run ${graphId}`}</h2>
           <p class="empty-note">Read-only, rebuilt from the stored events.</p>
-          <Summary progress={model.progress} />
+          <Summary progress={model.progress} usage={model.usage} />
           <h2>Questions</h2>
           {questions.length === 0 ? (
             <p class="empty-note">No agent asked anything in this run.</p>
