@@ -1,5 +1,5 @@
 // A finished (or running) run, rebuilt from its stored events alone: the read-only dashboard of /runs/:graph_id.
-import { createDashboard } from '../machines/dashboard'
+import { createDashboard, type DashboardHandle } from '../machines/dashboard'
 import type { Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
 import type { PriceTable } from '../protocol/prices'
@@ -23,6 +23,13 @@ export interface RunView {
 }
 
 /** Replay a run's events through actors of its own (no inspector, no bus), then derive. */
+/** A run's actors rebuilt from its events alone (no inspector, no bus); stop() them when done. */
+export function replayRun(events: Iterable<Event>): DashboardHandle {
+  const dashboard = createDashboard()
+  for (const e of events) dashboard.apply(e)
+  return dashboard
+}
+
 export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => QuestionStatus | undefined, now: number, prices?: PriceTable): RunView {
   const dashboard = createDashboard()
   const asked = new Map<string, RunQuestion>()
