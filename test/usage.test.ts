@@ -70,6 +70,20 @@ describe('tokens and cost', () => {
     expect(run).toContain('9.3k tok · $0.03+')
   })
 
+  it('come back as they were after a restart (kept in the agents\' persisted snapshots)', async () => {
+    const first = await startTestServer({ stream: { prices: PRICES.prices } })
+    const events = [ev('agent', 'started', { agent_id: 'keep' }), ev('model', 'response', { agent_id: 'keep', payload: { model: 'model-a', input_tokens: 2000, output_tokens: 100 } })]
+    await fetch(`${first.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+    await first.stop()
+    const second = await startTestServer({ dbPath: first.dbPath, stream: { prices: PRICES.prices } })
+    try {
+      const snap = (await (await fetch(`${second.url}/api/snapshot`)).json()) as { agents: Array<{ agent_id: string; usage: unknown }> }
+      expect(snap.agents.find((a) => a.agent_id === 'keep')!.usage).toEqual({ input: 2000, output: 100, total: 2100, cost_usd: 0.0075, unpriced: 0 })
+    } finally {
+      await second.stop()
+    }
+  })
+
   it('reads compactly', () => {
     expect([950, 1234, 12_345, 4_100_000].map(compactTokens)).toEqual(['950 tok', '1.2k tok', '12k tok', '4.1M tok'])
     expect(usageText({ input: 10, output: 0, total: 10, cost_usd: 0, unpriced: 10 })).toBe('10 tok')
