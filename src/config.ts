@@ -1,5 +1,7 @@
 // Environment and command-line flags → one typed Config; a bad value is a one-line error naming the setting.
 import type { LogFormat } from './telemetry/log'
+import { readFileSync } from 'node:fs'
+import { toPriceTable, type PriceTable } from './protocol/prices'
 
 export interface Config {
   port: number
@@ -21,6 +23,8 @@ export interface Config {
   quietMinutes: number
   /** an agent of no graph, ended or silent this long, is retired from the page */
   retireMinutes: number
+  /** USD per million tokens by model (SWITCHBOARD_PRICES); empty: nothing is priced */
+  prices: PriceTable
   demo: boolean
   inspect: 'local' | 'stately'
 }
@@ -56,6 +60,8 @@ Environment:
   SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
   SWITCHBOARD_METRICS_TOKEN  a Bearer token that opens /metrics alone, for a Prometheus scraper
   LOG_FORMAT         json for one JSON object a line, text (default) for readable lines
+  SWITCHBOARD_PRICES  a JSON file, or inline JSON, of USD per million tokens by model:
+                      {"claude-sonnet": {"input": 3, "output": 15}}; a model not in it costs nothing (and says so)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -110,6 +116,27 @@ function parseLogFormat(raw: string | undefined): LogFormat {
   throw new ConfigError(`LOG_FORMAT must be json or text, got "${raw}"`)
 }
 
+/** Inline JSON when it starts with `{`, else a file's path; read and checked now, not at the first model call. */
+function parsePrices(raw: string | undefined): PriceTable {
+  if (raw === undefined || raw.trim() === '') return new Map()
+  const inline = /^\s*[[{]/.test(raw)
+  let text: string
+  try {
+    text = inline ? raw : readFileSync(raw, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`SWITCHBOARD_PRICES: cannot read the file "${raw}" (${(error as { code?: string }).code ?? String(error)})`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new ConfigError(`SWITCHBOARD_PRICES${inline ? '' : ` (${raw})`} is not JSON: expected {"model": {"input": USD, "output": USD}} per million tokens`)
+  }
+  const table = toPriceTable(json)
+  if (!table.ok) throw new ConfigError(`SWITCHBOARD_PRICES${inline ? '' : ` (${raw})`}: ${table.reason}`)
+  return table.prices
+}
+
 function parseDemo(raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === '1' || raw === 'true') return true
   if (raw === '0' || raw === 'false') return false
@@ -149,6 +176,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
       days: parseCount('SWITCHBOARD_RETAIN_DAYS', env.SWITCHBOARD_RETAIN_DAYS, 30, 1),
       events: parseCount('SWITCHBOARD_RETAIN_EVENTS', env.SWITCHBOARD_RETAIN_EVENTS, 1_000_000, 1_000),
     },
+    prices: parsePrices(env.SWITCHBOARD_PRICES),
     demo,
     inspect,
   }

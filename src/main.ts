@@ -73,7 +73,7 @@ const { app, hub } = createApp({
   token: config.token,
   metricsToken: config.metricsToken,
   allowedHosts,
-  stream: { quietMs: config.quietMinutes * 60_000 },
+  stream: { quietMs: config.quietMinutes * 60_000, prices: config.prices },
 })
 try {
   app.listen({ port: config.port, hostname: config.host, idleTimeout: 30, reusePort: false })

@@ -4,6 +4,7 @@ import { EventBus } from '../src/events/bus'
 import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import { startDashboard } from '../src/machines/dashboard'
 import { bookOf, deriveAll, deriveViewModel, filterEvents, MAX_RESULTS } from '../src/view-model/derive'
+import { NO_USAGE } from '../src/view-model/usage'
 
 let clock = 1_700_000_000_000
 function ev(category: Category, action: string, fields: Partial<Event> = {}): Event {
@@ -111,7 +112,7 @@ describe('dashboard', () => {
     bus.publish(agentEv('b', 'blocked', { msg_id: 'q', question: '?' }, { graph_id: 'g1' }))
     bus.publish(agentEv('c', 'skipped', {}, { graph_id: 'g1' }))
     vm = view()
-    expect(vm.graphs).toEqual([{ graph_id: 'g1', total: 3, done: 1, failed: 0, skipped: 1, running: 0, blocked: 1, status: 'running' }])
+    expect(vm.graphs).toEqual([{ graph_id: 'g1', total: 3, done: 1, failed: 0, skipped: 1, running: 0, blocked: 1, status: 'running', usage: NO_USAGE }])
     bus.publish(agentEv('b', 'failed', { error: 'x' }, { graph_id: 'g1' }))
     bus.publish(ev('graph', 'failed', { graph_id: 'g1' }))
     expect(view().graphs[0]).toMatchObject({ failed: 1, blocked: 0, status: 'failed' })

@@ -4,18 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeEvent } from '../src/protocol/event'
 import { agentPanel, GROUP_CAP, SHOW_ALL_UP_TO } from '../src/view-model/agent-panel'
 import { AgentBook } from '../src/view-model/agent-book'
+import { NO_USAGE } from '../src/view-model/usage'
 import type { AgentView } from '../src/view-model/derive'
 import { ids } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 
 const view = (agent_id: string, state: AgentView['state']): AgentView => ({
-  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: undefined, quiet_for: null,
+  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: undefined, quiet_for: null, usage: NO_USAGE,
 })
 
 /** A book holding these agents, as the stream keeps it. */
 function bookOf(agents: readonly AgentView[]) {
   const book = new AgentBook()
-  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [] })
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [], models: [] })
   return book
 }
 

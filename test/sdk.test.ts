@@ -26,19 +26,25 @@ describe('SDK events', () => {
     await expect(agent.tool('mypy', {}, () => Promise.reject(new Error('mypy crashed')))).rejects.toThrow('mypy crashed')
     await agent.model('claude-sonnet', async () => ({ tokens: 42 }))
     agent.model({ model: 'claude-sonnet', tokens: 10 })
+    // token counts as the model APIs return them: Anthropic's usage, OpenAI's; a total below its parts is left out, not refused
+    await agent.model('claude-sonnet', async () => ({ usage: { input_tokens: 100, output_tokens: 20 } }))
+    await agent.model('gpt', async () => ({ usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 11 } }))
+    agent.model({ model: 'm', input_tokens: 10, output_tokens: 10, tokens: 5 })
     agent.completed({ fixed: 3 })
     await sb.close()
 
     const snap = await snapshot(server)
     const view = snap.agents.find((a) => a.agent_id === 'lint-utils')!
     expect(view).toMatchObject({ state: 'done', name: 'Lint utils', tool_calls: 2, graph_id: 'g-life' })
+    expect(view.usage).toMatchObject({ input: 117, output: 33, total: 42 + 10 + 120 + 11 + 20 })
     expect(snap.agents.find((a) => a.agent_id === 'docs')?.state).toBe('idle')
     expect(snap.results[0]).toMatchObject({ agent_id: 'lint-utils', status: 'done', result: { fixed: 3 } })
     expect(snap.graphs[0]).toMatchObject({ graph_id: 'g-life', total: 2, done: 1 })
     const wire = snap.events.filter((e) => e.agent_id === 'lint-utils').map((e) => `${e.category}:${e.action}`).reverse()
     expect(wire).toEqual([
       'agent:started', 'tool:called', 'tool:completed', 'tool:called', 'tool:failed',
-      'model:request', 'model:response', 'model:request', 'model:response', 'agent:completed',
+      'model:request', 'model:response', 'model:request', 'model:response',
+      'model:request', 'model:response', 'model:request', 'model:response', 'model:request', 'model:response', 'agent:completed',
     ])
     expect(sb.dropped).toBe(0)
   })

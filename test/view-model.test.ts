@@ -5,6 +5,7 @@ import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import type { PendingQuestion } from '../src/questions/question-record'
 import { bounded, MAX_ITEMS, MAX_KEYS, MAX_STRING } from '../src/view-model/bounded'
 import { DEFAULT_EVENT_CATEGORIES, deriveAll, filterEvents } from '../src/view-model/derive'
+import { NO_USAGE } from '../src/view-model/usage'
 
 const T0 = 1_700_000_000_000
 const at = (n: number) => T0 + n
@@ -79,20 +80,20 @@ describe('deriveViewModel', () => {
   it('derives the whole view model from a fixture snapshot and question records', () => {
     const { snapshot } = fixtureSnapshot()
     const vm = deriveAll(snapshot, questions, NOW)
-    expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'panel', 'progress', 'results'])
+    expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'panel', 'progress', 'results', 'usage'])
     expect(vm.now).toBe(NOW)
     expect(vm.agents).toEqual([
-      { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null },
-      { agent_id: 'b', name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null },
-      { agent_id: '__proto__', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null },
-      { agent_id: 'constructor', name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null },
-      { agent_id: 'late', name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null },
-      { agent_id: 'c', name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null },
+      { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null, usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
+      { agent_id: 'b', name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: '__proto__', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'constructor', name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'late', name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'c', name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null, usage: NO_USAGE },
     ])
     expect(vm.progress).toEqual({ total: 6, completed: 1, failed: 1, skipped: 0, blocked: 1, running: 2, cancelled: 0 })
     expect(vm.graphs).toEqual([
-      { graph_id: 'g1', total: 4, done: 1, failed: 1, skipped: 0, running: 1, blocked: 1, status: 'running' },
-      { graph_id: 'g2', total: 1, done: 0, failed: 0, skipped: 0, running: 0, blocked: 0, status: 'completed' },
+      { graph_id: 'g1', total: 4, done: 1, failed: 1, skipped: 0, running: 1, blocked: 1, status: 'running', usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
+      { graph_id: 'g2', total: 1, done: 0, failed: 0, skipped: 0, running: 0, blocked: 0, status: 'completed', usage: NO_USAGE },
     ])
     expect(vm.results).toEqual([
       { agent_id: '__proto__', agent_name: 'Proto', result: 'boom', at: at(10), status: 'failed' },
@@ -168,6 +169,7 @@ describe('deriveViewModel', () => {
       graphs: [],
       results: [],
       events: [],
+      usage: NO_USAGE,
       now: NOW,
     })
   })

@@ -9,6 +9,7 @@ import { BlockedCard, BlockedList, EmptyToast, Toast } from '../src/views/cards'
 import { EventLog, LogLine, Results } from '../src/views/results'
 import { Shell } from '../src/views/shell'
 import { Summary } from '../src/views/summary'
+import { NO_USAGE } from '../src/view-model/usage'
 import { ids, jsString } from '../src/views/targets'
 
 // 2023-11-14T22:13:20.000Z
@@ -90,6 +91,7 @@ const agent = (over: Partial<AgentView> = {}): AgentView => ({
   entered_at: T0,
   graph_id: 'g1',
   quiet_for: null,
+  usage: NO_USAGE,
   ...over,
 })
 
@@ -109,7 +111,7 @@ const entry = (over: Partial<EventView> = {}): EventView => ({
 /** The panel the page would show for these agents, through the same book the stream keeps. */
 function panelOf(agents: readonly AgentView[]) {
   const book = new AgentBook()
-  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [] })
+  for (const { quiet_for: _q, ...a } of agents) book.put({ ...a, updated_at: null, result: undefined, recent_tools: [], models: [] })
   return agentPanel(book, T0, Infinity)
 }
 
@@ -117,6 +119,7 @@ const model = (over: Partial<ViewModel> = {}): ViewModel => ({
   panel: panelOf([]),
   blocked: [],
   progress: progress(),
+  usage: NO_USAGE,
   graphs: [],
   results: [],
   events: [],
@@ -393,7 +396,7 @@ describe('EventLog', () => {
 
 describe('Summary', () => {
   it('shows completed/total, the counts, and the share finished as the bar', () => {
-    const html = String(Summary({ progress: progress({ total: 4, completed: 1, failed: 1, skipped: 1, blocked: 1, running: 0 }) }))
+    const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 4, completed: 1, failed: 1, skipped: 1, blocked: 1, running: 0 }) }))
     expect(tags(html)[0]!.attrs).toEqual({ id: 'summary', class: 'summary', 'aria-label': 'Progress' })
     expect(html).toContain('<strong>1</strong>/4 completed')
     // done, failed and skipped are all finished: 3 of 4
@@ -409,7 +412,7 @@ describe('Summary', () => {
   })
 
   it('counts cancelled agents as finished and rounds the percentage', () => {
-    const html = String(Summary({ progress: progress({ total: 3, cancelled: 2, running: 1 }) }))
+    const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 3, cancelled: 2, running: 1 }) }))
     expect(html).toContain('aria-valuenow="67"')
     expect(html).toContain('style="width:67%"')
     expect(html).toContain('<strong>0</strong>/3 completed')
@@ -417,7 +420,7 @@ describe('Summary', () => {
   })
 
   it('shows 0% for an empty swarm, with no attention on blocked', () => {
-    const html = String(Summary({ progress: progress() }))
+    const html = String(Summary({ usage: NO_USAGE, progress: progress() }))
     expect(html).toContain('<strong>0</strong>/0 completed')
     expect(html).toContain('aria-valuenow="0"')
     expect(html).toContain('style="width:0%"')

@@ -14,7 +14,31 @@ export interface AgentOptions {
 /** A single model call, as reported when you already know its outcome. */
 export interface ModelCall {
   model: string
+  input_tokens?: number
+  output_tokens?: number
+  /** the total; input + output when left out */
   tokens?: number
+}
+
+const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined)
+
+/**
+ * The token counts of a model call as the payload takes them: whole numbers only, and a total no
+ * smaller than its parts (the server refuses one that is). Reads `{input_tokens, output_tokens, tokens}`,
+ * or a `usage` as Anthropic (`input_tokens`, `output_tokens`) and OpenAI (`prompt_tokens`, `completion_tokens`, `total_tokens`) return it.
+ */
+export function tokenCounts(result: unknown): { input_tokens?: number; output_tokens?: number; tokens?: number } {
+  if (typeof result !== 'object' || result === null) return {}
+  const r = result as Record<string, unknown>
+  const u = (typeof r.usage === 'object' && r.usage !== null ? r.usage : {}) as Record<string, unknown>
+  const input = count(r.input_tokens) ?? count(u.input_tokens) ?? count(u.prompt_tokens)
+  const output = count(r.output_tokens) ?? count(u.output_tokens) ?? count(u.completion_tokens)
+  const total = count(r.tokens) ?? count(u.total_tokens)
+  const out: { input_tokens?: number; output_tokens?: number; tokens?: number } = {}
+  if (input !== undefined) out.input_tokens = input
+  if (output !== undefined) out.output_tokens = output
+  if (total !== undefined && total >= (input ?? 0) + (output ?? 0)) out.tokens = total
+  return out
 }
 
 /** What an agent needs from its client: somewhere to put events, and the question round-trip. */
@@ -60,7 +84,10 @@ export class Agent {
     }
   }
 
-  /** model('name', fn): request, fn, response (tokens taken from a numeric `tokens` on fn's result). model({model, tokens}): a finished call. */
+  /**
+   * model('name', fn): request, fn, response (token counts taken from fn's result: see tokenCounts).
+   * model({model, input_tokens?, output_tokens?, tokens?}): a finished call.
+   */
   model(call: ModelCall): void
   model<T>(model: string, fn?: () => T | Promise<T>): Promise<T | undefined>
   model<T>(model: string | ModelCall, fn?: () => T | Promise<T>): Promise<T | undefined> | void {
@@ -86,9 +113,9 @@ export class Agent {
     return this.host.ask({ agent_id: this.agent_id, graph_id: this.opts.graph_id }, question, opts) as Promise<AnswerFor<O>>
   }
 
-  private modelCall({ model, tokens }: ModelCall): undefined {
+  private modelCall({ model, ...counts }: ModelCall): undefined {
     this.emit('model', 'request', { model })
-    this.emit('model', 'response', tokens === undefined ? { model } : { model, tokens })
+    this.emit('model', 'response', { model, ...tokenCounts(counts) })
     return undefined
   }
 
@@ -96,8 +123,7 @@ export class Agent {
     this.emit('model', 'request', { model })
     try {
       const result = await fn()
-      const tokens = (result as { tokens?: unknown } | null)?.tokens
-      this.emit('model', 'response', typeof tokens === 'number' ? { model, tokens } : { model })
+      this.emit('model', 'response', { model, ...tokenCounts(result) })
       return result
     } catch (error) {
       // The wire has no model:failed; a response carrying the error closes the call in the log.

@@ -164,9 +164,12 @@ async function runAgent(ctx: Ctx, plan: Plan, agent: PlannedAgent): Promise<Outc
 /** A model round trip that decides on a tool, then the tool call. */
 async function workStep(ctx: Ctx, agent: PlannedAgent, emit: Emit) {
   const { tool, args, result } = toolStep(ctx.rng, agent)
-  emit('model', 'request', { model: MODEL, tokens: intBetween(ctx.rng, 800, 6000) })
+  // Usage is reported with the response, split as the model APIs report it.
+  const input_tokens = intBetween(ctx.rng, 800, 6000)
+  const output_tokens = intBetween(ctx.rng, 80, 1200)
+  emit('model', 'request', { model: MODEL })
   await pause(ctx, 1200, 3500)
-  emit('model', 'response', { model: MODEL, tokens: intBetween(ctx.rng, 80, 1200) })
+  emit('model', 'response', { model: MODEL, input_tokens, output_tokens, tokens: input_tokens + output_tokens })
   emit('tool', 'called', { tool, args })
   await pause(ctx, 300, 1800)
   emit('tool', 'completed', { tool, args, result })

@@ -1,6 +1,7 @@
 // The dashboard's live panels: render what changed once per flush, encode once, fan out per log filter.
 import type { DashboardHandle } from '../machines/dashboard'
 import type { Category } from '../protocol/event'
+import type { PriceTable } from '../protocol/prices'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf } from '../view-model/agent-book'
 import { agentPage } from '../view-model/agent-panel'
@@ -21,6 +22,8 @@ export interface StreamOptions {
   tickMs?: number
   /** a working agent silent for longer is marked quiet (SWITCHBOARD_QUIET_MINUTES) */
   quietMs?: number
+  /** USD per million tokens by model (SWITCHBOARD_PRICES) */
+  prices?: PriceTable
 }
 
 /** The question records the page shows as cards; structural, so this module needs no question service. */
@@ -57,7 +60,7 @@ export class DashboardStream extends PanelStream {
   private toasts = 0
   private readonly quietMs: number
   /** the agents' view, brought up to date at each flush from the agents that changed since the last */
-  private readonly book = new AgentBook()
+  private readonly book: AgentBook
   private readonly changed = new Set<string>()
   /** agents brought up to date by the last derivation: what changed, not the size of the swarm */
   touched = 0
@@ -70,6 +73,7 @@ export class DashboardStream extends PanelStream {
   ) {
     super(hub, options.flushMs ?? 50, 'dashboard')
     this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
+    this.book = new AgentBook(options.prices)
     for (const actor of dashboard.agents.values()) this.changed.add(actor.getSnapshot().context.agent_id)
     this.model = this.derive()
     this.rendered = this.renderModel(this.model)
@@ -148,7 +152,7 @@ export class DashboardStream extends PanelStream {
     const { panel } = model
     return {
       panels: new Map([
-        [ids.summary, String(Summary({ progress: model.progress }))],
+        [ids.summary, String(Summary({ progress: model.progress, usage: model.usage }))],
         [ids.agentCounts, String(AgentCounts({ panel }))],
         [ids.results, String(Results({ results: model.results }))],
       ]),

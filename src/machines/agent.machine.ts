@@ -30,6 +30,15 @@ export interface ToolCallNote {
   at: number
 }
 
+/** Tokens one model used, as the agent reported them; `model: null` is unnamed (or past MAX_MODELS). */
+export interface ModelUsage {
+  model: string | null
+  input: number
+  output: number
+  /** the total reported: input + output, or more when some were of neither kind */
+  total: number
+}
+
 export interface AgentContext {
   agent_id: string
   name: string
@@ -41,7 +50,12 @@ export interface AgentContext {
   error?: string
   tool_calls: number
   model_calls: number
+  /** every token reported, input and output and any not split */
   tokens: number
+  tokens_in: number
+  tokens_out: number
+  /** per model, for pricing: at most MAX_MODELS named ones */
+  usage: ModelUsage[]
   current_tool: string | null
   last_tool: string | null
   /** the last MAX_RECENT_TOOLS tool calls, oldest first */
@@ -56,6 +70,8 @@ export interface AgentContext {
 // Enough to diagnose a misbehaving producer without letting a chatty one grow the context.
 export const MAX_REJECTED = 20
 export const MAX_RECENT_TOOLS = 5
+/** models tracked by name per agent; more are counted unnamed (and so unpriced) */
+export const MAX_MODELS = 8
 /** characters kept of a tool call's arguments, result or error */
 export const TOOL_NOTE_LENGTH = 300
 
@@ -100,6 +116,22 @@ function toolCount(context: AgentContext, e: AgentMachineEvent): number {
   // Producers may send called+started for one call, or started alone: count a start once.
   if (e.type === 'TOOL_STARTED' && context.current_tool !== str(payloadOf(e).tool)) return context.tool_calls + 1
   return context.tool_calls
+}
+
+const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0)
+
+/** The usage after a model event: its tokens added to its model's entry (created if there is room). */
+function addUsage(usage: readonly ModelUsage[], p: Record<string, unknown>): { usage: ModelUsage[]; input: number; output: number; total: number } {
+  const input = count(p.input_tokens)
+  const output = count(p.output_tokens)
+  const total = Math.max(count(p.tokens), input + output)
+  if (total === 0) return { usage: [...usage], input, output, total }
+  let model = str(p.model) ?? null
+  if (model !== null && !usage.some((u) => u.model === model) && usage.filter((u) => u.model !== null).length >= MAX_MODELS) model = null
+  const at = usage.findIndex((u) => u.model === model)
+  const before = at === -1 ? { model, input: 0, output: 0, total: 0 } : usage[at]!
+  const after = { model, input: before.input + input, output: before.output + output, total: before.total + total }
+  return { usage: at === -1 ? [...usage, after] : usage.map((u, i) => (i === at ? after : u)), input, output, total }
 }
 
 const ACTIVE_TOOL = new Set(['TOOL_CALLED', 'TOOL_STARTED'])
@@ -172,10 +204,14 @@ export const agentMachine = setup({
       }
     }),
     recordModel: assign(({ context, event }) => {
-      const tokens = payloadOf(event).tokens
+      // Snapshots persisted before tokens in/out were tracked lack them: counted from zero.
+      const { usage, input, output, total } = addUsage(context.usage ?? [], payloadOf(event))
       return {
         model_calls: context.model_calls + (event.type === 'MODEL_REQUEST' ? 1 : 0),
-        tokens: context.tokens + (typeof tokens === 'number' && Number.isFinite(tokens) ? tokens : 0),
+        tokens: context.tokens + total,
+        tokens_in: (context.tokens_in ?? 0) + input,
+        tokens_out: (context.tokens_out ?? 0) + output,
+        usage,
       }
     }),
     recordRejected: assign(({ context, event }, params: { state: AgentStateName }) => ({
@@ -202,6 +238,9 @@ export const agentMachine = setup({
     tool_calls: 0,
     model_calls: 0,
     tokens: 0,
+    tokens_in: 0,
+    tokens_out: 0,
+    usage: [],
     current_tool: null,
     last_tool: null,
     recent_tools: [],

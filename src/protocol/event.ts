@@ -54,9 +54,13 @@ export const EventEnvelope = T.Object(
 
 const Str = (max: number) => T.String({ maxLength: max, error: `must be a string of at most ${max} characters` })
 const Tool = T.Object({ tool: T.Optional(T.String({ minLength: 1, maxLength: 200, error: 'must be a tool name (1 to 200 characters)' })) })
+const TokenCount = T.Optional(T.Integer({ minimum: 0, maximum: 1e12, error: 'must be a whole number of tokens, at most 10^12' }))
 const Model = T.Object({
   model: T.Optional(Str(200)),
-  tokens: T.Optional(T.Integer({ minimum: 0, maximum: 1e12, error: 'must be a whole number of tokens' })),
+  input_tokens: TokenCount,
+  output_tokens: TokenCount,
+  /** the total: input + output when not given, more when it counts tokens of neither (reasoning, cache) */
+  tokens: TokenCount,
 })
 
 /** Payload shapes by wire name; fields not named here pass through untouched. */
@@ -97,6 +101,12 @@ function toMillis(value: number | string): number | undefined {
   return Number.isFinite(ms) && ms >= MIN_TIMESTAMP && ms <= MAX_TIMESTAMP ? ms : undefined
 }
 
+/** A total smaller than its parts would make totals and costs disagree. */
+function tokensBelowSplit(p: Record<string, unknown>): boolean {
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0)
+  return typeof p.tokens === 'number' && p.tokens < n(p.input_tokens) + n(p.output_tokens)
+}
+
 export function validateEvent(input: unknown): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail('event', 'must be an object')
   const envelope = firstFailure(EventEnvelope, input)
@@ -112,6 +122,7 @@ export function validateEvent(input: unknown): Validation {
   const shape = PAYLOADS[`${raw.category}:${raw.action}`]
   const problem = shape && firstFailure(shape, payload, 'payload')
   if (problem) return fail(problem.field, problem.reason)
+  if (raw.category === 'model' && tokensBelowSplit(payload)) return fail('payload.tokens', 'is the total: at least input_tokens + output_tokens')
   const event: Event = { id: raw.id, timestamp, category: raw.category, action: raw.action, payload }
   for (const key of ID_FIELDS) if (raw[key] !== undefined) event[key] = raw[key]
   return { ok: true, event }

@@ -25,6 +25,9 @@ export const routes = {
   inspectAt: (page: string, seq: number) => `${page}?at=${seq}`,
   /** the run list, or one run's read-only dashboard */
   runs: (graphId?: string) => (graphId === undefined ? '/runs' : `/runs/${segment(graphId)}`),
+  /** a run's agents drawn as a graph of their dependencies, live while the run is */
+  runGraph: (graphId: string) => `/runs/${segment(graphId)}/graph`,
+  runGraphEvents: (graphId: string) => `/runs/${segment(graphId)}/graph/events`,
   /** every agent, filtered by name/id and state, a page at a time */
   agents: (query: Record<string, string | undefined> = {}) => {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined))
@@ -57,6 +60,8 @@ export const patterns = {
   respond: '/agent/:agent_id/respond',
   cancel: '/agent/:agent_id/cancel',
   run: '/runs/:graph_id',
+  runGraph: '/runs/:graph_id/graph',
+  runGraphEvents: '/runs/:graph_id/graph/events',
   inspectAgent: '/inspect/:agent_id',
   inspectAgentEvents: '/inspect/:agent_id/events',
   question: '/api/questions/:msg_id',

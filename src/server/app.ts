@@ -5,6 +5,7 @@ import type { EventStore } from '../events/event-store'
 import { Inspector } from '../inspector/inspector'
 import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
 import { InspectStream } from '../live/inspect-stream'
+import { RunGraphStream } from '../live/run-graph-stream'
 import { SseHub, type HubOptions } from '../live/sse-hub'
 import type { DashboardHandle } from '../machines/dashboard'
 import type { QuestionService } from '../questions/question-service'
@@ -52,6 +53,7 @@ export function createApp(services: AppServices) {
   const assets = loadAssets()
   const inspector = services.inspector ?? new Inspector()
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
+  const graphStream = new RunGraphStream(dashboard, hub, { flushMs: services.stream?.flushMs })
   const sessions = token ? new Sessions(token) : undefined
   const signInPage = () => String(SignIn({ assets: assets.urls, failed: false }))
   // reusePort off: a second instance on the same port must fail to start, not share it silently.
@@ -69,12 +71,13 @@ export function createApp(services: AppServices) {
     .use(nameRoutes())
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
-    .use(runRoutes(services.store, questions, assets.urls))
+    .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices }))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(stream, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .onStop(() => {
       inspectStream.close()
+      graphStream.close()
       stream.close()
       hub.close()
     })

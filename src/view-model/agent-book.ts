@@ -1,8 +1,10 @@
 // The agents' side of the view model, kept up to date one changed agent at a time: a flush costs what
 // changed, not the size of the swarm (counts per state and per graph, the badges on the page, the results).
-import type { AgentStateName, ToolCallNote } from '../machines/agent.machine'
+import type { AgentStateName, ModelUsage, ToolCallNote } from '../machines/agent.machine'
 import type { AgentSnapshot } from '../machines/roster'
+import type { PriceTable } from '../protocol/prices'
 import { bounded } from './bounded'
+import { addToSums, priceUsage, sumEntries, type UsageSums, type UsageView } from './usage'
 
 export const STATE_LABELS: Record<AgentStateName, string> = {
   idle: 'Waiting to start',
@@ -25,6 +27,8 @@ export interface AgentView {
   model_calls: number
   entered_at: number | null
   graph_id: string | undefined
+  /** tokens reported and what they cost */
+  usage: UsageView
   /** working (running or resumed) yet silent for longer than the quiet threshold: ms since its last report */
   quiet_for: number | null
 }
@@ -42,6 +46,8 @@ export interface AgentFacts extends Omit<AgentView, 'quiet_for'> {
   updated_at: number | null
   /** its last few tool calls, for the card of a question it asks */
   recent_tools: readonly ToolCallNote[]
+  /** tokens per model, as the agent's actor counts them: summed per graph */
+  models: readonly ModelUsage[]
   /** done or failed: when, and what it produced */
   result: ResultView | undefined
 }
@@ -50,7 +56,7 @@ export type StateCounts = Partial<Record<AgentStateName, number>>
 
 export const MAX_RESULTS = 50
 
-function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined): AgentFacts {
+function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined, prices: PriceTable): AgentFacts {
   const finishedAt = value === 'done' || value === 'failed' ? context.transitions[value] : undefined
   return {
     agent_id: context.agent_id,
@@ -64,6 +70,8 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined)
     graph_id: graphId ?? context.graph_id,
     updated_at: context.updated_at,
     recent_tools: context.recent_tools ?? [],
+    models: context.usage ?? [],
+    usage: priceUsage(context.usage ?? [], prices),
     result:
       finishedAt === undefined
         ? undefined
@@ -78,7 +86,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined)
 }
 
 /** The view of an agent at `now`: quiet when working yet silent for longer than `quietMs`. */
-export function viewOf({ updated_at, result: _result, recent_tools: _tools, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
+export function viewOf({ updated_at, result: _result, recent_tools: _tools, models: _models, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
   const silent = updated_at === null ? 0 : now - updated_at
   const working = facts.state === 'running' || facts.state === 'resumed'
   return { ...facts, quiet_for: working && silent > quietMs ? silent : null }
@@ -95,9 +103,15 @@ export class AgentBook {
   private readonly byState = new Map<AgentStateName, Map<string, AgentFacts>>()
   private readonly graphCounts = new Map<string, StateCounts>()
   private readonly counts: StateCounts = {}
+  /** tokens per model, per graph and in all: kept as the counts are, one changed agent at a time */
+  private readonly graphSums = new Map<string, UsageSums>()
+  private readonly sums: UsageSums = new Map()
   /** newest first, at most MAX_RESULTS; rebuilt (a scan) only after one of them is retired */
   private top: ResultView[] = []
   private topStale = false
+
+  /** `prices`: USD per million tokens by model (an empty table prices nothing) */
+  constructor(readonly prices: PriceTable = new Map()) {}
 
   get size(): number {
     return this.facts.size
@@ -109,7 +123,7 @@ export class AgentBook {
 
   /** One agent as it is now (and its graph); undefined when it was retired. O(1), plus O(MAX_RESULTS) when it finished. */
   update(agentId: string, snapshot: AgentSnapshot | undefined, graphId?: string): void {
-    if (snapshot) this.put(factsOf(snapshot, graphId))
+    if (snapshot) this.put(factsOf(snapshot, graphId, this.prices))
     else this.remove(agentId)
   }
 
@@ -134,7 +148,13 @@ export class AgentBook {
       let counts = this.graphCounts.get(after.graph_id)
       if (!counts) this.graphCounts.set(after.graph_id, (counts = {}))
       bump(counts, after.state, 1)
+      if (after.models.length) {
+        let sums = this.graphSums.get(after.graph_id)
+        if (!sums) this.graphSums.set(after.graph_id, (sums = new Map()))
+        addToSums(sums, after.models, 1)
+      }
     }
+    addToSums(this.sums, after.models, 1)
     if (after.result && !this.topStale) this.rank(after.result)
   }
 
@@ -146,6 +166,16 @@ export class AgentBook {
   /** How many agents of a graph are in each state. */
   graph(graphId: string): Readonly<StateCounts> {
     return this.graphCounts.get(graphId) ?? {}
+  }
+
+  /** Tokens and cost of every agent the book has. O(models). */
+  usage(): UsageView {
+    return priceUsage(sumEntries(this.sums), this.prices)
+  }
+
+  /** Tokens and cost of a graph's agents. O(models). */
+  graphUsage(graphId: string): UsageView {
+    return priceUsage(sumEntries(this.graphSums.get(graphId) ?? new Map()), this.prices)
   }
 
   /** The first `limit` agents in a state, in the order they entered it. */
@@ -190,7 +220,13 @@ export class AgentBook {
       const counts = this.graphCounts.get(facts.graph_id)
       if (counts) bump(counts, facts.state, -1)
       if (counts && Object.values(counts).every((n) => n === 0)) this.graphCounts.delete(facts.graph_id)
+      const sums = this.graphSums.get(facts.graph_id)
+      if (sums) {
+        addToSums(sums, facts.models, -1)
+        if (sums.size === 0) this.graphSums.delete(facts.graph_id)
+      }
     }
+    addToSums(this.sums, facts.models, -1)
     if (facts.result && this.top.includes(facts.result)) this.topStale = true
   }
 

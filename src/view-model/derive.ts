@@ -6,11 +6,13 @@ import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machin
 import type { AgentStateName, ToolCallNote } from '../machines/agent.machine'
 import type { FormSchema, QuestionKind } from '../protocol/form'
 import type { Category, Event } from '../protocol/event'
+import type { PriceTable } from '../protocol/prices'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
 import { agentPanel, type AgentPanel } from './agent-panel'
 import { bounded } from './bounded'
 import { summarizeEvent } from './event-summary'
+import type { UsageView } from './usage'
 
 export { MAX_RESULTS, STATE_LABELS, type AgentView, type ResultView } from './agent-book'
 
@@ -58,6 +60,8 @@ export interface GraphView {
   running: number
   blocked: number
   status: GraphRecord['status']
+  /** its agents' tokens and cost */
+  usage: UsageView
 }
 
 export interface EventView {
@@ -77,6 +81,8 @@ export interface ViewModel {
   /** oldest first: one per pending question record */
   blocked: BlockedView[]
   progress: Progress
+  /** every agent's tokens and cost */
+  usage: UsageView
   graphs: GraphView[]
   /** newest first */
   results: ResultView[]
@@ -108,7 +114,7 @@ export function progressOf(counts: Readonly<StateCounts>): Progress {
 function graphView(graph: GraphRecord, book: AgentBook): GraphView {
   // Counted from its agents as they are: one that was since retired no longer counts.
   const { completed: done, failed, skipped, running, blocked, total } = progressOf(book.graph(graph.graph_id))
-  return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status }
+  return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status, usage: book.graphUsage(graph.graph_id) }
 }
 
 // Events are immutable once published: their views are made once, not on every flush.
@@ -161,6 +167,7 @@ export function deriveViewModel(
     panel: agentPanel(book, now, quietMs),
     blocked,
     progress: progressOf(book.stateCounts()),
+    usage: book.usage(),
     graphs: [...ctx.graphs.values()].map((g) => graphView(g, book)),
     results: book.results(),
     events: ctx.events.map(toEventView).reverse(),
@@ -169,8 +176,8 @@ export function deriveViewModel(
 }
 
 /** A book of every agent a dashboard has, written from scratch. */
-export function bookOf(dashboard: Pick<DashboardHandle, 'agents'>): AgentBook {
-  const book = new AgentBook()
+export function bookOf(dashboard: Pick<DashboardHandle, 'agents'>, prices?: PriceTable): AgentBook {
+  const book = new AgentBook(prices)
   for (const actor of dashboard.agents.values()) {
     const snapshot = actor.getSnapshot()
     book.update(snapshot.context.agent_id, snapshot, dashboard.agents.graphOf(snapshot.context.agent_id))

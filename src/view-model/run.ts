@@ -1,7 +1,8 @@
 // A finished (or running) run, rebuilt from its stored events alone: the read-only dashboard of /runs/:graph_id.
-import { createDashboard } from '../machines/dashboard'
+import { createDashboard, type DashboardHandle } from '../machines/dashboard'
 import type { Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
+import type { PriceTable } from '../protocol/prices'
 import type { QuestionStatus } from '../protocol/question'
 import { bookOf, deriveViewModel, type ViewModel } from './derive'
 
@@ -22,7 +23,14 @@ export interface RunView {
 }
 
 /** Replay a run's events through actors of its own (no inspector, no bus), then derive. */
-export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => QuestionStatus | undefined, now: number): RunView {
+/** A run's actors rebuilt from its events alone (no inspector, no bus); stop() them when done. */
+export function replayRun(events: Iterable<Event>): DashboardHandle {
+  const dashboard = createDashboard()
+  for (const e of events) dashboard.apply(e)
+  return dashboard
+}
+
+export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => QuestionStatus | undefined, now: number, prices?: PriceTable): RunView {
   const dashboard = createDashboard()
   const asked = new Map<string, RunQuestion>()
   for (const e of events) {
@@ -32,7 +40,7 @@ export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => 
       if (!asked.has(msgId)) asked.set(msgId, { msg_id: msgId, agent_id: e.agent_id, question: String(e.payload.question ?? ''), asked_at: e.timestamp, status: 'unknown', answer: undefined })
     }
   }
-  const model = deriveViewModel(dashboard.actor.getSnapshot(), bookOf(dashboard), [], now)
+  const model = deriveViewModel(dashboard.actor.getSnapshot(), bookOf(dashboard, prices), [], now)
   dashboard.stop()
   const questions = [...asked.values()].map((q) => {
     const record = statusOf(q.msg_id)

@@ -3,6 +3,7 @@ import type { AgentPanel } from '../view-model/agent-panel'
 import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
 import { duration, FINAL_STATES } from './format'
+import { usageText, usageTitle } from '../view-model/usage'
 
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   const final = FINAL_STATES.has(agent.state)
@@ -15,6 +16,13 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       <span class="tool" safe>
         {agent.current_tool ?? ''}
       </span>
+      {agent.usage.total > 0 ? (
+        <span class="usage" title={usageTitle(agent.usage)} safe>
+          {usageText(agent.usage)}
+        </span>
+      ) : (
+        ''
+      )}
       <span class="since" safe>{final || agent.state === 'idle' || agent.entered_at === null ? '' : duration(now - agent.entered_at)}</span>
     </li>
   )

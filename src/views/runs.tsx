@@ -29,6 +29,7 @@ export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; a
                   <th>questions</th>
                   <th>started</th>
                   <th>duration</th>
+                  <th>graph</th>
                 </tr>
               </thead>
               <tbody>
@@ -44,6 +45,11 @@ export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; a
                     <td>{run.questions}</td>
                     <td safe>{`${day(run.started_at)} ${clock(run.started_at)}`}</td>
                     <td safe>{duration((run.ended_at ?? now) - run.started_at)}</td>
+                    <td>
+                      <a href={routes.runGraph(run.graph_id)} aria-label={`graph of run ${run.graph_id}`}>
+                        graph
+                      </a>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -62,8 +68,10 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
       <main class="grid run-page">
         <section class="panel questions" aria-labelledby="h-run">
           <h2 id="h-run" safe>{`Run ${graphId}`}</h2>
-          <p class="empty-note">Read-only, rebuilt from the stored events.</p>
-          <Summary progress={model.progress} />
+          <p class="empty-note">
+            Read-only, rebuilt from the stored events. <a href={routes.runGraph(graphId)}>See its agents as a graph</a>.
+          </p>
+          <Summary progress={model.progress} usage={model.usage} />
           <h2>Questions</h2>
           {questions.length === 0 ? (
             <p class="empty-note">No agent asked anything in this run.</p>

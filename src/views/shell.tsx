@@ -69,7 +69,7 @@ export function Shell({ model, log, include, signals: pageSignals, assets, now, 
                 Inspector
               </a>
             </nav>
-            <Summary progress={model.progress} />
+            <Summary progress={model.progress} usage={model.usage} />
             {signOut && <SignOut />}
           </header>
           <EmptyToast />

@@ -1,8 +1,9 @@
 // The summary bar: progress completed/total and the counts that need attention.
 import type { ViewModel } from '../view-model/derive'
+import { usageText, usageTitle } from '../view-model/usage'
 import { ids } from './targets'
 
-export function Summary({ progress }: Pick<ViewModel, 'progress'>) {
+export function Summary({ progress, usage }: Pick<ViewModel, 'progress' | 'usage'>) {
   const finished = progress.completed + progress.failed + progress.skipped + progress.cancelled
   const percent = progress.total === 0 ? 0 : Math.round((finished / progress.total) * 100)
   return (
@@ -28,6 +29,13 @@ export function Summary({ progress }: Pick<ViewModel, 'progress'>) {
         <li class="count skipped">
           <span class="n">{progress.skipped}</span> skipped
         </li>
+        {usage.total > 0 ? (
+          <li class="count usage" title={usageTitle(usage)} safe>
+            {usageText(usage)}
+          </li>
+        ) : (
+          ''
+        )}
       </ul>
     </section>
   )

@@ -22,6 +22,9 @@ export const ids = {
   offline: 'offline',
   results: 'results',
   eventList: 'event-list',
+  /** a run's graph: the drawing (patched whole when its shape changes), and each agent's node */
+  runGraph: 'run-graph',
+  runGraphNode: (agentId: string) => `rg-${domKey(agentId)}`,
   // Inspector pages: the stream starter sits outside these patch targets.
   inspectStream: 'insp-stream',
   inspectActors: 'insp-actors',

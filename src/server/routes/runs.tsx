@@ -1,30 +1,84 @@
-// GET /runs and /runs/:graph_id: the runs in the store, and one run's dashboard rebuilt from its events.
+// GET /runs, /runs/:graph_id and /runs/:graph_id/graph: the runs in the store, one run's dashboard rebuilt from its
+// events, and its agents drawn as a graph (live over SSE while the run is on this server's dashboard).
 import { Elysia, t } from 'elysia'
 import type { EventStore } from '../../events/event-store'
+import { runLayout } from '../../inspector/run-layout'
+import type { RunGraphStream } from '../../live/run-graph-stream'
+import type { DashboardHandle } from '../../machines/dashboard'
+import type { PriceTable } from '../../protocol/prices'
 import { patterns, routes } from '../../protocol/routes'
 import { Id } from '../../protocol/schema'
 import { NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
-import { deriveRun } from '../../view-model/run'
+import { deriveRun, replayRun } from '../../view-model/run'
+import { runGraphOf, shapeOf, type RunGraphModel } from '../../view-model/run-graph'
 import type { PageAssets } from '../../views/head'
+import { RunGraphPage } from '../../views/run-graph'
 import { RunPage, RunsPage } from '../../views/runs'
+import { SSE_HEADERS } from './events'
 import { htmlPlugin } from './page'
 
 /** A run's page replays at most this many of its events (the newest are the ones cut). */
 const MAX_RUN_EVENTS = 50_000
 
-export function runRoutes(store: EventStore, questions: QuestionService, assets: PageAssets) {
+export interface RunServices {
+  store: EventStore
+  questions: QuestionService
+  assets: PageAssets
+  /** the live actors: a run still on them is drawn from them, and followed */
+  dashboard: Pick<DashboardHandle, 'actor' | 'agents'>
+  graphStream: RunGraphStream
+  prices?: PriceTable
+}
+
+const params = t.Object({ graph_id: Id() })
+
+export function runRoutes({ store, questions, assets, dashboard, graphStream, prices }: RunServices) {
+  const storedEvents = (graphId: string) => {
+    const events = store.query({ graph_id: graphId, limit: MAX_RUN_EVENTS }).map((s) => s.event)
+    if (!events.length) throw new NotFound(`no run ${graphId} is stored`)
+    return events
+  }
+  /** The run from the live actors, else rebuilt from the store. */
+  const graphOf = (graphId: string): { model: RunGraphModel; live: boolean } => {
+    const live = runGraphOf(dashboard, graphId)
+    if (live) return { model: live, live: true }
+    const replayed = replayRun(storedEvents(graphId))
+    const model = runGraphOf(replayed, graphId) ?? { graph_id: graphId, nodes: [], edges: [], agents: 0, tooLarge: false }
+    replayed.stop()
+    return { model, live: false }
+  }
   return new Elysia()
     .use(htmlPlugin())
     .get(routes.runs(), ({ html }) => html(<RunsPage runs={store.runs()} assets={assets} now={Date.now()} />))
     .get(
       patterns.run,
       ({ params, html }) => {
-        const events = store.query({ graph_id: params.graph_id, limit: MAX_RUN_EVENTS }).map((s) => s.event)
-        if (!events.length) throw new NotFound(`no run ${params.graph_id} is stored`)
-        const run = deriveRun(events, (msgId) => questions.status(msgId), Date.now())
+        const run = deriveRun(storedEvents(params.graph_id), (msgId) => questions.status(msgId), Date.now(), prices)
         return html(<RunPage graphId={params.graph_id} run={run} assets={assets} />)
       },
-      { params: t.Object({ graph_id: Id() }) },
+      { params },
+    )
+    .get(
+      patterns.runGraph,
+      async ({ params, html }) => {
+        const { model, live } = graphOf(params.graph_id)
+        const layout = model.tooLarge ? undefined : await runLayout(shapeOf(model))
+        return html(<RunGraphPage model={model} layout={layout} live={live && !model.tooLarge} assets={assets} />)
+      },
+      { params },
+    )
+    .get(
+      patterns.runGraphEvents,
+      async ({ params, request, server }) => {
+        const model = runGraphOf(dashboard, params.graph_id)
+        if (!model) throw new NotFound(`run ${params.graph_id} is not live on this server: its page is rebuilt from the store`)
+        if (model.tooLarge) throw new NotFound(`run ${params.graph_id} is too large to draw`)
+        const layout = await runLayout(shapeOf(model))
+        // Bun's idle timeout would end a quiet stream between heartbeats.
+        server?.timeout(request, 0)
+        return new Response(graphStream.open(params.graph_id, layout, request.signal), { headers: SSE_HEADERS })
+      },
+      { params },
     )
 }
