@@ -1,4 +1,4 @@
-// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the stylesheet; cached forever.
+// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the queue's notifier, the stylesheet; cached forever.
 import { Elysia } from 'elysia'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -33,8 +33,9 @@ export function loadAssets() {
     datastar: fingerprint('datastar', 'js', datastarBundle(), 'text/javascript; charset=utf-8'),
     bridge: fingerprint('bridge', 'js', local('./assets/bridge.js'), 'text/javascript; charset=utf-8'),
     css: fingerprint('app', 'css', local('../views/styles.css'), 'text/css; charset=utf-8'),
+    notify: fingerprint('notify', 'js', local('./assets/notify.js'), 'text/javascript; charset=utf-8'),
   }
-  const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path }
+  const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path, notify: list.notify.path }
   return { urls, files: Object.values(list) }
 }
 

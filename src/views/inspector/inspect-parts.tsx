@@ -62,7 +62,7 @@ export function Sequence({ view, page }: { view: InspectView; page: string }) {
 
 export function ContextView({ view }: { view: InspectView }) {
   return (
-    <pre id={ids.inspectContext} class="context" safe>
+    <pre id={ids.inspectContext} class="context" tabindex="0" aria-label="Context" safe>
       {contextText(view.context)}
     </pre>
   )
