@@ -43,7 +43,7 @@ export function EntryItem({ entry, page, selected }: { entry: LogEntry; page: st
           <span safe>{valueText(entry.before)}</span> → <span safe>{valueText(entry.after)}</span>
         </span>
         <span class="src" safe>
-          {entry.source === undefined ? '' : `from ${entry.source}`}
+          {[entry.wire, entry.source === undefined ? undefined : `from ${entry.source}`].filter((s) => s !== undefined).join(' · ')}
         </span>
       </a>
     </li>
