@@ -37,7 +37,7 @@ export function LogLine({ entry }: { entry: LogEntry }) {
           <span class="kind" safe>
             {`${entry.category}:${entry.action}`}
           </span>
-          <span class="agent" title={entry.agent_name === undefined ? undefined : entry.agent_id} safe>
+          <span class="agent" title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
             {entry.agent_name ?? entry.agent_id ?? ''}
           </span>
           <span class="text" safe>
