@@ -157,6 +157,20 @@ describe('inspector pages', () => {
     expect(server.inspector.get(ROOT_KEY)?.logic).toBe(dashboardMachine)
   })
 
+  // Found on main: the root page listed machine event types only, its graphs Map as `{}` and its times as epoch numbers.
+  it('names each of the root’s events by wire name and agent, and shows its context readably', async () => {
+    const at = Date.UTC(2026, 10, 25, 12, 30, 5, 250)
+    await ingest({ id: 'insp-graph', timestamp: at, category: 'graph', action: 'started', graph_id: 'g-readable', payload: { agents: [{ agent_id: 'w-1' }] } })
+    await ingest({ ...ev('w-1', 'agent', 'started'), timestamp: at })
+    const { html } = await page(routes.inspectRoot)
+    const sources = [...html.matchAll(/<span class="src">([^<]*)<\/span>/g)].map((m) => m[1])
+    expect(sources.slice(0, 2)).toEqual(['agent:started · w-1', 'graph:started'])
+    // the graphs Map as its entries, times as ISO strings
+    expect(html).toContain('&quot;g-readable&quot;: {')
+    expect(html).toContain('&quot;timestamp&quot;: &quot;2026-11-25T12:30:05.250Z&quot;')
+    expect(html).not.toContain('xstate$$type')
+  })
+
   it('answers an unknown agent with a 404 page that links back', async () => {
     const { status, html } = await page(routes.inspect('nobody-here'))
     expect(status).toBe(404)

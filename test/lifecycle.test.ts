@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { scrape, sample } from './support/metrics'
 import { freePort, running, spawn, start, tempDir } from './support/process'
 
 afterEach(() => {
@@ -26,6 +27,8 @@ describe('stopping', () => {
     await dashboardReader.read()
     const streamReader = questionStream.body!.getReader()
     await streamReader.read()
+    // The long-poll must have reached the server (a request still in the accept queue is reset by any stop).
+    while (sample(await scrape(s.url), 'switchboard_question_waiters') < 2) await Bun.sleep(10)
     s.proc.kill('SIGTERM')
     const polled = await longPoll
     expect(polled.status).toBe(200)

@@ -6,6 +6,7 @@ import type { PendingQuestion } from '../src/questions/question-record'
 import { bounded, MAX_ITEMS, MAX_KEYS, MAX_STRING } from '../src/view-model/bounded'
 import { DEFAULT_EVENT_CATEGORIES, deriveAll, filterEvents } from '../src/view-model/derive'
 import { NO_USAGE } from '../src/view-model/usage'
+import { EventLog } from '../src/views/results'
 
 const T0 = 1_700_000_000_000
 const at = (n: number) => T0 + n
@@ -135,6 +136,7 @@ describe('deriveViewModel', () => {
       category: 'tool',
       action: 'completed',
       agent_id: 'a',
+      agent_name: 'Alpha',
       summary: 'tool ruff completed',
       payload: { tool: 'ruff', output: BOUNDED_OUTPUT },
     })
@@ -143,6 +145,20 @@ describe('deriveViewModel', () => {
     expect(events[4]!.payload.output).toBe(LONG)
     expect(vm.events.find((e) => e.id === 'e8')!.payload).toEqual({ msg_id: 'm-b', question: 'Which style?', options: ['google', 'numpy'] })
     expect(vm.events.find((e) => e.id === 'e15')!.payload).toEqual({})
+  })
+
+  // Found on main: the log showed `example-mwvzag…` ids where the agents had names.
+  it('names each log line\'s agent as the book does, and leaves an unnamed agent\'s line by its id', () => {
+    const { snapshot } = fixtureSnapshot()
+    const vm = deriveAll(snapshot, [], NOW)
+    const name = (id: string) => vm.events.find((e) => e.id === id)!.agent_name
+    expect([name('e2'), name('e10'), name('e11'), name('e7'), name('e1')]).toEqual(['Alpha', 'Proto', 'Ctor', undefined, undefined])
+    const html = String(EventLog({ events: vm.events.filter((e) => e.id === 'e2' || e.id === 'e7') }))
+    // the column is narrow: the whole name and the id on hover
+    expect(html).toContain('<span class="agent" title="Alpha (a)">Alpha</span>')
+    expect(html).toContain('<span class="agent">b</span>')
+    // made once per name: the next derivation reuses the same views
+    expect(deriveAll(snapshot, [], NOW).events.find((e) => e.id === 'e2')).toBe(vm.events.find((e) => e.id === 'e2')!)
   })
 
   it('shows no cards without question records, even for a blocked agent', () => {

@@ -127,7 +127,7 @@ const model = (over: Partial<ViewModel> = {}): ViewModel => ({
   ...over,
 })
 
-const assets = { datastar: '/assets/datastar.abc.js', bridge: '/assets/bridge.abc.js', css: '/assets/styles.abc.css' }
+const assets = { datastar: '/assets/datastar.abc.js', bridge: '/assets/bridge.abc.js', css: '/assets/styles.abc.css', notify: '/assets/notify.abc.js' }
 
 // --- the views ------------------------------------------------------------------------------------
 
@@ -135,7 +135,7 @@ describe('BlockedCard', () => {
   it('is an article with the id ids.card(msg_id), labelled by its agent', () => {
     const html = String(BlockedCard({ now: T0, card: card() }))
     const [article] = tags(html)
-    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
+    expect(article!.names).toEqual(['id', 'class', 'tabindex', 'aria-labelledby', 'data-search', 'data-show'])
     expect(article!.attrs).toMatchObject({ id: 'card-m1', class: 'card kind-options', 'aria-labelledby': 'card-m1-from card-m1-q', 'data-search': 'docs a1 ' })
     expect(ids.card('m1')).toBe('card-m1')
     expect(html.endsWith('</article>')).toBe(true)
@@ -211,13 +211,13 @@ describe('BlockedCard', () => {
     expect(withClass(html, 'option').map((b) => b.attrs.id)).toEqual(['card-a_27_b_22_c_3c__2f_x_3e_-option-0', 'card-a_27_b_22_c_3c__2f_x_3e_-option-1'])
     expect(html).toContain('>&lt;script&gt;alert(1)&lt;/script&gt;</button>')
     const [article] = tags(html)
-    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
+    expect(article!.names).toEqual(['id', 'class', 'tabindex', 'aria-labelledby', 'data-search', 'data-show'])
   })
 
   it('keeps a name with quotes inside its attribute: no attribute of its own is added', () => {
     const html = String(BlockedCard({ now: T0, card: card({ agent_name: 'x" onfocus="alert(1)' }) }))
     const [article] = tags(html)
-    expect(article!.names).toEqual(['id', 'class', 'aria-labelledby', 'data-search', 'data-show'])
+    expect(article!.names).toEqual(['id', 'class', 'tabindex', 'aria-labelledby', 'data-search', 'data-show'])
     expect(html).toContain('>x&quot; onfocus=&quot;alert(1)</a>')
     expect(html).not.toContain('onfocus="')
   })
@@ -345,10 +345,10 @@ describe('Results', () => {
 
   it('is the results target with one entry per result, in the order given, classed by status', () => {
     const html = String(Results({ results }))
-    expect(html.startsWith('<ol id="results" class="results">')).toBe(true)
+    expect(html.startsWith('<ol id="results" class="results" tabindex="0" aria-label="Results, newest first">')).toBe(true)
     expect(tagsNamed(html, 'li').map((li) => li.attrs.class)).toEqual(['result failed', 'result done', 'result done'])
     expect([...html.matchAll(/<time>([^<]*)<\/time>/g)].map((m) => m[1])).toEqual(['22:13:22', '22:13:21', '22:13:20'])
-    expect(String(Results({ results: [] }))).toBe('<ol id="results" class="results"></ol>')
+    expect(String(Results({ results: [] }))).toBe('<ol id="results" class="results" tabindex="0" aria-label="Results, newest first"></ol>')
   })
 
   it('shows a text result as text, anything else as JSON, and nothing for none, all escaped', () => {
@@ -389,7 +389,7 @@ describe('LogLine', () => {
 describe('EventLog', () => {
   it('is the event-list target with one line per entry, in the order given', () => {
     const html = String(EventLog({ events: [entry({ id: 'e2', action: 'completed' }), entry()] }))
-    expect(html.startsWith('<ol id="event-list" class="event-list"><li class="log-line cat-agent">')).toBe(true)
+    expect(html.startsWith('<ol id="event-list" class="event-list" tabindex="0" aria-label="Events, newest first"><li class="log-line cat-agent">')).toBe(true)
     expect([...html.matchAll(/<span class="kind">([^<]*)<\/span>/g)].map((m) => m[1])).toEqual(['agent:completed', 'agent:blocked'])
   })
 })
@@ -492,8 +492,8 @@ describe('Shell', () => {
     expect(tagsNamed(html, 'li').filter((li) => li.attrs.class?.startsWith('badge'))).toHaveLength(100)
     expect(html).toContain('<span>Running</span> <strong>302</strong><small> (100 shown)</small>')
     expect(tagsNamed(html, 'article').map((a) => a.attrs.id)).toEqual(['card-a_27_b_22_c_3c__2f_x_3e_', 'card-m2'])
-    expect(html).toContain('<ol id="results" class="results"><li class="result done">')
-    expect(html).toContain('<ol id="event-list" class="event-list"><li class="log-line cat-agent">')
+    expect(html).toContain('<ol id="results" class="results" tabindex="0" aria-label="Results, newest first"><li class="result done">')
+    expect(html).toContain('<ol id="event-list" class="event-list" tabindex="0" aria-label="Events, newest first"><li class="log-line cat-agent">')
     expect(html).toContain('<strong>0</strong>/302 completed')
   })
 
@@ -503,6 +503,7 @@ describe('Shell', () => {
     expect(tagsNamed(html, 'script').map((s) => s.attrs)).toEqual([
       { type: 'module', src: '/assets/bridge.abc.js' },
       { type: 'module', src: '/assets/datastar.abc.js' },
+      { type: 'module', src: '/assets/notify.abc.js' },
     ])
     expect(html).toContain('<link rel="stylesheet" href="/assets/styles.abc.css"/>')
     expect(html).toContain(`data-on-load="@get('/events?include=agent,graph,tool,model')"`)
@@ -514,8 +515,8 @@ describe('Shell', () => {
 
   it('carries hostile strings only as escaped text or quoted attribute values, never as markup', () => {
     const html = render()
-    // the page's only scripts are the two module scripts of the head
-    expect(tagsNamed(html, 'script')).toHaveLength(2)
+    // the page's only scripts are the three module scripts of the head
+    expect(tagsNamed(html, 'script')).toHaveLength(3)
     expect(tagsNamed(html, 'img')).toHaveLength(0)
     expect(withoutAttributeValues(html)).not.toContain(SCRIPT)
     expect(withoutAttributeValues(html)).not.toContain('<img')

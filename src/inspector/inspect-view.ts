@@ -21,8 +21,24 @@ export function valueText(value: StateValue | undefined): string {
 // A root context holds up to 200 bus events: keep the page light but show what matters.
 export const CONTEXT_LIMIT = 32_000
 
+const EPOCH_MS = { min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }
+const TIME_KEY = /(^|_)(at|timestamp)$|^timestamp$/
+
+/**
+ * Readable JSON of a context: Maps as objects (JSON.stringify makes them `{}`), Sets as arrays, actor
+ * references as `actor <id>` (not XState's `xstate$$type` serialisation), epoch-ms times as ISO strings.
+ */
+function readable(key: string, value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries(value)
+  if (value instanceof Set) return [...value]
+  // an actor ref's toJSON has run by now: {xstate$$type, id}
+  if (value !== null && typeof value === 'object' && 'xstate$$type' in value) return `actor ${String((value as { id?: unknown }).id)}`
+  if (typeof value === 'number' && TIME_KEY.test(key) && value >= EPOCH_MS.min && value < EPOCH_MS.max) return new Date(value).toISOString()
+  return value
+}
+
 export function contextText(context: unknown): string {
-  const text = JSON.stringify(context, null, 2) ?? 'undefined'
+  const text = JSON.stringify(context, readable, 2) ?? 'undefined'
   return text.length > CONTEXT_LIMIT ? `${text.slice(0, CONTEXT_LIMIT)}\n… (${text.length - CONTEXT_LIMIT} more characters)` : text
 }
 

@@ -11,6 +11,8 @@ export interface LogEntry {
   /** 1-based count of events this actor received; stable when older entries fall off */
   seq: number
   type: string
+  /** the wire event it carries, as the log names it, and its agent: `agent:blocked · worker-3` */
+  wire?: string
   /** id of the actor that sent it (undefined: sent from outside the system) */
   source: string | undefined
   at: number
@@ -50,6 +52,12 @@ export interface InspectorOptions {
 
 // Inspection types refs as ActorRefLike; real refs carry their id.
 const idOf = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId
+/** `agent:blocked · worker-3` for a machine event that carries a wire event; undefined for XState's own. */
+function wireLabel(event: unknown): string | undefined {
+  const wire = (event as { event?: { category?: unknown; action?: unknown; agent_id?: unknown } } | undefined)?.event
+  if (typeof wire?.category !== 'string' || typeof wire.action !== 'string') return undefined
+  return typeof wire.agent_id === 'string' ? `${wire.category}:${wire.action} · ${wire.agent_id}` : `${wire.category}:${wire.action}`
+}
 const sameValue = (a: StateValue | undefined, b: StateValue | undefined) => JSON.stringify(a) === JSON.stringify(b)
 
 export class Inspector {
@@ -135,7 +143,12 @@ export class Inspector {
     const snapshot = e.snapshot as { value?: StateValue; context?: unknown; status?: string }
     const after = snapshot.value ?? record.value ?? 'unknown'
     const at = pending?.at ?? this.now()
-    if (pending) this.append(record, { seq: record.received + 1, type: pending.type, source: pending.source, at, before: record.value, after, context: snapshot.context })
+    if (pending) {
+      const entry: LogEntry = { seq: record.received + 1, type: pending.type, source: pending.source, at, before: record.value, after, context: snapshot.context }
+      const wire = wireLabel(pending.event)
+      if (wire !== undefined) entry.wire = wire
+      this.append(record, entry)
+    }
     if (!sameValue(record.value, after)) record.enteredAt = at
     record.value = after
     record.context = snapshot.context

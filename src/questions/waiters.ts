@@ -2,6 +2,7 @@
 import type { EventBus } from '../events/bus'
 import type { QuestionStatus } from '../protocol/question'
 import { NotFound } from './errors'
+import { metrics } from '../telemetry/metrics'
 
 interface Watcher {
   check(): void
@@ -57,7 +58,11 @@ export class Waiters {
         release: (r) => (timeoutMs === undefined ? cancel(r) : settleIf(() => true)),
       }
       this.pending.add(watcher)
-      cleanups.push(() => this.pending.delete(watcher))
+      metrics.questionWaiters.inc()
+      cleanups.push(() => {
+        this.pending.delete(watcher)
+        metrics.questionWaiters.dec()
+      })
       cleanups.push(this.bus.listen((e) => e.action === 'resumed' && e.payload.msg_id === msgId && watcher.check()))
       if (signal) {
         const onAbort = () => finish(() => reject(signal.reason))

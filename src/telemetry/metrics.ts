@@ -30,6 +30,7 @@ export const metrics = {
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600],
     registers,
   }),
+  questionWaiters: new Gauge({ name: 'switchboard_question_waiters', help: 'Requests waiting on a question: long-polls, ask_human calls, stream watchers', registers }),
   sseClients: new Gauge({ name: 'switchboard_sse_clients', help: 'Open SSE streams, by stream', labelNames: ['stream'] as const, registers }),
   sseDropped: new Counter({ name: 'switchboard_sse_clients_dropped_total', help: 'SSE clients dropped for reading too slowly (their queue passed its bound)', registers }),
   sseFlushes: new Counter({ name: 'switchboard_sse_flushes_total', help: 'Flushes (render, diff, broadcast) of a live stream', labelNames: ['stream'] as const, registers }),

@@ -70,6 +70,8 @@ export interface EventView {
   category: Category
   action: string
   agent_id: string | undefined
+  /** the agent's name where it has one (else its id), as the book knows it */
+  agent_name?: string
   summary: string
   /** bounded: long strings and arrays cut with a marker */
   payload: unknown
@@ -136,6 +138,21 @@ export function toEventView(e: Event): EventView {
   return view
 }
 
+// A log line with its agent's name: made again only when the name differs from the one it was made with.
+const namedViews = new WeakMap<Event, EventView>()
+
+/** The event's view, naming its agent as the book does: one Map lookup per line, no copy while the name holds. */
+export function namedEventView(e: Event, book: Pick<AgentBook, 'get'>): EventView {
+  const name = e.agent_id === undefined ? undefined : book.get(e.agent_id)?.name
+  const named = name === undefined || name === e.agent_id ? undefined : name
+  const cached = namedViews.get(e)
+  if (cached && cached.agent_name === named) return cached
+  const base = toEventView(e)
+  const view = named === undefined ? base : { ...base, agent_name: named }
+  namedViews.set(e, view)
+  return view
+}
+
 /** The view model from the dashboard snapshot and an up-to-date book. */
 export function deriveViewModel(
   snapshot: DashboardSnapshot,
@@ -170,7 +187,7 @@ export function deriveViewModel(
     usage: book.usage(),
     graphs: [...ctx.graphs.values()].map((g) => graphView(g, book)),
     results: book.results(),
-    events: ctx.events.map(toEventView).reverse(),
+    events: ctx.events.map((e) => namedEventView(e, book)).reverse(),
     now,
   }
 }

@@ -55,6 +55,7 @@ export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
     <article
       id={ids.card(card.msg_id)}
       class={`card kind-${card.kind}`}
+      tabindex="-1"
       aria-labelledby={`${control('from')} ${control('q')}`}
       data-search={searchText(card)}
       data-show={`!$_queueFilter || el.dataset.search.includes($_queueFilter.toLowerCase())`}

@@ -1,9 +1,11 @@
-// The <head> every page shares: meta, empty favicon, the fingerprinted stylesheet, bridge and Datastar client.
+// The <head> every page shares: meta, empty favicon (notify.js draws one), the fingerprinted stylesheet and scripts.
 /** The fingerprinted URLs of the page's assets (the server computes them; views only link them). */
 export interface PageAssets {
   datastar: string
   bridge: string
   css: string
+  /** the title count, favicon badge, alerts and focus keeping of the questions queue */
+  notify: string
 }
 
 export function Head({ title, assets }: { title: string; assets: PageAssets }) {
@@ -18,6 +20,7 @@ export function Head({ title, assets }: { title: string; assets: PageAssets }) {
       {/* The bridge first: it must be listening before Datastar parses the first frame. */}
       <script type="module" src={assets.bridge}></script>
       <script type="module" src={assets.datastar}></script>
+      <script type="module" src={assets.notify}></script>
     </head>
   )
 }

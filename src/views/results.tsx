@@ -7,7 +7,7 @@ const resultText = (result: unknown) => (typeof result === 'string' ? result : r
 
 export function Results({ results }: { results: readonly ResultView[] }) {
   return (
-    <ol id={ids.results} class="results">
+    <ol id={ids.results} class="results" tabindex="0" aria-label="Results, newest first">
       {results.map((r) => (
         <li class={`result ${r.status}`}>
           <time safe>{clock(r.at)}</time>
@@ -37,8 +37,8 @@ export function LogLine({ entry }: { entry: LogEntry }) {
           <span class="kind" safe>
             {`${entry.category}:${entry.action}`}
           </span>
-          <span class="agent" safe>
-            {entry.agent_id ?? ''}
+          <span class="agent" title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
+            {entry.agent_name ?? entry.agent_id ?? ''}
           </span>
           <span class="text" safe>
             {entry.summary}
@@ -54,7 +54,7 @@ export function LogLine({ entry }: { entry: LogEntry }) {
 
 export function EventLog({ events }: { events: readonly LogEntry[] }) {
   return (
-    <ol id={ids.eventList} class="event-list">
+    <ol id={ids.eventList} class="event-list" tabindex="0" aria-label="Events, newest first">
       {events.map((entry) => (
         <LogLine entry={entry} />
       ))}

@@ -48,6 +48,15 @@ function AnswererName({ name }: { name: string | undefined }) {
   )
 }
 
+/** Opt-in sound and desktop notification for questions that arrive later; shown once notify.js runs. */
+function QueueAlerts() {
+  return (
+    <label class="alerts" hidden>
+      <input type="checkbox" id={ids.alertsToggle} /> Alert me to new questions (sound and notification)
+    </label>
+  )
+}
+
 export function Shell({ model, log, include, signals: pageSignals, assets, now, signOut, answerer }: ShellProps) {
   const { panel } = model
   const stream = include.length ? `${routes.events}?include=${include.join(',')}` : routes.events
@@ -55,7 +64,7 @@ export function Shell({ model, log, include, signals: pageSignals, assets, now, 
     <>
       {'<!doctype html>'}
       <html lang="en">
-        <Head title="Switchboard" assets={assets} />
+        <Head title={model.blocked.length ? `(${model.blocked.length}) Switchboard` : 'Switchboard'} assets={assets} />
         <body data-signals={JSON.stringify(pageSignals)}>
           {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
           <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
@@ -76,9 +85,9 @@ export function Shell({ model, log, include, signals: pageSignals, assets, now, 
           {/* Shown by the bridge while the stream is down; outside every patch target. */}
           <div id={ids.offline} class="offline" role="status" aria-live="assertive" hidden></div>
           <main class="grid">
-            <section class="panel questions" aria-labelledby="h-questions">
+            <section class="panel questions" aria-labelledby={ids.questionsHeading}>
               <div class="panel-head">
-                <h2 id="h-questions" tabindex="-1">
+                <h2 id={ids.questionsHeading} tabindex="-1">
                   Waiting for you
                 </h2>
                 <input
@@ -90,6 +99,7 @@ export function Shell({ model, log, include, signals: pageSignals, assets, now, 
                   data-bind={signals.queueFilter}
                 />
               </div>
+              <QueueAlerts />
               <QueueAnnouncer />
               <div class="queue" tabindex="0" role="region" aria-label="Questions, oldest first">
                 <BlockedList blocked={model.blocked} now={now} />

@@ -12,7 +12,7 @@ export function Summary({ progress, usage }: Pick<ViewModel, 'progress' | 'usage
         <div class="progress-text">
           <strong>{progress.completed}</strong>/{progress.total} completed
         </div>
-        <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={String(percent)}>
+        <div class="bar" role="progressbar" aria-label="Agents finished" aria-valuemin="0" aria-valuemax="100" aria-valuenow={String(percent)}>
           <div class="bar-fill" style={`width:${percent}%`}></div>
         </div>
       </div>

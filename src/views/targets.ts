@@ -20,6 +20,10 @@ export const ids = {
   toast: 'toast',
   /** the banner the bridge shows while the stream is down (assets/bridge.js uses the same id) */
   offline: 'offline',
+  /** the opt-in alerts checkbox (assets/notify.js uses the same id, and blockedList's) */
+  alertsToggle: 'alerts-toggle',
+  /** the questions panel's heading: focus goes there when the last card leaves (notify.js) */
+  questionsHeading: 'h-questions',
   results: 'results',
   eventList: 'event-list',
   /** a run's graph: the drawing (patched whole when its shape changes), and each agent's node */

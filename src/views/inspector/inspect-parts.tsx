@@ -43,7 +43,7 @@ export function EntryItem({ entry, page, selected }: { entry: LogEntry; page: st
           <span safe>{valueText(entry.before)}</span> → <span safe>{valueText(entry.after)}</span>
         </span>
         <span class="src" safe>
-          {entry.source === undefined ? '' : `from ${entry.source}`}
+          {[entry.wire, entry.source === undefined ? undefined : `from ${entry.source}`].filter((s) => s !== undefined).join(' · ')}
         </span>
       </a>
     </li>
@@ -62,7 +62,7 @@ export function Sequence({ view, page }: { view: InspectView; page: string }) {
 
 export function ContextView({ view }: { view: InspectView }) {
   return (
-    <pre id={ids.inspectContext} class="context" safe>
+    <pre id={ids.inspectContext} class="context" tabindex="0" aria-label="Context" safe>
       {contextText(view.context)}
     </pre>
   )
