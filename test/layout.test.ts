@@ -35,6 +35,8 @@ const FORBIDDEN: Record<string, string[]> = {
   live: ['server', 'demo'],
   demo: ['server', 'live', 'views', 'questions', 'workspace'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
+  // The MCP server turns a protocol into questions and events: the page and the HTTP server are above it.
+  mcp: ['notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   // Metrics and logs: every layer reports into it, so it imports none of them.
   telemetry: ['protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],

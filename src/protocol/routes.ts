@@ -42,6 +42,8 @@ export const routes = {
   ingest: '/api/events',
   questions: '/api/questions',
   question: (msgId: string) => `/api/questions/${segment(msgId)}`,
+  /** the MCP server (Streamable HTTP: POST JSON-RPC, GET its SSE stream, DELETE the session) */
+  mcp: '/mcp',
   health: '/healthz',
   /** readiness for load balancers: 503 while the store cannot take a write, or while stopping */
   ready: '/readyz',

@@ -24,6 +24,8 @@ import { respondRoutes } from './routes/respond'
 import { runRoutes } from './routes/runs'
 import { historyRoutes } from './routes/history'
 import { agentRoutes } from './routes/agents'
+import { mcpRoutes } from './routes/mcp'
+import { McpGateway, type McpOptions } from '../mcp/mcp-gateway'
 import { security } from './security'
 import { Sessions } from './session'
 import { sessionRoutes } from './routes/session'
@@ -44,6 +46,8 @@ export interface AppServices {
   stream?: StreamOptions
   /** the observer passed to startDashboard's `inspect`; without one the inspector lists nothing */
   inspector?: Inspector
+  /** the MCP endpoint's timings and bounds (tests shorten the progress interval) */
+  mcp?: McpOptions
 }
 
 export function createApp(services: AppServices) {
@@ -55,6 +59,7 @@ export function createApp(services: AppServices) {
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
   const graphStream = new RunGraphStream(dashboard, hub, { flushMs: services.stream?.flushMs })
   const sessions = token ? new Sessions(token) : undefined
+  const mcp = new McpGateway({ questions, bus }, services.mcp)
   const signInPage = () => String(SignIn({ assets: assets.urls, failed: false }))
   // reusePort off: a second instance on the same port must fail to start, not share it silently.
   const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20, reusePort: false } })
@@ -75,11 +80,13 @@ export function createApp(services: AppServices) {
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(stream, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
-    .onStop(() => {
+    .use(mcpRoutes(mcp))
+    .onStop(async () => {
+      await mcp.close()
       inspectStream.close()
       graphStream.close()
       stream.close()
       hub.close()
     })
-  return { app, hub, stream, inspector, inspectStream }
+  return { app, hub, stream, inspector, inspectStream, mcp }
 }

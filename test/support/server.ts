@@ -17,6 +17,7 @@ export interface TestServerOptions {
   allowedHosts?: string[]
   hub?: AppServices['hub']
   stream?: AppServices['stream']
+  mcp?: AppServices['mcp']
   pollMs?: number
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
@@ -38,7 +39,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
   questions.start()
   questions.resettle(dashboard.awaiting())
-  const { app, hub, stream } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream })
+  const { app, hub, stream, mcp } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream, mcp: options.mcp })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   const webhooks = options.webhooks
@@ -55,6 +56,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     app,
     hub,
     stream,
+    mcp,
     notifier,
     async stop() {
       await app.stop(true)
