@@ -35,6 +35,8 @@ const FORBIDDEN: Record<string, string[]> = {
   live: ['server', 'demo'],
   demo: ['server', 'live', 'views', 'questions', 'workspace'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
+  // Outside protocols turn into events, checked by protocol/ alone; the server publishes them.
+  otlp: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
 }
 

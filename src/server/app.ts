@@ -11,6 +11,7 @@ import type { QuestionService } from '../questions/question-service'
 import { assetRoutes, loadAssets } from './assets'
 import { errorMapping } from './errors'
 import { apiRoutes } from './routes/api'
+import { otlpRoutes } from './routes/otlp'
 import { eventStreamRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
 import { inspectRoutes } from './routes/inspect'
@@ -63,6 +64,7 @@ export function createApp(services: AppServices) {
     .use(nameRoutes())
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
+    .use(otlpRoutes(bus))
     .use(runRoutes(services.store, questions, assets.urls))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(stream, assets.urls))
