@@ -18,6 +18,8 @@ export interface Config {
   retireMinutes: number
   demo: boolean
   inspect: 'local' | 'stately'
+  /** a `remora serve` to follow (SWITCHBOARD_REMORA_URL / --remora-url), without its trailing slash */
+  remoraUrl: string | undefined
 }
 
 export interface WebhookConfig {
@@ -32,7 +34,7 @@ export class ConfigError extends Error {
   name = 'ConfigError'
 }
 
-export const USAGE = `Usage: switchboard [--no-demo] [--inspect=stately] [--help]
+export const USAGE = `Usage: switchboard [--no-demo] [--inspect=stately] [--remora-url=URL] [--help]
 
 Environment:
   PORT               port to listen on (default 3000)
@@ -49,6 +51,9 @@ Environment:
   SWITCHBOARD_RETAIN_EVENTS  at most this many stored events are kept (default 1000000)
   SWITCHBOARD_QUIET_MINUTES  a working agent silent this long is marked quiet (default 10)
   SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
+  SWITCHBOARD_REMORA_URL  a running \`remora serve\` (e.g. http://127.0.0.1:8420) to follow: its events on the
+                          dashboard, its human-input requests as cards, answers sent to its POST /input
+                          (same as --remora-url=URL)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -108,12 +113,17 @@ export type ParseResult = { help: true } | { help: false; config: Config }
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): ParseResult {
   let demo = parseDemo(env.DEMO)
   let inspect: Config['inspect'] = 'local'
-  for (const arg of argv) {
+  let remora = env.SWITCHBOARD_REMORA_URL || undefined
+  let remoraFrom = 'SWITCHBOARD_REMORA_URL'
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
     if (arg === '--help' || arg === '-h') return { help: true }
     else if (arg === '--no-demo') demo = false
     else if (arg === '--demo') demo = true
     else if (arg === '--inspect=stately') inspect = 'stately'
     else if (arg === '--inspect=local') inspect = 'local'
+    else if (arg.startsWith('--remora-url=')) [remora, remoraFrom] = [arg.slice('--remora-url='.length), '--remora-url']
+    else if (arg === '--remora-url') [remora, remoraFrom] = [argv[++i] ?? '', '--remora-url']
     else throw new ConfigError(`unknown flag "${arg}" (see --help)`)
   }
   const host = env.HOST || '127.0.0.1'
@@ -136,6 +146,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     },
     demo,
     inspect,
+    remoraUrl: remora === undefined ? undefined : httpUrl(remoraFrom, remora).href.replace(/\/+$/, ''),
   }
   return { help: false, config }
 }

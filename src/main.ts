@@ -1,5 +1,6 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
+import { RemoraBridge } from './bridges/remora-bridge'
 import { DEMO_GRAPH_PREFIX } from './demo/plan'
 import { runDemoSwarm } from './demo/swarm'
 import { openDurableBus } from './events/durable'
@@ -90,6 +91,8 @@ const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
   retry: { firstMs: webhooks.retryMs },
 }))
 notifier?.start(bus)
+const remora = config.remoraUrl ? new RemoraBridge({ url: config.remoraUrl, bus, questions }) : undefined
+remora?.start()
 console.log(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`)
 
 const demo = new AbortController()
@@ -112,6 +115,7 @@ async function shutdown(signal: string) {
   }, STOP_DEADLINE_MS).unref()
   demo.abort()
   await demoDone
+  await remora?.stop()
   questions.release()
   hub.close()
   // One turn of the loop so the answered long-polls and the errored streams are written out.
