@@ -173,3 +173,36 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
   })
 })
+
+describe('POST /v1/traces, a protobuf nested 100,000 levels deep', () => {
+  const varint = (n: number) => {
+    const out: number[] = []
+    for (; n > 127; n = Math.floor(n / 128)) out.push((n & 127) | 128)
+    return [...out, n]
+  }
+  /** ExportTraceServiceRequest → one span whose one attribute is an AnyValue array nested `depth` deep, built inside out by size. */
+  function deepRequest(depth: number): Uint8Array<ArrayBuffer> {
+    const headers: number[][] = []
+    let size = 3
+    for (let i = 0; i < depth; i++) {
+      const values = [0x0a, ...varint(size)]
+      size += values.length
+      const arrayValue = [0x2a, ...varint(size)]
+      size += arrayValue.length
+      headers.push(values, arrayValue)
+    }
+    const value = [...headers.reverse().flat(), 0x0a, 1, 0x78]
+    const kv = [0x0a, 1, 0x6b, 0x12, ...varint(value.length), ...value]
+    const span = [0x0a, 16, ...new Array(16).fill(1), 0x12, 8, ...new Array(8).fill(1), 0x4a, ...varint(kv.length), ...kv]
+    const scope = [0x12, ...varint(span.length), ...span]
+    const resource = [0x12, ...varint(scope.length), ...scope]
+    return new Uint8Array([0x0a, ...varint(resource.length), ...resource])
+  }
+
+  it('is refused with 400 and the reason, and the server goes on', async () => {
+    const res = await postTraces(deepRequest(100_000), { 'content-type': 'application/x-protobuf' })
+    expect(res.status).toBe(400)
+    expect(new TextDecoder().decode(await res.arrayBuffer())).toContain('depth')
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
+  })
+})
