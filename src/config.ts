@@ -27,6 +27,8 @@ export interface Config {
   prices: PriceTable
   demo: boolean
   inspect: 'local' | 'stately'
+  /** a `remora serve` to follow (SWITCHBOARD_REMORA_URL / --remora-url), without its trailing slash */
+  remoraUrl: string | undefined
 }
 
 export interface WebhookConfig {
@@ -41,7 +43,7 @@ export class ConfigError extends Error {
   name = 'ConfigError'
 }
 
-export const USAGE = `Usage: switchboard [--no-demo] [--inspect=stately] [--help]
+export const USAGE = `Usage: switchboard [--no-demo] [--inspect=stately] [--remora-url=URL] [--help]
 
 Environment:
   PORT               port to listen on (default 3000)
@@ -62,6 +64,9 @@ Environment:
   LOG_FORMAT         json for one JSON object a line, text (default) for readable lines
   SWITCHBOARD_PRICES  a JSON file, or inline JSON, of USD per million tokens by model:
                       {"claude-sonnet": {"input": 3, "output": 15}}; a model not in it costs nothing (and says so)
+  SWITCHBOARD_REMORA_URL  a running \`remora serve\` (e.g. http://127.0.0.1:8420) to follow: its events on the
+                          dashboard, its human-input requests as cards, answers sent to its POST /input
+                          (same as --remora-url=URL)
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -148,12 +153,17 @@ export type ParseResult = { help: true } | { help: false; config: Config }
 export function parseConfig(argv: readonly string[], env: Record<string, string | undefined>): ParseResult {
   let demo = parseDemo(env.DEMO)
   let inspect: Config['inspect'] = 'local'
-  for (const arg of argv) {
+  let remora = env.SWITCHBOARD_REMORA_URL || undefined
+  let remoraFrom = 'SWITCHBOARD_REMORA_URL'
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
     if (arg === '--help' || arg === '-h') return { help: true }
     else if (arg === '--no-demo') demo = false
     else if (arg === '--demo') demo = true
     else if (arg === '--inspect=stately') inspect = 'stately'
     else if (arg === '--inspect=local') inspect = 'local'
+    else if (arg.startsWith('--remora-url=')) [remora, remoraFrom] = [arg.slice('--remora-url='.length), '--remora-url']
+    else if (arg === '--remora-url') [remora, remoraFrom] = [argv[++i] ?? '', '--remora-url']
     else throw new ConfigError(`unknown flag "${arg}" (see --help)`)
   }
   const host = env.HOST || '127.0.0.1'
@@ -179,6 +189,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     prices: parsePrices(env.SWITCHBOARD_PRICES),
     demo,
     inspect,
+    remoraUrl: remora === undefined ? undefined : httpUrl(remoraFrom, remora).href.replace(/\/+$/, ''),
   }
   return { help: false, config }
 }

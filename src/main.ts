@@ -1,5 +1,6 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
+import { RemoraBridge } from './bridges/remora-bridge'
 import { DEMO_GRAPH_PREFIX } from './demo/plan'
 import { runDemoSwarm } from './demo/swarm'
 import { openDurableBus } from './events/durable'
@@ -94,6 +95,8 @@ const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
   retry: { firstMs: webhooks.retryMs },
 }))
 notifier?.start(bus)
+const remora = config.remoraUrl ? new RemoraBridge({ url: config.remoraUrl, bus, questions }) : undefined
+remora?.start()
 log.info(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`, {
   event: 'start',
   url,
@@ -122,6 +125,7 @@ async function shutdown(signal: string) {
   }, STOP_DEADLINE_MS).unref()
   demo.abort()
   await demoDone
+  await remora?.stop()
   questions.release()
   hub.close()
   // One turn of the loop so the answered long-polls and the errored streams are written out.

@@ -9,7 +9,7 @@ const cfg = (argv: string[], env: Record<string, string> = {}) => {
 
 describe('parseConfig', () => {
   it('has the documented defaults', () => {
-    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, metricsToken: undefined, logFormat: 'text', publicHosts: [], publicUrl: undefined, webhooks: undefined, quietMinutes: 10, retireMinutes: 60, retention: { days: 30, events: 1_000_000 }, prices: new Map(), demo: true, inspect: 'local' })
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, metricsToken: undefined, logFormat: 'text', publicHosts: [], publicUrl: undefined, webhooks: undefined, quietMinutes: 10, retireMinutes: 60, retention: { days: 30, events: 1_000_000 }, prices: new Map(), demo: true, inspect: 'local', remoraUrl: undefined })
   })
   it('reads env and flags', () => {
     const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })
@@ -21,6 +21,13 @@ describe('parseConfig', () => {
     expect(() => cfg([], { PORT: '70000' })).toThrow('PORT must be an integer')
     expect(() => cfg(['--bogus'])).toThrow('unknown flag "--bogus"')
     expect(() => cfg([], { DEMO: 'maybe' })).toThrow('DEMO must be 0 or 1')
+  })
+  it('reads the Remora URL from the env or the flag (the flag wins), and refuses one that is not http(s)', () => {
+    expect(cfg([], { SWITCHBOARD_REMORA_URL: 'http://127.0.0.1:8420/' }).remoraUrl).toBe('http://127.0.0.1:8420')
+    expect(cfg(['--remora-url=http://r:1'], { SWITCHBOARD_REMORA_URL: 'http://x:2' }).remoraUrl).toBe('http://r:1')
+    expect(cfg(['--remora-url', 'https://r.example/base/']).remoraUrl).toBe('https://r.example/base')
+    expect(() => cfg([], { SWITCHBOARD_REMORA_URL: 'localhost:8420' })).toThrow('SWITCHBOARD_REMORA_URL must be an http(s) URL')
+    expect(() => cfg(['--remora-url'])).toThrow('--remora-url must be an http(s) URL')
   })
   it('refuses a non-loopback HOST without a token', () => {
     expect(() => cfg([], { HOST: '0.0.0.0' })).toThrow('SWITCHBOARD_TOKEN')

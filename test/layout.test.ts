@@ -37,6 +37,10 @@ const FORBIDDEN: Record<string, string[]> = {
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
   // The MCP server turns a protocol into questions and events: the page and the HTTP server are above it.
   mcp: ['notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  // Outside protocols turn into events, checked by protocol/ alone; the server publishes them.
+  otlp: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  // The Remora bridge publishes onto the bus and asks through the question service; nothing above.
+  bridges: ['notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main.ts', 'config.ts'],
   notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   // Metrics and logs: every layer reports into it, so it imports none of them.
   telemetry: ['protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],

@@ -39,6 +39,8 @@ export const routes = {
     return params.size ? `/history?${params}` : '/history'
   },
   snapshot: '/api/snapshot',
+  /** OTLP/HTTP trace exports (the path every OpenTelemetry exporter appends to its endpoint) */
+  otlpTraces: '/v1/traces',
   ingest: '/api/events',
   questions: '/api/questions',
   question: (msgId: string) => `/api/questions/${segment(msgId)}`,

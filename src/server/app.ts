@@ -12,6 +12,7 @@ import type { QuestionService } from '../questions/question-service'
 import { assetRoutes, loadAssets } from './assets'
 import { errorMapping } from './errors'
 import { apiRoutes } from './routes/api'
+import { otlpRoutes } from './routes/otlp'
 import { eventStreamRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
 import { metricsRoutes } from './routes/metrics'
@@ -76,6 +77,7 @@ export function createApp(services: AppServices) {
     .use(nameRoutes())
     .use(apiRoutes({ bus, questions, stream, store: services.store }))
     .use(questionRoutes(questions, bus))
+    .use(otlpRoutes(bus))
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices }))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(stream, assets.urls))

@@ -24,6 +24,8 @@ const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,4
 const OPEN = new Set<string>([routes.health, routes.ready, routes.login, routes.logout])
 /** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
 const FORM_WRITES = new Set<string>([routes.login, routes.logout, routes.name])
+/** OTLP/HTTP speaks protobuf as well as JSON, on its one route only. */
+const OTLP_TYPE = /^application\/(?:x-protobuf|json)\b/i
 
 export interface SecurityOptions {
   token?: string
@@ -92,7 +94,10 @@ export function gate(request: Request, options: SecurityOptions): Response | und
     return json(401, { error: 'sign in, or send Authorization: Bearer <SWITCHBOARD_TOKEN>' }, { 'www-authenticate': 'Bearer' })
   }
   const withBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH'
-  if (withBody && !FORM_WRITES.has(url.pathname) && !request.headers.get('content-type')?.toLowerCase().startsWith('application/json'))
+  const type = request.headers.get('content-type') ?? ''
+  if (withBody && url.pathname === routes.otlpTraces) {
+    if (!OTLP_TYPE.test(type)) return json(415, { error: 'content-type must be application/x-protobuf or application/json' })
+  } else if (withBody && !FORM_WRITES.has(url.pathname) && !type.toLowerCase().startsWith('application/json'))
     return json(415, { error: 'content-type must be application/json' })
   return undefined
 }

@@ -9,6 +9,7 @@ import { startDashboard } from '../../src/machines/dashboard'
 import { createApp, type AppServices } from '../../src/server/app'
 import { openSqliteWorkspace } from '../../src/workspace/sqlite'
 import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-notifier'
+import { RemoraBridge } from '../../src/bridges/remora-bridge'
 
 export interface TestServerOptions {
   dbPath?: string
@@ -22,6 +23,8 @@ export interface TestServerOptions {
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
   /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
+  /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
+  remora?: { url: string; retryMs?: number }
   webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
 }
 
@@ -45,6 +48,8 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const webhooks = options.webhooks
   const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {} })
   notifier?.start(bus)
+  const remora = options.remora && new RemoraBridge({ ...options.remora, bus, questions, maxDelayMs: 1_000, log: () => {} })
+  remora?.start()
   return {
     url,
     dbPath,
@@ -59,6 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     mcp,
     notifier,
     async stop() {
+      await remora?.stop()
       await app.stop(true)
       await notifier?.stop()
       durable.close()
