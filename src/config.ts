@@ -23,6 +23,8 @@ export interface Config {
   retireMinutes: number
   demo: boolean
   inspect: 'local' | 'stately'
+  /** several instances share one event log and the question claims on this Redis; unset: this instance alone */
+  redisUrl?: string
 }
 
 export interface WebhookConfig {
@@ -56,6 +58,8 @@ Environment:
   SWITCHBOARD_RETIRE_MINUTES an agent of no graph, ended or silent this long, leaves the page (default 60)
   SWITCHBOARD_METRICS_TOKEN  a Bearer token that opens /metrics alone, for a Prometheus scraper
   LOG_FORMAT         json for one JSON object a line, text (default) for readable lines
+  REDIS_URL          redis://[user:password@]host:port[/db]: run as one of several instances sharing this Redis
+                     (the event stream and the question claims); SWITCHBOARD_DB stays this instance's copy
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -102,6 +106,15 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw}"`)
   return n
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined
+  const url = URL.parse(raw)
+  // The value is not echoed: it may hold a password.
+  if (!url || !['redis:', 'rediss:', 'valkey:', 'valkeys:'].includes(url.protocol) || !url.hostname)
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL with a host')
+  return raw
 }
 
 function parseLogFormat(raw: string | undefined): LogFormat {
@@ -151,6 +164,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     },
     demo,
     inspect,
+    redisUrl: parseRedisUrl(env.REDIS_URL),
   }
   return { help: false, config }
 }
