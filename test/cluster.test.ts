@@ -1,5 +1,6 @@
 // Two instances on one real redis-server (REDIS_URL): one question, raced answers, identical dashboards, Redis away and back.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { STREAM_KEY } from '../src/cluster/redis-log'
 import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
 import { startTestServer, type TestServer } from './support/server'
 
@@ -21,9 +22,9 @@ describe.skipIf(!haveRedis)('two instances on one Redis', () => {
     b = await startTestServer({ redisUrl: redis.url })
   })
   afterAll(async () => {
-    await a.stop()
-    await b.stop()
-    await redis.stop()
+    await a?.stop()
+    await b?.stop()
+    await redis?.stop()
   })
 
   it('a question asked on A shows as a card on B, and an answer on B resumes it on A', async () => {
@@ -80,10 +81,14 @@ describe.skipIf(!haveRedis)('two instances on one Redis', () => {
     expect(sb).toEqual(sa)
   })
 
-  it('the same event id sent to both instances is stored once on each', async () => {
+  it('the same event id sent to both instances at once is in the stream once, and stored once on each', async () => {
     const e = { id: 'dup-both', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'dup', payload: {} }
     await Promise.all([post(a.url, '/api/events', e), post(b.url, '/api/events', e)])
     for (const s of [a, b]) expect(s.store.query({ limit: 10, agent_id: 'dup' }).length).toBe(1)
+    const client = new Bun.RedisClient(redis.url)
+    const entries = (await client.send('XRANGE', [STREAM_KEY, '-', '+'])) as Array<[string, string[]]>
+    client.close()
+    expect(entries.filter(([, fields]) => fields[1]!.includes('"dup-both"'))).toHaveLength(1)
   })
 })
 

@@ -68,18 +68,19 @@ export class RedisLog {
   /** Connect both clients, or throw (Redis down at start is a one-line exit in main). */
   static async open(url: string, maxLen: number): Promise<RedisLog> {
     // A refused connection fails at once only without auto-reconnect: the start asks with a client of its own first.
-    const probe = new RedisClient(url, { connectionTimeout: 2_000, autoReconnect: false })
+    // Generous: on a loaded machine the handshake alone can take seconds.
+    const probe = new RedisClient(url, { connectionTimeout: 5_000, autoReconnect: false })
     try {
-      await timed(probe.connect().then(() => probe.send('PING', [])), 3_000)
+      await timed(probe.connect().then(() => probe.send('PING', [])), 6_000)
     } finally {
       probe.close()
     }
-    const options = { connectionTimeout: 2_000, maxRetries: 4_294_967_295 }
+    const options = { connectionTimeout: 10_000, maxRetries: 4_294_967_295 }
     const writer = new RedisClient(url, { ...options, enableOfflineQueue: false })
     const reader = new RedisClient(url, options)
     try {
-      await timed(Promise.all([writer.connect(), reader.connect()]), 3_000)
-      await timed(writer.send('PING', []), 3_000)
+      await timed(Promise.all([writer.connect(), reader.connect()]), 10_000)
+      await timed(writer.send('PING', []), 10_000)
     } catch (error) {
       writer.close()
       reader.close()
