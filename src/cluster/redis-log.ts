@@ -58,7 +58,7 @@ async function timed<T>(work: Promise<T>, ms = COMMAND_MS): Promise<T> {
 
 export class RedisLog {
   private constructor(
-    /** appends and claims: fails at once while disconnected (no offline queue), so a write is a prompt 503 */
+    /** appends and claims */
     private readonly writer: RedisClient,
     /** its own connection: XREAD BLOCK holds it */
     private readonly reader: RedisClient,
@@ -75,8 +75,10 @@ export class RedisLog {
     } finally {
       probe.close()
     }
-    const options = { connectionTimeout: 10_000, maxRetries: 4_294_967_295 }
-    const writer = new RedisClient(url, { ...options, enableOfflineQueue: false })
+    // No offline queue on either: while disconnected a command fails at once (a prompt 503, a read retried)
+    // instead of piling up to run late, after the reconnect, ahead of the ones that matter.
+    const options = { connectionTimeout: 10_000, maxRetries: 4_294_967_295, enableOfflineQueue: false }
+    const writer = new RedisClient(url, options)
     const reader = new RedisClient(url, options)
     try {
       await timed(Promise.all([writer.connect(), reader.connect()]), 10_000)

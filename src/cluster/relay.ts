@@ -100,10 +100,10 @@ export class ClusterRelay implements Relay {
     }
     const at = this.position
     // Saved only once the local store holds what was read: a restart re-reads at most a little (deduped by id).
-    store.flushed().then(
-      () => store.saveCheckpoint(POSITION, 0, at),
-      (error) => log.warn(`cannot note the stream position: ${String(error)}`),
-    )
+    store
+      .flushed()
+      .then(() => store.saveCheckpoint(POSITION, 0, at))
+      .catch((error) => log.warn(`cannot note the stream position (the next batch will): ${String(error)}`))
     this.settle()
     return entries.length
   }
