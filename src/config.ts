@@ -29,6 +29,8 @@ export interface Config {
   inspect: 'local' | 'stately'
   /** a `remora serve` to follow (SWITCHBOARD_REMORA_URL / --remora-url), without its trailing slash */
   remoraUrl: string | undefined
+  /** several instances share one event log and the question claims on this Redis; unset: this instance alone */
+  redisUrl?: string
 }
 
 export interface WebhookConfig {
@@ -67,6 +69,8 @@ Environment:
   SWITCHBOARD_REMORA_URL  a running \`remora serve\` (e.g. http://127.0.0.1:8420) to follow: its events on the
                           dashboard, its human-input requests as cards, answers sent to its POST /input
                           (same as --remora-url=URL)
+  REDIS_URL          redis://[user:password@]host:port[/db]: run as one of several instances sharing this Redis
+                     (the event stream and the question claims); SWITCHBOARD_DB stays this instance's copy
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -113,6 +117,15 @@ function parseCount(name: string, raw: string | undefined, fallback: number, min
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw}"`)
   return n
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined
+  const url = URL.parse(raw)
+  // The value is not echoed: it may hold a password.
+  if (!url || !['redis:', 'rediss:', 'valkey:', 'valkeys:'].includes(url.protocol) || !url.hostname)
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL with a host')
+  return raw
 }
 
 function parseLogFormat(raw: string | undefined): LogFormat {
@@ -190,6 +203,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     demo,
     inspect,
     remoraUrl: remora === undefined ? undefined : httpUrl(remoraFrom, remora).href.replace(/\/+$/, ''),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
   }
   return { help: false, config }
 }

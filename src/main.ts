@@ -1,4 +1,6 @@
 // CLI entry: config → workspace → bus → actors → server (→ demo swarm).
+import { openCluster, type Cluster } from './cluster/cluster'
+import { redisTarget } from './cluster/redis-log'
 import { parseConfig, ConfigError, USAGE, type Config } from './config'
 import { RemoraBridge } from './bridges/remora-bridge'
 import { DEMO_GRAPH_PREFIX } from './demo/plan'
@@ -46,18 +48,32 @@ function openWorkspace(path: string): Workspace {
   return workspace
 }
 
+/** With REDIS_URL: Redis must answer now, or the start stops in one line (the URL's password is not shown). */
+async function clusterOrExit(url: string | undefined): Promise<Cluster | undefined> {
+  if (!url) return undefined
+  try {
+    return await openCluster(url, config.retention.events)
+  } catch (error) {
+    console.error(`switchboard: cannot reach Redis at ${redisTarget(url)}: ${error instanceof Error ? error.message : String(error)} (REDIS_URL)`)
+    process.exit(2)
+  }
+}
+
 const config = readConfig()
 configureLogs(config.logFormat)
 const log = logger('server')
+const cluster = await clusterOrExit(config.redisUrl)
 const workspace = openOrExit('the workspace', () => openWorkspace(config.dbPath))
-const durable = openOrExit('the event store', () => openDurableBus(config.dbPath, config.retention))
+const durable = openOrExit('the event store', () => openDurableBus(config.dbPath, config.retention, undefined, cluster?.relay))
 const { bus } = durable
 const inspector = new Inspector()
 const inspect = await withStately(inspector.observe, config.inspect === 'stately')
 const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
 durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-const questions = new QuestionService({ workspace, bus })
+const questions = new QuestionService({ workspace, bus, claims: cluster?.claims })
 questions.start()
+// Several instances: this one's copy catches up with the shared stream before it serves anyone.
+await cluster?.join(bus, durable.store, questions)
 questions.resettle(dashboard.awaiting())
 // Agents that belong to no graph leave once ended or silent for long: checked now and every minute.
 const sweep = () => dashboard.sweep(config.retireMinutes * 60_000)
@@ -101,6 +117,7 @@ log.info(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; 
   event: 'start',
   url,
   db: config.dbPath,
+  redis: config.redisUrl ? redisTarget(config.redisUrl) : 'unset',
   token: config.token ? 'set' : 'unset',
   demo: config.demo,
 })
@@ -133,6 +150,7 @@ async function shutdown(signal: string) {
   await app.stop(true)
   // Before the store closes: POSTs in flight are abandoned and stay in the outbox for the next start.
   await notifier?.stop()
+  await cluster?.close()
   durable.close()
   dashboard.stop()
   questions.close()

@@ -53,5 +53,12 @@ describe('parseConfig', () => {
     expect(() => cfg([], { SWITCHBOARD_RETAIN_DAYS: '0' })).toThrow('SWITCHBOARD_RETAIN_DAYS must be a whole number of at least 1')
     expect(() => cfg([], { SWITCHBOARD_RETAIN_EVENTS: 'lots' })).toThrow('SWITCHBOARD_RETAIN_EVENTS')
   })
+  it('takes REDIS_URL as a redis:// or rediss:// URL, and refuses anything else without echoing it (it may hold a password)', () => {
+    expect(cfg([]).redisUrl).toBeUndefined()
+    expect(cfg([], { REDIS_URL: 'redis://:pw@127.0.0.1:6379/2' }).redisUrl).toBe('redis://:pw@127.0.0.1:6379/2')
+    expect(cfg([], { REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).toBe('rediss://cache.example:6380')
+    for (const bad of ['http://x:6379', 'localhost:6379', 'redis://', 'redis://:secret@'])
+      expect(() => cfg([], { REDIS_URL: bad })).toThrow(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL with a host$/)
+  })
   it('answers --help', () => expect(parseConfig(['--help'], {})).toEqual({ help: true }))
 })

@@ -23,27 +23,30 @@ const layerOf = (file: string) => relative(SRC, file).split('/')[0]!
 
 /** What each layer must never import. */
 const FORBIDDEN: Record<string, string[]> = {
-  protocol: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
-  client: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main.ts', 'config.ts'],
-  events: ['notify', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
-  machines: ['notify', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo'],
-  'view-model': ['live', 'views', 'server', 'workspace', 'demo'],
-  questions: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo'],
-  workspace: ['notify', 'events', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
-  views: ['notify', 'live', 'server', 'questions', 'workspace', 'events', 'demo'],
-  inspector: ['live', 'server', 'demo'],
-  live: ['server', 'demo'],
-  demo: ['server', 'live', 'views', 'questions', 'workspace'],
-  // Webhooks read the stored events, nothing else: not the page, not the questions' records.
+  protocol: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  client: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main.ts', 'config.ts'],
+  events: ['cluster', 'notify', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
+  machines: ['cluster', 'notify', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo'],
+  'view-model': ['cluster', 'live', 'views', 'server', 'workspace', 'demo'],
+  questions: ['cluster', 'notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo'],
+  workspace: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
+  views: ['cluster', 'notify', 'live', 'server', 'questions', 'workspace', 'events', 'demo'],
+  inspector: ['cluster', 'live', 'server', 'demo'],
+  live: ['cluster', 'server', 'demo'],
+  demo: ['cluster', 'server', 'live', 'views', 'questions', 'workspace'],
   // The MCP server turns a protocol into questions and events: the page and the HTTP server are above it.
-  mcp: ['notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  mcp: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   // Outside protocols turn into events, checked by protocol/ alone; the server publishes them.
-  otlp: ['notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  otlp: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   // The Remora bridge publishes onto the bus and asks through the question service; nothing above.
-  bridges: ['notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main.ts', 'config.ts'],
-  notify: ['machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  bridges: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main.ts', 'config.ts'],
+  // Webhooks read the stored events, nothing else: not the page, not the questions' records.
+  notify: ['cluster', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  // Several instances on Redis: the shared log under the bus and the claims under the questions; nothing above them.
+  cluster: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  server: ['cluster'],
   // Metrics and logs: every layer reports into it, so it imports none of them.
-  telemetry: ['protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  telemetry: ['cluster', 'protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
 }
 
 describe('layout', () => {

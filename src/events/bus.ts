@@ -9,6 +9,18 @@ export interface BusOptions {
   dedupeSize?: number
   /** where every accepted event is appended (the event store), before any listener sees it */
   journal?: { append(event: Event): void; flushed(): Promise<void>; has?(id: string): boolean }
+  /**
+   * Several instances on one shared log (REDIS_URL): what is published here goes to the log first and is
+   * applied only when the log's reader hands it back through deliver(), so every instance applies every
+   * event in the same order. Without one, publish() applies at once.
+   */
+  relay?: Relay
+}
+
+export interface Relay {
+  send(event: Event): void
+  /** resolves once everything sent so far is in the shared log and delivered back here */
+  sent(): Promise<void>
 }
 
 export class EventBus {
@@ -23,12 +35,16 @@ export class EventBus {
   private seenAll = true
   private readonly listeners = new Set<(e: Event) => void>()
   private readonly journal: BusOptions['journal']
+  private readonly relay: Relay | undefined
+  /** ids sent to the relay and not yet delivered back: a repeat meanwhile is a duplicate */
+  private readonly relaying = new Set<string>()
 
   constructor(options: BusOptions = {}) {
     this.replaySize = options.replaySize ?? 200
     this.dedupeSize = options.dedupeSize ?? 100_000
     this.seenRing = new Array(this.dedupeSize)
     this.journal = options.journal
+    this.relay = options.relay
   }
 
   /** After a restart: the stored ids still count as seen, and the newest events are the history. */
@@ -41,8 +57,20 @@ export class EventBus {
 
   /** Publish one event; returns false when its id was seen recently (dropped). */
   publish(event: Event): boolean {
-    // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
-    if (this.seen.has(event.id) || (!this.seenAll && this.journal?.has?.(event.id))) {
+    if (!this.relay) return this.deliver(event)
+    if (this.relaying.has(event.id) || this.isSeen(event.id)) {
+      metrics.eventsDuplicate.inc()
+      return false
+    }
+    this.relaying.add(event.id)
+    this.relay.send(event)
+    return true
+  }
+
+  /** Apply one event from the shared log (or, without a relay, from publish); false for a repeat. */
+  deliver(event: Event): boolean {
+    this.relaying.delete(event.id)
+    if (this.isSeen(event.id)) {
       metrics.eventsDuplicate.inc()
       return false
     }
@@ -55,9 +83,10 @@ export class EventBus {
     return true
   }
 
-  /** Resolves once every event published so far is stored (at once without a journal). */
+  /** Resolves once every event published so far is stored (at once without a journal), and in the shared log if there is one. */
   persisted(): Promise<void> {
-    return this.journal?.flushed() ?? Promise.resolve()
+    const stored = () => this.journal?.flushed() ?? Promise.resolve()
+    return this.relay ? this.relay.sent().then(stored) : stored()
   }
 
   /** Synchronous listener, for actors and services that must see every event in order. Returns the unsubscribe. */
@@ -73,6 +102,11 @@ export class EventBus {
 
   close(): void {
     this.listeners.clear()
+  }
+
+  // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
+  private isSeen(id: string): boolean {
+    return this.seen.has(id) || (!this.seenAll && this.journal?.has?.(id) === true)
   }
 
   private remember(id: string) {

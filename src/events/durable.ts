@@ -1,6 +1,6 @@
 // A bus backed by the event store: what was accepted survives a restart, checkpoints keep start-up short, retention keeps the file bounded.
 import type { Event } from '../protocol/event'
-import { EventBus } from './bus'
+import { EventBus, type Relay } from './bus'
 import { EventStore, type StoredEvent } from './event-store'
 
 export interface Retention {
@@ -44,9 +44,10 @@ export interface DurableBus {
   close(): void
 }
 
-export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY): DurableBus {
+/** `relay`: the shared log of several instances (REDIS_URL); this file is then this instance's copy of it. */
+export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY, relay?: Relay): DurableBus {
   const store = new EventStore(path)
-  const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW })
+  const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW, relay })
   const previous = store.loadCheckpoint(PREVIOUS)
   bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
   let checkpoint: (() => string) | undefined

@@ -7,6 +7,7 @@ import { makeEvent, wireName, type Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
 import type { Workspace } from '../workspace/workspace'
 import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './errors'
+import { claimFor, TimeoutOwner, type Claims, type Outcome } from './claims'
 import { PendingIndex } from './pending-index'
 import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
@@ -41,6 +42,8 @@ export interface QuestionServiceOptions {
   bus: EventBus
   pollMs?: number
   now?: () => number
+  /** several instances (REDIS_URL): settles claimed first, timeouts owned by one */
+  claims?: Claims
 }
 const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 
@@ -56,21 +59,27 @@ export class QuestionService {
   private unlisten?: () => void
   private closed = false
   private closing = false
+  private readonly timeouts?: TimeoutOwner
 
-  constructor({ workspace, bus, pollMs = 250, now = Date.now }: QuestionServiceOptions) {
+  constructor({ workspace, bus, pollMs = 250, now = Date.now, claims }: QuestionServiceOptions) {
     this.ws = workspace
     this.bus = bus
     this.pollMs = pollMs
     this.now = now
     this.waiters = new Waiters(bus, (msgId) => this.status(msgId))
+    if (claims) this.timeouts = new TimeoutOwner(claims, (id) => this.settleOne(id, { kind: 'timeout' }, true), (what, e) => this.skipped.report(what, e))
+  }
+
+  /** Before respond() or withdraw(), with several instances: take the question's one claim (409/410 when another has it). */
+  async claim(agent_id: string, msg_id: string, outcome: Outcome, answer?: unknown): Promise<void> {
+    if (this.timeouts) await claimFor(this.timeouts.claims, this.status(msg_id), { agent_id, msg_id }, outcome, answer, this.now())
   }
 
   start(): void {
     if (this.closed || this.timer) return
     this.reindex()
     this.unlisten = this.bus.listen((e) => this.follow(e))
-    // Nothing is re-announced: the actors come back from the event store with their agents blocked,
-    // and the cards from the records. A replay must not repeat what it replays.
+    // Nothing is re-announced: actors come back from the event store, cards from the records; a replay must not repeat what it replays.
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
   }
 
@@ -91,10 +100,7 @@ export class QuestionService {
     return { msg_id: msgId, created }
   }
 
-  /**
-   * Records for agent:blocked events arriving at ingest, before they are published: all or none (a batch with one
-   * unusable question is refused whole; Conflict when a msg_id already holds a different question).
-   */
+  /** Records for agent:blocked events at ingest, before they are published: all or none (Conflict: a msg_id holds another question). */
   admit(events: readonly Event[]): void {
     const blocked = events.filter((e) => wireName(e) === 'agent:blocked')
     if (!blocked.length) return
@@ -154,8 +160,7 @@ export class QuestionService {
     return this.waiters.wait(msg_id, signal, this.closing ? 0 : timeoutMs)
   }
 
-  /** True once release() was called. */
-  get stopping(): boolean { return this.closing }
+  get stopping(): boolean { return this.closing } // once release() was called
 
   /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */
   pollOnce(): void {
@@ -254,7 +259,7 @@ export class QuestionService {
     try {
       if (name === 'agent:resumed') {
         const msgId = e.payload.msg_id
-        if (typeof msgId === 'string' && this.index.get(msgId)?.agent_id === e.agent_id) this.settleReported(msgId, e.payload)
+        if (typeof msgId === 'string' && this.index.get(msgId)?.agent_id === e.agent_id) this.settleOne(msgId, reportedOutcome(e.payload, this.now()), false)
         return
       }
       for (const [msgId, record] of this.index.entries())
@@ -262,10 +267,6 @@ export class QuestionService {
     } catch (error) {
       this.skipped.report(`event ${e.id}`, error)
     }
-  }
-
-  private settleReported(msgId: string, p: Record<string, unknown>): void {
-    this.settleOne(msgId, reportedOutcome(p, this.now()), false)
   }
 
   /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
@@ -291,7 +292,8 @@ export class QuestionService {
       const announce = !this.ws.get(announcedKey(msgId))
       if (announce) this.ws.set(announcedKey(msgId), now)
       const raw = this.readResponse(msgId)
-      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : pastDeadline(record, now) ? { kind: 'timeout' } : undefined
+      const expires = pastDeadline(record, now) && !this.timeouts?.due(msgId)
+      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : expires ? { kind: 'timeout' } : undefined
       const settled = outcome && this.settle(msgId, record, outcome)
       return { record, announce, settled }
     })
@@ -300,13 +302,12 @@ export class QuestionService {
     if (result.settled) this.bus.publish(resumedEvent(msgId, result.record, result.settled))
   }
 
-  /** Inside a transaction: the record leaves pending. */
   private settle(msgId: string, record: QuestionRecord, s: Settled): Settled {
     const status = s.kind
     const next: QuestionRecord = { ...record, status }
     if (s.kind === 'cancelled' && s.by !== undefined) next.answered_by = s.by
     this.ws.set(questionKey(msgId), next)
-    this.index.track(msgId, next)
+    this.index.track(msgId, next) // inside the transaction: the record leaves pending
     countSettled(record, s)
     return s
   }

@@ -6,7 +6,7 @@ export type LogFormat = 'json' | 'text'
 const ROOT = 'switchboard'
 
 /** The logger of one part of the server: `switchboard.server`, `switchboard.storage`, … */
-export const logger = (part: 'server' | 'storage' | 'sse' | 'refused'): Logger => getLogger([ROOT, part])
+export const logger = (part: 'server' | 'storage' | 'sse' | 'refused' | 'cluster'): Logger => getLogger([ROOT, part])
 
 /** At most this many refusal lines per reason and window; the rest are counted in one summary line. */
 export const REFUSAL_LINES = 5

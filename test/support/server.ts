@@ -10,6 +10,7 @@ import { createApp, type AppServices } from '../../src/server/app'
 import { openSqliteWorkspace } from '../../src/workspace/sqlite'
 import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-notifier'
 import { RemoraBridge } from '../../src/bridges/remora-bridge'
+import { openCluster } from '../../src/cluster/cluster'
 
 export interface TestServerOptions {
   dbPath?: string
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
   remora?: { url: string; retryMs?: number }
   webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
+  /** one of several instances on this Redis (as REDIS_URL does) */
+  redisUrl?: string
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -33,14 +36,16 @@ export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 't
 export async function startTestServer(options: TestServerOptions = {}) {
   const dbPath = options.dbPath ?? tempDb()
   const workspace = openSqliteWorkspace(dbPath)
+  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000)
   // The same durable bus as `npm start`: events stored in the file, actors rebuilt from it on a restart.
-  const durable = openDurableBus(dbPath)
+  const durable = openDurableBus(dbPath, undefined, undefined, cluster?.relay)
   const { bus } = durable
   const inspector = new Inspector()
   const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
   durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50 })
+  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, claims: cluster?.claims })
   questions.start()
+  await cluster?.join(bus, durable.store, questions)
   questions.resettle(dashboard.awaiting())
   const { app, hub, stream, mcp } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream, mcp: options.mcp })
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
@@ -67,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
       await remora?.stop()
       await app.stop(true)
       await notifier?.stop()
+      await cluster?.close()
       durable.close()
       dashboard.stop()
       questions.close()

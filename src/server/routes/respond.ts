@@ -59,10 +59,10 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
    * A card's request: the outcome goes to this tab's toast over its stream, the card leaves by the
    * stream too, so the request itself is answered 204 (or its error status). A JSON client gets the record.
    */
-  async function act<T>(datastar: boolean, body: unknown, run: () => T, said: (result: T) => string, status: (code: 204) => unknown) {
+  async function act<T>(datastar: boolean, body: unknown, run: () => Promise<T>, said: (result: T) => string, status: (code: 204) => unknown) {
     const tab = datastar ? tabOf(body) : undefined
     try {
-      const result = await withStorage(run)
+      const result = await run()
       // The agent:resumed is stored before the reply: a crash after it cannot leave the agent blocked.
       await bus.persisted()
       if (tab === undefined) return result
@@ -82,9 +82,11 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
         act(
           isDatastar(headers),
           body,
-          () => {
-            const { msgId, answer } = readAnswer(questions, query, body)
-            return questions.respond(params.agent_id, msgId, answer, body.answered_by ?? nameOf(request))
+          async () => {
+            const { msgId, answer } = await withStorage(() => readAnswer(questions, query, body))
+            // Several instances: the one atomic claim in Redis first; the local settle only for its holder.
+            await questions.claim(params.agent_id, msgId, 'answered', answer)
+            return withStorage(() => questions.respond(params.agent_id, msgId, answer, body.answered_by ?? nameOf(request)))
           },
           (result) => `Answered “${answerSummary(result.answer)}”: the agent resumes.`,
           (code) => status(code, undefined),
@@ -101,10 +103,11 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
         act(
           isDatastar(headers),
           body,
-          () => {
+          async () => {
             const msgId = query.msg_id ?? body.msg_id
             if (!msgId) throw new Invalid('msg_id', 'is required')
-            return { msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, body.answered_by ?? nameOf(request)) }
+            await questions.claim(params.agent_id, msgId, 'cancelled')
+            return withStorage(() => ({ msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, body.answered_by ?? nameOf(request)) }))
           },
           () => 'Withdrawn: the agent goes on without an answer.',
           (code) => status(code, undefined),

@@ -1,0 +1,52 @@
+// Several instances on one Redis (REDIS_URL): the shared event log, the question claims, and what joins them to one instance.
+import type { EventStore } from '../events/event-store'
+import type { EventBus } from '../events/bus'
+import { wireName } from '../protocol/event'
+import type { Claims } from '../questions/claims'
+import type { QuestionService } from '../questions/question-service'
+import { logger } from '../telemetry/log'
+import { RedisLog } from './redis-log'
+import { ClusterRelay } from './relay'
+
+const log = logger('cluster')
+
+export interface Cluster {
+  /** the bus's relay (openDurableBus) */
+  relay: ClusterRelay
+  /** the question service's claims */
+  claims: Claims
+  /** Catch up with the stream (before serving), then follow it; questions asked elsewhere become records here. */
+  join(bus: EventBus, store: EventStore, questions: QuestionService): Promise<void>
+  close(): Promise<void>
+}
+
+/** Connect to Redis or throw; `maxLen` bounds the stream (XADD MAXLEN ~). */
+export async function openCluster(url: string, maxLen: number): Promise<Cluster> {
+  const redis = await RedisLog.open(url, maxLen)
+  const relay = new ClusterRelay(redis)
+  let unlisten: (() => void) | undefined
+  return {
+    relay,
+    claims: { claim: (msgId, outcome) => redis.claim(msgId, outcome) },
+    async join(bus, store, questions) {
+      // An agent:blocked that another instance admitted (or asked) is a record here too: same checks,
+      // and the same question twice is no change. A listener must not throw into the reader.
+      unlisten = bus.listen((e) => {
+        if (wireName(e) !== 'agent:blocked') return
+        try {
+          questions.admit([e])
+        } catch (error) {
+          log.warn(`event ${e.id}: cannot keep its question here: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      })
+      const read = await relay.catchUp(bus, store)
+      if (read) log.info(`caught up with the shared event log: ${read} entries read`)
+      relay.follow(bus, store)
+    },
+    async close() {
+      unlisten?.()
+      await relay.stop()
+      redis.close()
+    },
+  }
+}

@@ -1,0 +1,139 @@
+// The shared event log of several instances: one Redis Stream (Bun's Redis client), appends deduped by event id, plus the question claims.
+import { RedisClient } from 'bun'
+import type { Outcome } from '../questions/claims'
+import { StorageUnavailable } from '../workspace/workspace'
+
+export const STREAM_KEY = 'switchboard:events'
+const SEEN_PREFIX = 'switchboard:seen:'
+const CLAIM_PREFIX = 'switchboard:settled:'
+/** how long an event id keeps a repeat out of the stream (each instance's own store dedupes beyond) */
+const SEEN_TTL_S = 7 * 86_400
+const CLAIM_TTL_S = 30 * 86_400
+/** a command waits at most this long for Redis before the write is a 503 */
+const COMMAND_MS = 2_000
+
+// Check-and-append in one script: Redis runs it atomically, so two instances taking the same event id at
+// once add it once. Returns the stream's last id, which covers any copy another instance added first.
+const APPEND = `
+for i = 3, #ARGV, 2 do
+  if redis.call('SET', ARGV[1] .. ARGV[i], '1', 'NX', 'EX', ARGV[2]) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', KEYS[2], '*', 'e', ARGV[i + 1])
+  end
+end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+return last[1] and last[1][1] or '0-0'
+`
+
+export interface Entry {
+  /** the stream id, `ms-seq` */
+  id: string
+  /** the event's JSON as appended (parsed and checked by the reader) */
+  body: unknown
+}
+
+/** Stream ids in order: `ms-seq`, compared as two numbers. */
+export function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number)
+  const [bm = 0, bs = 0] = b.split('-').map(Number)
+  return am - bm || as - bs
+}
+
+/** Where the URL points, without its password: for messages. */
+export const redisTarget = (url: string) => URL.parse(url)?.host || 'the REDIS_URL'
+
+const unavailable = (error: unknown) =>
+  error instanceof StorageUnavailable ? error : new StorageUnavailable(`redis: ${error instanceof Error ? error.message : String(error)}`, false, error)
+
+async function timed<T>(work: Promise<T>, ms = COMMAND_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new StorageUnavailable('redis: no reply in time', false)), ms)))
+  try {
+    return await Promise.race([work, late])
+  } catch (error) {
+    throw unavailable(error)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export class RedisLog {
+  private constructor(
+    /** appends and claims */
+    private readonly writer: RedisClient,
+    /** its own connection: XREAD BLOCK holds it */
+    private readonly reader: RedisClient,
+    private readonly maxLen: number,
+  ) {}
+
+  /** Connect both clients, or throw (Redis down at start is a one-line exit in main). */
+  static async open(url: string, maxLen: number): Promise<RedisLog> {
+    // A refused connection fails at once only without auto-reconnect: the start asks with a client of its own first.
+    // Generous: on a loaded machine the handshake alone can take seconds.
+    const probe = new RedisClient(url, { connectionTimeout: 5_000, autoReconnect: false })
+    try {
+      await timed(probe.connect().then(() => probe.send('PING', [])), 6_000)
+    } finally {
+      probe.close()
+    }
+    // No offline queue on either: while disconnected a command fails at once (a prompt 503, a read retried)
+    // instead of piling up to run late, after the reconnect, ahead of the ones that matter.
+    const options = { connectionTimeout: 10_000, maxRetries: 4_294_967_295, enableOfflineQueue: false }
+    const writer = new RedisClient(url, options)
+    const reader = new RedisClient(url, options)
+    try {
+      await timed(Promise.all([writer.connect(), reader.connect()]), 10_000)
+      await timed(writer.send('PING', []), 10_000)
+    } catch (error) {
+      writer.close()
+      reader.close()
+      throw error
+    }
+    return new RedisLog(writer, reader, maxLen)
+  }
+
+  /** Append events not appended before (by id); resolves to the stream's last id after them. */
+  async append(events: ReadonlyArray<{ id: string }>): Promise<string> {
+    const args = events.flatMap((e) => [e.id, JSON.stringify(e)])
+    return String(await timed(this.writer.send('EVAL', [APPEND, '2', STREAM_KEY, String(this.maxLen), SEEN_PREFIX, String(SEEN_TTL_S), ...args])))
+  }
+
+  /** Entries after `after`, oldest first; waits up to `blockMs` for one when there are none (0: no wait). */
+  async read(after: string, count: number, blockMs: number): Promise<Entry[]> {
+    const block = blockMs > 0 ? ['BLOCK', String(blockMs)] : []
+    const reply = await timed(this.reader.send('XREAD', ['COUNT', String(count), ...block, 'STREAMS', STREAM_KEY, after]), blockMs + COMMAND_MS)
+    return entriesOf(reply)
+  }
+
+  /** The oldest id still in the stream (older ones were trimmed), or undefined when it is empty. */
+  async first(): Promise<string | undefined> {
+    const reply = (await timed(this.writer.send('XRANGE', [STREAM_KEY, '-', '+', 'COUNT', '1']))) as unknown
+    return Array.isArray(reply) && Array.isArray(reply[0]) ? String(reply[0][0]) : undefined
+  }
+
+  /** SET NX on the question's claim: undefined when taken now, else the outcome that holds it. */
+  async claim(msgId: string, outcome: Outcome): Promise<Outcome | undefined> {
+    const key = CLAIM_PREFIX + msgId
+    const set = await timed(this.writer.send('SET', [key, outcome, 'NX', 'EX', String(CLAIM_TTL_S)]))
+    if (set !== null) return undefined
+    const holder = String(await timed(this.writer.send('GET', [key])))
+    return holder === 'timeout' || holder === 'cancelled' ? holder : 'answered'
+  }
+
+  close(): void {
+    this.writer.close()
+    this.reader.close()
+  }
+}
+
+/** XREAD's reply (RESP3: `{stream: [[id, [field, value, …]], …]}`, or null), whatever its shape, as entries. */
+function entriesOf(reply: unknown): Entry[] {
+  if (!reply || typeof reply !== 'object') return []
+  const rows = Array.isArray(reply) ? (reply[0] as unknown[] | undefined)?.[1] : (reply as Record<string, unknown>)[STREAM_KEY]
+  if (!Array.isArray(rows)) return []
+  return rows.flatMap((row): Entry[] => {
+    if (!Array.isArray(row) || typeof row[0] !== 'string') return []
+    const fields = Array.isArray(row[1]) ? (row[1] as unknown[]) : []
+    const at = fields.indexOf('e')
+    return [{ id: row[0], body: at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined }]
+  })
+}
