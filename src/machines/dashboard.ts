@@ -43,10 +43,8 @@ export function createDashboard(options: { inspect?: InspectionObserver; from?: 
   const { inspect, from } = options
   const actor = createActor(dashboardMachine, { id: 'dashboard', inspect, snapshot: from?.dashboard as never })
   const agents = new AgentRoster(inspect)
-  actor.on('graphs.retired', ({ graphs }) => {
-    for (const g of graphs) agents.retire(g.agent_ids)
-    agents.retireGraphs(graphs.map((g) => g.graph_id))
-  })
+  // The roster knows each graph's agents (announced or joined later): it retires them by graph.
+  actor.on('graphs.retired', ({ graphs }) => agents.retireGraphs(graphs.map((g) => g.graph_id)))
   actor.start()
   if (from) agents.restore(from.agents)
   return {

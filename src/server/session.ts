@@ -2,6 +2,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 
 export const SESSION_COOKIE = 'switchboard_session'
+
+/** Whether the browser reached us over https (directly, or through a proxy that says so): cookies then get `Secure`. */
+export const overTls = (request: Request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000
 
 /** Constant-time comparison of two secrets of any length. */

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia'
 import { routes } from '../../protocol/routes'
 import { Name } from '../../protocol/schema'
-import { cookieValue } from '../session'
+import { cookieValue, overTls } from '../session'
 
 export const NAME_COOKIE = 'switchboard_name'
 const YEAR_S = 365 * 24 * 60 * 60
@@ -21,11 +21,9 @@ export function nameOf(request: Request): string | undefined {
   return name && name.length <= (Name.maxLength ?? 200) && NAME.test(name) ? name : undefined
 }
 
-const secure = (request: Request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
-
 /** Set-Cookie for a name (cleared when empty). */
 export function nameCookie(name: string, request: Request): string {
-  const attrs = `Path=/; HttpOnly; SameSite=Strict${secure(request) ? '; Secure' : ''}`
+  const attrs = `Path=/; HttpOnly; SameSite=Strict${overTls(request) ? '; Secure' : ''}`
   return name ? `${NAME_COOKIE}=${encodeURIComponent(name)}; ${attrs}; Max-Age=${YEAR_S}` : `${NAME_COOKIE}=; ${attrs}; Max-Age=0`
 }
 

@@ -4,11 +4,9 @@ import { routes } from '../../protocol/routes'
 import type { PageAssets } from '../../views/head'
 import { SignIn } from '../../views/sign-in'
 import { Name } from '../../protocol/schema'
-import { cookieValue, SESSION_COOKIE, sameSecret, type Sessions } from '../session'
+import { cookieValue, overTls, SESSION_COOKIE, sameSecret, type Sessions } from '../session'
 import { nameCookie } from './name'
 
-/** Whether the browser reached us over https (directly, or through a proxy that says so). */
-const overTls = (request: Request) => new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https'
 
 export function sessionRoutes(token: string, sessions: Sessions, assets: PageAssets) {
   const signIn = (failed: boolean, status: number) =>
