@@ -58,7 +58,9 @@ function wireLabel(event: unknown): string | undefined {
   if (typeof wire?.category !== 'string' || typeof wire.action !== 'string') return undefined
   return typeof wire.agent_id === 'string' ? `${wire.category}:${wire.action} · ${wire.agent_id}` : `${wire.category}:${wire.action}`
 }
-const sameValue = (a: StateValue | undefined, b: StateValue | undefined) => JSON.stringify(a) === JSON.stringify(b)
+// Agents' values are strings: compared as such, and only nested values by their JSON.
+const sameValue = (a: StateValue | undefined, b: StateValue | undefined) =>
+  a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b))
 
 export class Inspector {
   private readonly actors = new Map<string, ActorRecord>()

@@ -157,10 +157,13 @@ function finish<T extends FinishType>(types: T[]): Pick<typeof FINISH, T> {
   return Object.fromEntries(types.map((t) => [t, FINISH[t]])) as Pick<typeof FINISH, T>
 }
 
-/** Tool and model events: context only, or also a move (resumed → running). */
+/**
+ * Tool and model events: context only, or also a move (resumed → running). They are most of the traffic,
+ * so each is one assign that touches too: XState rebuilds the whole snapshot after every assign.
+ */
 function work<S extends 'running' | undefined>(target: S) {
-  const tool = { target, actions: ['recordTool', 'touch'] } as const
-  const model = { target, actions: ['recordModel', 'touch'] } as const
+  const tool = { target, actions: ['recordTool'] } as const
+  const model = { target, actions: ['recordModel'] } as const
   return {
     TOOL_CALLED: tool,
     TOOL_STARTED: tool,
@@ -201,6 +204,7 @@ export const agentMachine = setup({
         tool_calls,
         current_tool: ACTIVE_TOOL.has(event.type) ? tool : null,
         last_tool: tool,
+        updated_at: timeOf(event),
       }
     }),
     recordModel: assign(({ context, event }) => {
@@ -212,6 +216,7 @@ export const agentMachine = setup({
         tokens_in: (context.tokens_in ?? 0) + input,
         tokens_out: (context.tokens_out ?? 0) + output,
         usage,
+        updated_at: timeOf(event),
       }
     }),
     recordRejected: assign(({ context, event }, params: { state: AgentStateName }) => ({

@@ -49,6 +49,11 @@ function graphAfter(graphs: Map<string, GraphRecord>, e: MachineEvent): GraphRec
   }
 }
 
+/** The log with this event added, the oldest dropped past MAX_EVENTS. */
+const recordEvent = (context: DashboardContext, e: MachineEvent) => ({
+  events: [...context.events.slice(context.events.length >= MAX_EVENTS ? 1 : 0), e.event],
+})
+
 const AGENT_EVENT_TYPES = [
   'AGENT_STARTED',
   'AGENT_BLOCKED',
@@ -72,11 +77,14 @@ export const dashboardMachine = setup({
     emitted: {} as GraphsRetired,
   },
   actions: {
-    recordEvent: assign({ events: ({ context, event }) => [...context.events.slice(context.events.length >= MAX_EVENTS ? 1 : 0), event.event] }),
-    trackGraph: assign(({ context, event }) => {
+    recordEvent: assign(({ context, event }) => recordEvent(context, event)),
+    // The event into the log and its graph kept up to date: one assign, since XState rebuilds the whole
+    // snapshot after every assign and this runs for every event.
+    record: assign(({ context, event }) => {
+      const { events } = recordEvent(context, event)
       const graph = graphAfter(context.graphs, event)
-      if (!graph || graph === context.graphs.get(graph.graph_id)) return {}
-      return { graphs: new Map(context.graphs).set(graph.graph_id, graph) }
+      if (!graph || graph === context.graphs.get(graph.graph_id)) return { events }
+      return { events, graphs: new Map(context.graphs).set(graph.graph_id, graph) }
     }),
     // A dashboard left open through many runs would otherwise grow one agent per agent per run:
     // when a new graph starts, the graphs that already ended are forgotten and their agents retired.
@@ -99,12 +107,12 @@ export const dashboardMachine = setup({
   states: {
     live: {
       on: {
-        GRAPH_STARTED: { guard: 'isNewEvent', actions: ['recordEvent', 'retireFinishedGraphs', 'trackGraph'] },
-        GRAPH_PROGRESS: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
-        GRAPH_COMPLETED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
-        GRAPH_FAILED: { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] },
+        GRAPH_STARTED: { guard: 'isNewEvent', actions: ['retireFinishedGraphs', 'record'] },
+        GRAPH_PROGRESS: { guard: 'isNewEvent', actions: 'record' },
+        GRAPH_COMPLETED: { guard: 'isNewEvent', actions: 'record' },
+        GRAPH_FAILED: { guard: 'isNewEvent', actions: 'record' },
         USER_RESPONDED: { guard: 'isNewEvent', actions: 'recordEvent' },
-        ...Object.fromEntries(AGENT_EVENT_TYPES.map((type) => [type, { guard: 'isNewEvent', actions: ['recordEvent', 'trackGraph'] }])),
+        ...Object.fromEntries(AGENT_EVENT_TYPES.map((type) => [type, { guard: 'isNewEvent', actions: 'record' }])),
       },
     },
   },
