@@ -12,6 +12,7 @@ import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
 import { ids, signals } from '../views/targets'
 import { changedPanels, PanelStream, prependEntries } from './panel-stream'
+import { listEdits } from './list-edits'
 import { encodeFrame, patchElements, patchSignals, removeElements } from './sse-encoder'
 import type { SseHub } from './sse-hub'
 
@@ -24,6 +25,8 @@ export interface StreamOptions {
   quietMs?: number
   /** USD per million tokens by model (SWITCHBOARD_PRICES) */
   prices?: PriceTable
+  /** the clock times in state are measured by (tests hold it still) */
+  now?: () => number
 }
 
 /** The question records the page shows as cards; structural, so this module needs no question service. */
@@ -43,7 +46,8 @@ interface Rendered {
   panels: Map<string, string>
   /** the badges on the page (all of a small swarm; the ones shown one by one of a large one) */
   shown: AgentView[]
-  agentOrder: string
+  /** the shown badges' agent ids, in display order */
+  order: string[]
   badges: Map<string, string>
   /** msg_id → its rendered waiting time */
   cards: Map<string, string>
@@ -59,6 +63,7 @@ export class DashboardStream extends PanelStream {
   private readonly unsubscribe: Array<() => void>
   private toasts = 0
   private readonly quietMs: number
+  private readonly now: () => number
   /** the agents' view, brought up to date at each flush from the agents that changed since the last */
   private readonly book: AgentBook
   private readonly changed = new Set<string>()
@@ -73,6 +78,7 @@ export class DashboardStream extends PanelStream {
   ) {
     super(hub, options.flushMs ?? 50, 'dashboard')
     this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
+    this.now = options.now ?? Date.now
     this.book = new AgentBook(options.prices)
     for (const actor of dashboard.agents.values()) this.changed.add(actor.getSnapshot().context.agent_id)
     this.model = this.derive()
@@ -129,7 +135,7 @@ export class DashboardStream extends PanelStream {
     for (const agentId of this.changed) this.book.update(agentId, agents.get(agentId)?.getSnapshot(), agents.graphOf(agentId))
     this.touched = this.changed.size
     this.changed.clear()
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), Date.now(), this.quietMs)
+    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), this.now(), this.quietMs)
   }
 
   private log(key: string) {
@@ -157,7 +163,7 @@ export class DashboardStream extends PanelStream {
         [ids.results, String(Results({ results: model.results }))],
       ]),
       shown: panel.shown,
-      agentOrder: panel.shown.map((a) => a.agent_id).join('\n'),
+      order: panel.shown.map((a) => a.agent_id),
       badges: new Map(panel.shown.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
       // a card is rendered once, when it arrives; its waiting time is a patch target of its own
       cards: new Map(model.blocked.map((card) => [card.msg_id, String(CardWait({ card, now: model.now }))])),
@@ -185,11 +191,10 @@ export class DashboardStream extends PanelStream {
   private diff(before: Rendered, after: Rendered): string[] {
     const { model } = this
     const parts = changedPanels(before.panels, after.panels)
-    if (before.agentOrder !== after.agentOrder) {
-      parts.push(patchElements({ html: String(AgentList({ agents: after.shown, now: model.now })) }))
-    } else {
-      for (const [id, html] of after.badges) if (before.badges.get(id) !== html) parts.push(patchElements({ html }))
-    }
+    // Agents joining, leaving or changing group move a badge or two, not the list: sent whole only when
+    // that is smaller (a flush re-sending the whole list to every client was most of a busy flush's bytes).
+    const edits = listEdits(ids.agentList, ids.agent, { order: before.order, html: before.badges }, { order: after.order, html: after.badges })
+    parts.push(...(edits ?? [patchElements({ html: String(AgentList({ agents: after.shown, now: model.now })) })]))
     let newest: ViewModel['blocked'][number] | undefined
     for (const card of model.blocked) {
       const wait = before.cards.get(card.msg_id)

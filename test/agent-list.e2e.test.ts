@@ -1,0 +1,90 @@
+// The badge list patched piece by piece (agents joining, leaving the page, changing group) ends up in the
+// order a reload shows, and one agent's change sends that badge, not the list.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import type { Page } from 'playwright-core'
+import { makeEvent } from '../src/protocol/event'
+import { ids } from '../src/views/targets'
+import type { Browser } from 'playwright-core'
+import { launchChromium, openPage, skipBrowserTests } from './support/browser'
+import { readUntil, startTestServer, type TestServer } from './support/server'
+
+const skip = skipBrowserTests()
+const suite = { server: undefined as unknown as TestServer, browser: undefined as unknown as Browser }
+if (!skip) {
+  beforeAll(async () => {
+    // The clock held still and no ticker: a badge changes only when its agent does, so every flush below
+    // is patched piece by piece (a second ticking by would change every running badge and send the list whole).
+    const now = Date.now() + 60_000
+    suite.server = await startTestServer({ stream: { now: () => now, tickMs: 3_600_000 } })
+    suite.browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await suite.browser?.close()
+    await suite.server?.stop()
+  })
+}
+
+const order = (page: Page) => page.locator(`#${ids.agentList} > li`).evaluateAll((els) => els.map((el) => el.id))
+/** The badge ids in the order a reload shows them: the page as the server renders it now. */
+async function pageOrder(): Promise<string[]> {
+  const html = await (await fetch(suite.server.url)).text()
+  const list = html.slice(html.indexOf(`id="${ids.agentList}"`), html.indexOf('</ul>', html.indexOf(`id="${ids.agentList}"`)))
+  return [...list.matchAll(/<li id="([^"]+)"/g)].map((m) => m[1]!)
+}
+const say = (action: string, agent_id: string, payload: Record<string, unknown> = {}) =>
+  suite.server.bus.publish(makeEvent('agent', action, { agent_id, graph_id: 'list', payload }))
+
+describe.skipIf(skip)('the live badge list', () => {
+  it('keeps the order a reload shows while agents join, move between groups and leave the page', async () => {
+    const { page, errors } = await openPage(suite.browser, suite.server.url)
+    await page.locator(`#${ids.agentList}`).waitFor({ state: 'attached' })
+    // Past 100 agents the page groups them: waiting first, then working, then failed; finished ones only counted.
+    for (let i = 0; i < 120; i++) say('started', `w-${i}`)
+    await page.locator(`#${ids.agent('w-99')}`).waitFor({ state: 'attached' })
+    const steps: Array<[string, () => void]> = [
+      ['one blocks (to the top)', () => say('blocked', 'w-50', { msg_id: 'q-w50', question: 'Which way?' })],
+      ['one fails (to the bottom)', () => say('failed', 'w-7', { error: 'boom' })],
+      ['one finishes (off the page; the 101st working one comes on)', () => say('completed', 'w-9')],
+      ['one joins', () => say('started', 'w-late')],
+      ['several at once', () => {
+        say('completed', 'w-0')
+        say('blocked', 'w-1', { msg_id: 'q-w1', question: 'And now?' })
+        say('resumed', 'w-50', { msg_id: 'q-w50', answer: 'left' })
+        say('failed', 'w-2', { error: 'also' })
+      }],
+    ]
+    for (const [what, act] of steps) {
+      act()
+      suite.server.stream.flush()
+      const reloaded = await pageOrder()
+      // The live page converges on exactly what a reload shows (else the wait fails and shows both).
+      const same = await page
+        .waitForFunction((want) => Array.from(document.querySelectorAll('#agent-list > li'), (el) => el.id).join() === want, reloaded.join(), { timeout: 5000 })
+        .then(() => true, () => false)
+      expect({ what, live: same ? reloaded : await order(page) }).toEqual({ what, live: reloaded })
+    }
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
+
+describe('a flush after one agent changed', () => {
+  it('sends that badge, not the whole list', async () => {
+    const s = await startTestServer()
+    try {
+      for (let i = 0; i < 150; i++) s.bus.publish(makeEvent('agent', 'started', { agent_id: `a-${i}` }))
+      s.stream.flush()
+      const res = await fetch(`${s.url}/events`)
+      await readUntil(res, (text) => text.includes('datastar-patch-signals'))
+      s.bus.publish(makeEvent('agent', 'blocked', { agent_id: 'a-70', payload: { msg_id: 'q-a70', question: 'Now?' } }))
+      s.stream.flush()
+      const frame = await readUntil(res, (text) => text.includes(ids.agent('a-70')))
+      expect(frame).not.toContain(`id="${ids.agentList}"`)
+      expect(frame).toContain(`selector #${ids.agentList}`)
+      expect(frame).toContain('mode prepend')
+      await res.body?.cancel()
+    } finally {
+      await s.stop()
+    }
+  })
+})
