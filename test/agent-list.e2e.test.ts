@@ -66,6 +66,23 @@ describe.skipIf(skip)('the live badge list', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+
+  it('counts times in state and waiting times in the page, with nothing sent while they grow', async () => {
+    const asked = await fetch(`${suite.server.url}/api/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: 'w-ask', question: 'Go?', msg_id: 'q-ask' }) })
+    expect(asked.status).toBe(201)
+    const { page, errors } = await openPage(suite.browser, suite.server.url)
+    const wait = page.locator(`#${ids.cardControl('q-ask', 'wait')}`)
+    const since = page.locator(`#${ids.agent('w-ask')} .since`)
+    await wait.waitFor()
+    expect(await wait.innerText()).toMatch(/^waiting \d+s$/)
+    expect(await since.innerText()).toMatch(/^\d+s$/)
+    // It counts on by itself (the server's clock is held still here, and no frame arrives).
+    const first = await wait.innerText()
+    await page.waitForFunction(([sel, was]) => document.querySelector(sel!)?.textContent !== was, [`#${ids.cardControl('q-ask', 'wait')}`, first])
+    expect(await wait.innerText()).toMatch(/^waiting \d+s$/)
+    expect(errors).toEqual([])
+    await page.close()
+  })
 })
 
 describe('a flush after one agent changed', () => {

@@ -127,7 +127,7 @@ const model = (over: Partial<ViewModel> = {}): ViewModel => ({
   ...over,
 })
 
-const assets = { datastar: '/assets/datastar.abc.js', bridge: '/assets/bridge.abc.js', css: '/assets/styles.abc.css', notify: '/assets/notify.abc.js' }
+const assets = { datastar: '/assets/datastar.abc.js', bridge: '/assets/bridge.abc.js', css: '/assets/styles.abc.css', notify: '/assets/notify.abc.js', clock: '/assets/clock.abc.js' }
 
 // --- the views ------------------------------------------------------------------------------------
 
@@ -277,28 +277,30 @@ describe('BlockedList', () => {
 })
 
 describe('AgentBadge', () => {
-  it('marks a quiet agent and says for how long it has been silent', () => {
+  it('marks a quiet agent and says since when it has been silent, for the page to count', () => {
     const html = String(AgentBadge({ agent: agent({ quiet_for: 12 * 60_000 }), now: T0 + 13 * 60_000 }))
     expect(html).toContain('class="badge state-running quiet"')
-    expect(html).toContain('<span class="state">Running · quiet 12m 00s</span>')
+    expect(html).toContain(`<span class="state"><span>Running</span><span class="quiet-for" data-since="${T0 + 60_000}" data-prefix=" · quiet "></span></span>`)
   })
 
-  it('shows name, state label, current tool and time in state for a working agent', () => {
-    const html = String(AgentBadge({ agent: agent(), now: T0 + 65_000 }))
-    expect(html).toBe(
+  it('shows name, state label, current tool and when it entered its state, the same whatever the clock', () => {
+    const at = (now: number) => String(AgentBadge({ agent: agent(), now }))
+    expect(at(T0 + 65_000)).toBe(
       '<li id="agent-a1" class="badge state-running">' +
         '<a class="name" href="/inspect/a1" title="Open in the inspector">Docs</a>' +
-        '<span class="state">Running</span><span class="tool">ruff</span><span class="since">1m 05s</span></li>',
+        `<span class="state"><span>Running</span></span><span class="tool">ruff</span><span class="since" data-since="${T0}"></span></li>`,
     )
+    // Time passing changes nothing the server sends: the page counts (clock.js).
+    expect(at(T0 + 3_600_000)).toBe(at(T0 + 65_000))
   })
 
-  it('shows no time in state for an idle or finished agent, or one never entered', () => {
-    const since = (a: AgentView) => textOf(String(AgentBadge({ agent: a, now: T0 + 5_000 })), 'span', 'since')
-    expect(since(agent({ state: 'blocked', label: 'Waiting for answer', current_tool: null }))).toBe('5s')
-    expect(since(agent({ state: 'idle', label: 'Waiting to start' }))).toBe('')
-    expect(since(agent({ state: 'done', label: 'Done' }))).toBe('')
-    expect(since(agent({ state: 'failed', label: 'Failed' }))).toBe('')
-    expect(since(agent({ entered_at: null }))).toBe('')
+  it('counts no time in state for an idle or finished agent, or one never entered', () => {
+    const since = (a: AgentView) => tags(String(AgentBadge({ agent: a, now: T0 + 5_000 }))).find((t) => t.attrs.class === 'since')!.attrs['data-since']
+    expect(since(agent({ state: 'blocked', label: 'Waiting for answer', current_tool: null }))).toBe(String(T0))
+    expect(since(agent({ state: 'idle', label: 'Waiting to start' }))).toBeUndefined()
+    expect(since(agent({ state: 'done', label: 'Done' }))).toBeUndefined()
+    expect(since(agent({ state: 'failed', label: 'Failed' }))).toBeUndefined()
+    expect(since(agent({ entered_at: null }))).toBeUndefined()
   })
 
   it('encodes __proto__ and constructor ids into element ids and escapes a hostile name', () => {
@@ -504,6 +506,7 @@ describe('Shell', () => {
       { type: 'module', src: '/assets/bridge.abc.js' },
       { type: 'module', src: '/assets/datastar.abc.js' },
       { type: 'module', src: '/assets/notify.abc.js' },
+      { type: 'module', src: '/assets/clock.abc.js' },
     ])
     expect(html).toContain('<link rel="stylesheet" href="/assets/styles.abc.css"/>')
     expect(html).toContain(`data-on-load="@get('/events?include=agent,graph,tool,model')"`)
@@ -515,8 +518,8 @@ describe('Shell', () => {
 
   it('carries hostile strings only as escaped text or quoted attribute values, never as markup', () => {
     const html = render()
-    // the page's only scripts are the three module scripts of the head
-    expect(tagsNamed(html, 'script')).toHaveLength(3)
+    // the page's only scripts are the four module scripts of the head
+    expect(tagsNamed(html, 'script')).toHaveLength(4)
     expect(tagsNamed(html, 'img')).toHaveLength(0)
     expect(withoutAttributeValues(html)).not.toContain(SCRIPT)
     expect(withoutAttributeValues(html)).not.toContain('<img')

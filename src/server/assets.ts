@@ -1,4 +1,4 @@
-// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the queue's notifier, the stylesheet, Swagger UI for /openapi; cached forever.
+// Fingerprinted static assets: the Datastar beta bundle, the 1.0 bridge, the queue's notifier, the clock for growing times, the stylesheet, Swagger UI for /openapi; cached forever.
 import { Elysia } from 'elysia'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -40,8 +40,9 @@ export function loadAssets() {
     swaggerBundle: fingerprint('swagger-ui-bundle', 'js', swaggerFile('swagger-ui-bundle.js'), 'text/javascript; charset=utf-8'),
     swaggerInit: fingerprint('openapi-ui', 'js', local('./assets/openapi-ui.js'), 'text/javascript; charset=utf-8'),
     notify: fingerprint('notify', 'js', local('./assets/notify.js'), 'text/javascript; charset=utf-8'),
+    clock: fingerprint('clock', 'js', local('./assets/clock.js'), 'text/javascript; charset=utf-8'),
   }
-  const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path, notify: list.notify.path }
+  const urls: PageAssets = { datastar: list.datastar.path, bridge: list.bridge.path, css: list.css.path, notify: list.notify.path, clock: list.clock.path }
   const apiDocs: ApiDocsAssets = { css: list.swaggerCss.path, bundle: list.swaggerBundle.path, init: list.swaggerInit.path }
   return { urls, apiDocs, files: Object.values(list) }
 }

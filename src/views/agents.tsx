@@ -12,7 +12,10 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>
         {agent.name}
       </a>
-      <span class="state" safe>{agent.quiet_for === null ? agent.label : `${agent.label} · quiet ${duration(agent.quiet_for)}`}</span>
+      <span class="state">
+        <span safe>{agent.label}</span>
+        {agent.quiet_for === null ? '' : <span class="quiet-for" data-since={String(now - agent.quiet_for)} data-prefix=" · quiet "></span>}
+      </span>
       <span class="tool" safe>
         {agent.current_tool ?? ''}
       </span>
@@ -23,7 +26,8 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       ) : (
         ''
       )}
-      <span class="since" safe>{final || agent.state === 'idle' || agent.entered_at === null ? '' : duration(now - agent.entered_at)}</span>
+      {/* counted up in the page by clock.js: a badge changes when its agent does, not every second */}
+      {final || agent.state === 'idle' || agent.entered_at === null ? <span class="since"></span> : <span class="since" data-since={String(agent.entered_at)}></span>}
     </li>
   )
 }

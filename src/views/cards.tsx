@@ -5,13 +5,9 @@ import { clock, duration } from './format'
 import { renderMarkdown } from './markdown'
 import { ids, routes } from './targets'
 
-/** "waiting 3m 05s": its own patch target, refreshed by the stream while the card is up. */
-export function CardWait({ card, now }: { card: BlockedView; now: number }) {
-  return (
-    <span id={ids.cardControl(card.msg_id, 'wait')} class="waiting" safe>
-      {`waiting ${duration(now - card.asked_at)}`}
-    </span>
-  )
+/** "waiting 3m 05s", counted up in the page by clock.js from when it was asked. */
+export function CardWait({ card }: { card: BlockedView; now?: number }) {
+  return <span id={ids.cardControl(card.msg_id, 'wait')} class="waiting" data-since={String(card.asked_at)} data-prefix="waiting "></span>
 }
 
 /** The agent's last tool calls before it asked: tool, arguments, and result or error. */

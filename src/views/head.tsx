@@ -6,6 +6,8 @@ export interface PageAssets {
   css: string
   /** the title count, favicon badge, alerts and focus keeping of the questions queue */
   notify: string
+  /** counts times in state and waiting times up in the page (data-since), so the server need not */
+  clock: string
 }
 
 export function Head({ title, assets }: { title: string; assets: PageAssets }) {
@@ -15,12 +17,15 @@ export function Head({ title, assets }: { title: string; assets: PageAssets }) {
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
       <link rel="icon" href="data:," />
+      {/* the server's clock when it rendered, which clock.js counts data-since times against */}
+      <meta name="server-now" content={String(Date.now())} />
       <title safe>{title}</title>
       <link rel="stylesheet" href={assets.css} />
       {/* The bridge first: it must be listening before Datastar parses the first frame. */}
       <script type="module" src={assets.bridge}></script>
       <script type="module" src={assets.datastar}></script>
       <script type="module" src={assets.notify}></script>
+      <script type="module" src={assets.clock}></script>
     </head>
   )
 }
