@@ -15,6 +15,7 @@ function scenarioOptions(): ScenarioOptions {
     agents: intFlag('agents', 20),
     probeEvery: intFlag('probe-every', 100),
     rate: intFlag('rate', 1000),
+    paced: flag('paced') === 'true',
     frameBytes: intFlag('frame-bytes', 2048),
     frameEvents: intFlag('frame-events', 4),
     timeoutMs: intFlag('timeout-ms', 60_000),
@@ -44,7 +45,12 @@ async function orchestrate() {
       const frameBytes = Math.round(sb.frameBytes)
       const frameEvents = Math.max(1, Math.round(sb.frameEvents))
       const raw = await runChild({ ...base, server: 'baseline', clients, rate, frameBytes, frameEvents })
-      results.push(sb, raw)
+      results.push(sb)
+      // Flat out, the raw server takes the whole workload at once and sends one frame where Switchboard, whose
+      // actors take time over each event, sends one per window. So it runs a second time at Switchboard's pace:
+      // the same frames, the same number of them, and what is left between the two is the cost of fanning out.
+      if (!rate) results.push(await runChild({ ...base, server: 'baseline', clients, rate: Math.round(sb.ingestPerSec), paced: true, frameBytes, frameEvents }))
+      results.push(raw)
       console.error(`done: ${clients} client(s), ${rate ? `${rate} ev/s` : 'flat out'}`)
     }
   printTable(results, base)

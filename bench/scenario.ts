@@ -13,6 +13,8 @@ export interface ScenarioOptions {
   probeEvery: number
   /** events per second; 0 publishes flat out */
   rate: number
+  /** baseline only: `rate` is the pace Switchboard sustained flat out in the matching run */
+  paced?: boolean
   /** baseline only: frame shape copied from the matching Switchboard run */
   frameBytes: number
   frameEvents: number
@@ -23,6 +25,7 @@ export interface ScenarioResult {
   server: ScenarioOptions['server']
   clients: number
   rate: number
+  paced?: boolean
   events: number
   ingestPerSec: number
   broadcasts: number
@@ -137,6 +140,7 @@ function summarise(
     server: o.server,
     clients: o.clients,
     rate: o.rate,
+    paced: o.paced,
     events: o.events,
     ingestPerSec: o.events / (published.publishMs / 1000),
     broadcasts: stats.broadcasts,

@@ -5,7 +5,7 @@ import { fmt } from './stats'
 
 const COLUMNS: Array<[string, (r: ScenarioResult) => string]> = [
   ['clients', (r) => String(r.clients)],
-  ['publish', (r) => (r.rate ? `${r.rate}/s` : 'flat out')],
+  ['publish', (r) => (r.paced ? `${r.rate}/s (its pace)` : r.rate ? `${r.rate}/s` : 'flat out')],
   ['server', (r) => (r.server === 'switchboard' ? 'switchboard' : 'raw Bun.serve')],
   ['ingest ev/s', (r) => fmt(r.ingestPerSec)],
   ['flushes', (r) => String(r.broadcasts)],
@@ -30,6 +30,6 @@ export function printTable(results: readonly ScenarioResult[], o: ScenarioOption
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   results.forEach((r, i) => {
     console.log(line(rows[i]))
-    if (r.server === 'baseline') console.log('')
+    if (r.server === 'baseline' && results[i + 1]?.server !== 'baseline') console.log('')
   })
 }
