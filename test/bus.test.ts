@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'bun:test'
 import { EventBus } from '../src/events/bus'
+import { EventStore } from '../src/events/event-store'
+import { tempDb } from './support/server'
 import { makeEvent, type Event } from '../src/protocol/event'
 
 const ev = (i: number) => makeEvent('agent', 'started', { id: `e${i}`, agent_id: 'a' })
@@ -50,5 +52,30 @@ describe('EventBus', () => {
     bus.publish(ev(3))
     expect(a.seen).toEqual(['e1'])
     expect(b.seen).toEqual(['e1', 'e2'])
+  })
+})
+
+describe('EventBus past its window of ids, over a real store', () => {
+  it('refuses ids stored long ago, asking the store once per batch, and still catches a repeat within the batch', async () => {
+    const store = new EventStore(tempDb())
+    const bus = new EventBus({ journal: store, dedupeSize: 3 })
+    const old = Array.from({ length: 10 }, (_, i) => makeEvent('agent', 'started', { id: `old-${i}`, agent_id: `a${i}` }))
+    expect(bus.publishAll(old)).toBe(10)
+    await bus.persisted()
+    let single = 0
+    let batched = 0
+    const has = store.has.bind(store)
+    const holding = store.holding.bind(store)
+    store.has = (id) => (single++, has(id))
+    store.holding = (ids) => (batched++, holding(ids))
+    const fresh = makeEvent('agent', 'started', { id: 'fresh', agent_id: 'f' })
+    // old-0 and old-1 left the window long ago; old-9 is still in it; fresh comes twice.
+    expect(bus.publishAll([old[0]!, fresh, old[1]!, old[9]!, fresh])).toBe(1)
+    expect(batched).toBe(1)
+    expect(single).toBe(0)
+    // One at a time, the store is still asked.
+    expect(bus.publish(old[2]!)).toBe(false)
+    expect(single).toBe(1)
+    store.close()
   })
 })

@@ -8,7 +8,13 @@ export interface BusOptions {
   /** how many recent ids are remembered for dedupe */
   dedupeSize?: number
   /** where every accepted event is appended (the event store), before any listener sees it */
-  journal?: { append(event: Event): void; flushed(): Promise<void>; has?(id: string): boolean }
+  journal?: {
+    append(event: Event): void
+    flushed(): Promise<void>
+    has?(id: string): boolean
+    /** of these ids, the ones it holds: one question for a batch instead of one per event */
+    holding?(ids: readonly string[]): Set<string>
+  }
   /**
    * Several instances on one shared log (REDIS_URL): what is published here goes to the log first and is
    * applied only when the log's reader hands it back through deliver(), so every instance applies every
@@ -38,6 +44,8 @@ export class EventBus {
   private readonly relay: Relay | undefined
   /** ids sent to the relay and not yet delivered back: a repeat meanwhile is a duplicate */
   private readonly relaying = new Set<string>()
+  /** while publishAll runs: the ids it asked the journal about, and those the journal held */
+  private held: { asked: Set<string>; stored: Set<string> } | undefined
 
   constructor(options: BusOptions = {}) {
     this.replaySize = options.replaySize ?? 200
@@ -65,6 +73,25 @@ export class EventBus {
     this.relaying.add(event.id)
     this.relay.send(event)
     return true
+  }
+
+  /**
+   * Publish a batch in order; returns how many were new. Past the window of ids kept in memory, the
+   * journal is asked once about the whole batch rather than once per event (a query per event was a
+   * tenth of ingest on a server that had seen more than the window).
+   */
+  publishAll(events: readonly Event[]): number {
+    if (!this.seenAll && this.journal?.holding) {
+      const asked = new Set(events.map((e) => e.id).filter((id) => !this.seen.has(id)))
+      this.held = { asked, stored: this.journal.holding([...asked]) }
+    }
+    try {
+      let accepted = 0
+      for (const event of events) if (this.publish(event)) accepted++
+      return accepted
+    } finally {
+      this.held = undefined
+    }
   }
 
   /** Apply one event from the shared log (or, without a relay, from publish); false for a repeat. */
@@ -106,7 +133,11 @@ export class EventBus {
 
   // Past the window in memory, the journal still knows every id it holds: the bus and the store agree.
   private isSeen(id: string): boolean {
-    return this.seen.has(id) || (!this.seenAll && this.journal?.has?.(id) === true)
+    if (this.seen.has(id)) return true
+    if (this.seenAll) return false
+    // An id of the batch was asked about beforehand; one a listener publishes meanwhile is asked now.
+    if (this.held?.asked.has(id)) return this.held.stored.has(id)
+    return this.journal?.has?.(id) === true
   }
 
   private remember(id: string) {

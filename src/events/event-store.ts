@@ -80,6 +80,7 @@ export class EventStore {
   private readonly onBadRow: (seq: number, error: unknown) => void
   private readonly insert
   private readonly hasId
+  private readonly holdingIds
   /** called after each commit with the last committed seq (checkpoints hang off this) */
   onCommit: ((lastSeq: number) => void) | undefined
 
@@ -92,6 +93,7 @@ export class EventStore {
     this.flushMs = options.flushMs ?? 0
     this.onBadRow = options.onBadRow ?? ((seq, error) => console.warn(`[events] skipping stored event #${seq}: ${String(error)}`))
     this.hasId = this.db.query<{ one: number }, [string]>('SELECT 1 AS one FROM events WHERE id = ?')
+    this.holdingIds = this.db.query<{ id: string }, [string]>('SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))')
     this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
   }
 
@@ -143,6 +145,12 @@ export class EventStore {
   /** Whether an event with this id is stored (the dedupe beyond the ids kept in memory). */
   has(id: string): boolean {
     return this.hasId.get(id) !== null
+  }
+
+  /** Of these ids, the ones stored: one query for a batch. */
+  holding(ids: readonly string[]): Set<string> {
+    if (!ids.length) return new Set()
+    return new Set(this.holdingIds.all(JSON.stringify(ids)).map((row) => row.id))
   }
 
   lastSeq(): number {

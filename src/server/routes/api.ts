@@ -85,7 +85,7 @@ export function apiRoutes({ bus, questions, stream, store }: ApiServices) {
         // here (400 naming the field, 409 for a msg_id holding another question), never shown as
         // a card nobody can answer.
         await withStorage(() => questions.admit(events))
-        const accepted = events.filter((e) => bus.publish(e)).length
+        const accepted = bus.publishAll(events)
         // Stored before acknowledged: the 202 means a restart will not lose them.
         await bus.persisted()
         return status(202, { accepted, duplicates: events.length - accepted })
