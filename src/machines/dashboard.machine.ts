@@ -50,9 +50,12 @@ function graphAfter(graphs: Map<string, GraphRecord>, e: MachineEvent): GraphRec
 }
 
 /** The log with this event added, the oldest dropped past MAX_EVENTS. */
-const recordEvent = (context: DashboardContext, e: MachineEvent) => ({
-  events: [...context.events.slice(context.events.length >= MAX_EVENTS ? 1 : 0), e.event],
-})
+const recordEvent = (context: DashboardContext, e: MachineEvent) => {
+  // One copy (a new array: contexts are replaced, never changed), not a slice and then a spread of it.
+  const events = context.events.slice(context.events.length >= MAX_EVENTS ? 1 : 0)
+  events.push(e.event)
+  return { events }
+}
 
 const AGENT_EVENT_TYPES = [
   'AGENT_STARTED',
