@@ -3,7 +3,7 @@ import { createActor } from 'xstate'
 import type { EventBus } from '../events/bus'
 import type { Event } from '../protocol/event'
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
-import { dashboardMachine, hasSeen } from './dashboard.machine'
+import { dashboardMachine } from './dashboard.machine'
 import { toMachineEvent } from './machine-events'
 import { AgentRoster, type InspectionObserver } from './roster'
 
@@ -52,8 +52,11 @@ export function createDashboard(options: { inspect?: InspectionObserver; from?: 
     agents,
     apply(e) {
       const event = toMachineEvent(e)
-      if (!event || hasSeen(actor.getSnapshot().context, e.id)) return false
+      if (!event) return false
+      const logged = actor.getSnapshot().context.events
       actor.send(event)
+      // The root's guard refused an event already in its log (a replay): its agent must not get it twice.
+      if (actor.getSnapshot().context.events === logged) return false
       agents.route(e)
       return true
     },
