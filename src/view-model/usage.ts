@@ -75,8 +75,9 @@ export function usageText(u: UsageView): string {
 
 /** The long form, for a title: what the compact one leaves out. */
 export function usageTitle(u: UsageView): string {
-  const parts = [`${u.input} in, ${u.output} out, ${u.total} tokens in all`]
+  // Short: every badge carries it, and a busy flush sends every working agent's badge to every client.
+  const parts = [`${u.total} tokens: ${u.input} in, ${u.output} out`]
   if (u.total > u.unpriced) parts.push(`$${u.cost_usd.toFixed(6)}`)
-  if (u.unpriced) parts.push(`${u.unpriced} tokens have no price (a model not in SWITCHBOARD_PRICES, or not split in/out): not counted`)
+  if (u.unpriced) parts.push(`${u.unpriced} unpriced (see SWITCHBOARD_PRICES)`)
   return parts.join('; ')
 }
