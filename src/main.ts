@@ -70,7 +70,7 @@ const inspector = new Inspector()
 const inspect = await withStately(inspector.observe, config.inspect === 'stately')
 const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
 durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-const questions = new QuestionService({ workspace, bus, claims: cluster?.claims })
+const questions = new QuestionService({ workspace, bus, authority: cluster?.authority })
 questions.start()
 // Several instances: this one's copy catches up with the shared stream before it serves anyone.
 await cluster?.join(bus, durable.store, questions)

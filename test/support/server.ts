@@ -43,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   const inspector = new Inspector()
   const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
   durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, claims: cluster?.claims })
+  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, authority: cluster?.authority })
   questions.start()
   await cluster?.join(bus, durable.store, questions)
   questions.resettle(dashboard.awaiting())
