@@ -126,7 +126,10 @@ const demo = new AbortController()
 // Each start of the demo has ids of its own; questions a previous demo left open are withdrawn.
 const demoTag = Date.now().toString(36)
 if (config.demo) questions.cancel((q) => q.graph_id?.startsWith(DEMO_GRAPH_PREFIX) === true)
-const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal, tag: demoTag }) : Promise.resolve()
+// A demo that cannot go on (the shared log refusing its events while Redis is away for long) stops with one line, the server does not.
+const demoDone = (config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal, tag: demoTag }) : Promise.resolve()).catch((error) =>
+  log.warn(`demo swarm stopped: ${error instanceof Error ? error.message : String(error)}`),
+)
 
 // Within two seconds whatever is open: long-polls are answered with their status, streams end as
 // failures (so browsers and SDKs reconnect to the next process), the database is closed last.

@@ -145,3 +145,35 @@ describe.skipIf(!haveRedis)('a timeout racing an answer across instances', () =>
     }
   })
 })
+
+describe.skipIf(!haveRedis)('Redis away for longer', () => {
+  it('a bounded number of events wait for it; past that a write is 503 with its reason, and not kept', async () => {
+    const redis = await startRedis()
+    const s = await startTestServer({ redisUrl: redis.url, maxQueued: 3 })
+    const event = (id: string) => ({ id, timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'waits', payload: {} })
+    try {
+      expect((await post(s.url, '/api/events', event('w-0'))).status).toBe(202)
+      await redis.stop()
+      const refused: string[] = []
+      for (let i = 1; i <= 5; i++) {
+        const res = await post(s.url, '/api/events', event(`w-${i}`))
+        expect(res.status).toBe(503)
+        refused.push(((await res.json()) as { error: string }).error)
+      }
+      expect(refused.slice(3).every((r) => r.includes('3 events already wait'))).toBe(true)
+      expect(refused.slice(0, 3).some((r) => r.includes('already wait'))).toBe(false)
+      const back = await startRedis(redis.port)
+      try {
+        await until(() => s.store.has('w-3'), 'the kept events applied')
+        expect(['w-1', 'w-2', 'w-3', 'w-4', 'w-5'].map((id) => s.store.has(id))).toEqual([true, true, true, false, false])
+        // The refused ones were not kept: sent again, they are taken.
+        expect((await post(s.url, '/api/events', event('w-4'))).status).toBe(202)
+        expect(s.store.has('w-4')).toBe(true)
+      } finally {
+        await back.stop()
+      }
+    } finally {
+      await s.stop()
+    }
+  })
+})

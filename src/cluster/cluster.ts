@@ -21,10 +21,10 @@ export interface Cluster {
   close(): Promise<void>
 }
 
-/** Connect to Redis or throw; `maxLen` bounds the stream (XADD MAXLEN ~). */
-export async function openCluster(url: string, maxLen: number): Promise<Cluster> {
+/** Connect to Redis or throw; `maxLen` bounds the stream (XADD MAXLEN ~), `maxQueued` what waits while Redis is away. */
+export async function openCluster(url: string, maxLen: number, maxQueued?: number): Promise<Cluster> {
   const redis = await RedisLog.open(url, maxLen)
-  const relay = new ClusterRelay(redis)
+  const relay = new ClusterRelay(redis, maxQueued)
   let unlisten: (() => void) | undefined
   return {
     relay,

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
   /** one of several instances on this Redis (as REDIS_URL does) */
   redisUrl?: string
+  /** with redisUrl: how many events may wait while Redis is away (default: the relay's) */
+  maxQueued?: number
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -36,7 +38,7 @@ export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 't
 export async function startTestServer(options: TestServerOptions = {}) {
   const dbPath = options.dbPath ?? tempDb()
   const workspace = openSqliteWorkspace(dbPath)
-  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000)
+  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000, options.maxQueued)
   // The same durable bus as `npm start`: events stored in the file, actors rebuilt from it on a restart.
   const durable = openDurableBus(dbPath, undefined, undefined, cluster?.relay)
   const { bus } = durable
