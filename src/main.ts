@@ -109,6 +109,7 @@ const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
   secret: webhooks.secret,
   baseUrl: config.publicUrl ?? url.replace(/\/$/, ''),
   retry: { firstMs: webhooks.retryMs },
+  shared: cluster?.deliveries,
 }))
 notifier?.start(bus)
 const remora = config.remoraUrl ? new RemoraBridge({ url: config.remoraUrl, bus, questions }) : undefined

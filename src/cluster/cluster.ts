@@ -1,4 +1,4 @@
-// Several instances on one Redis (REDIS_URL): the shared event log, the question records, and what joins them to one instance.
+// Several instances on one Redis (REDIS_URL): the shared event log, the question records, who sends each webhook, and what joins them to one instance.
 import type { EventStore } from '../events/event-store'
 import type { EventBus } from '../events/bus'
 import { wireName } from '../protocol/event'
@@ -6,6 +6,7 @@ import type { QuestionAuthority } from '../questions/authority'
 import type { QuestionService } from '../questions/question-service'
 import { logger } from '../telemetry/log'
 import { RedisLog } from './redis-log'
+import { RedisDeliveries } from './redis-deliveries'
 import { RedisQuestions } from './redis-questions'
 import { ClusterRelay } from './relay'
 
@@ -16,6 +17,8 @@ export interface Cluster {
   relay: ClusterRelay
   /** where the question service's decisions are taken (the records in Redis) */
   authority: QuestionAuthority
+  /** which instance sends each webhook delivery (the notifier's `shared`) */
+  deliveries: RedisDeliveries
   /** Catch up with the stream (before serving), then follow it; questions asked elsewhere are copied here. */
   join(bus: EventBus, store: EventStore, questions: QuestionService): Promise<void>
   close(): Promise<void>
@@ -29,6 +32,7 @@ export async function openCluster(url: string, maxLen: number, maxQueued?: numbe
   return {
     relay,
     authority: new RedisQuestions((command, args) => redis.command(command, args)),
+    deliveries: new RedisDeliveries((command, args) => redis.command(command, args)),
     async join(bus, store, questions) {
       // An agent:blocked that another instance admitted (or asked) is a record here too: same checks,
       // and the same question twice is no change. A listener must not throw into the reader.

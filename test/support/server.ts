@@ -53,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   const webhooks = options.webhooks
-  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {} })
+  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {}, shared: cluster?.deliveries })
   notifier?.start(bus)
   const remora = options.remora && new RemoraBridge({ ...options.remora, bus, questions, maxDelayMs: 1_000, log: () => {} })
   remora?.start()
