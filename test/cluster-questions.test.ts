@@ -177,3 +177,36 @@ describe.skipIf(!haveRedis)('Redis away for longer', () => {
     }
   })
 })
+
+describe.skipIf(!haveRedis)('answers while Redis is away', () => {
+  it('an answer is 503 with the reason, nothing is decided meanwhile, and once Redis is back (empty) it is taken', async () => {
+    const redis = await startRedis()
+    const s = await startTestServer({ redisUrl: redis.url })
+    try {
+      expect((await post(s.url, '/api/questions', { agent_id: 'ag-away', question: 'Still?', msg_id: 'q-away' })).status).toBe(201)
+      await redis.stop()
+      const refused = await post(s.url, '/agent/ag-away/respond', { msg_id: 'q-away', answer: 'yes' })
+      expect(refused.status).toBe(503)
+      expect(refused.headers.get('retry-after')).toBe('1')
+      expect(((await refused.json()) as { error: string }).error).toMatch(/^storage unavailable: redis: /)
+      expect((await fetch(`${s.url}/api/questions/q-away`)).status).toBe(503)
+      expect(s.questions.status('q-away')?.status).toBe('pending')
+      // Back without its data (no persistence here): the question is stored again from this instance's copy.
+      const back = await startRedis(redis.port)
+      try {
+        // Retried as a client would: a 503 may come after the answer was taken (its agent:resumed not yet read back), so the
+        // retry can find it answered, with this answer.
+        await until(async () => {
+          const res = await post(s.url, '/agent/ag-away/respond', { msg_id: 'q-away', answer: 'yes' })
+          return res.status === 200 || (res.status === 409 && ((await res.json()) as { error: string }).error.endsWith(': yes'))
+        }, 'the answer taken')
+        expect(await statusOn(s, 'q-away')).toMatchObject({ status: 'answered', answer: 'yes' })
+        expect((await post(s.url, '/agent/ag-away/respond', { msg_id: 'q-away', answer: 'no' })).status).toBe(409)
+      } finally {
+        await back.stop()
+      }
+    } finally {
+      await s.stop()
+    }
+  })
+})
