@@ -1,5 +1,6 @@
 // The question records of several instances live in Redis (one real redis-server): what they say decides, on every instance.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { STREAM_KEY } from '../src/cluster/redis-log'
 import { KEY_PREFIX } from '../src/cluster/redis-questions'
 import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
 import { startTestServer, type TestServer } from './support/server'
@@ -207,6 +208,34 @@ describe.skipIf(!haveRedis)('answers while Redis is away', () => {
       }
     } finally {
       await s.stop()
+    }
+  })
+})
+
+describe.skipIf(!haveRedis)('a new instance after the stream was trimmed', () => {
+  it('shows the questions Redis holds as pending, and takes their answers', async () => {
+    const redis = await startRedis()
+    const a = await startTestServer({ redisUrl: redis.url })
+    let c: TestServer | undefined
+    try {
+      expect((await post(a.url, '/api/questions', { agent_id: 'ag-trim', question: 'Still open?', msg_id: 'q-trim' })).status).toBe(201)
+      expect((await post(a.url, '/api/questions', { agent_id: 'ag-trim', question: 'Done?', msg_id: 'q-trim-done' })).status).toBe(201)
+      expect((await post(a.url, '/agent/ag-trim/respond', { msg_id: 'q-trim-done', answer: 'yes' })).status).toBe(200)
+      // Everything in the stream so far is gone (its MAXLEN, or a long time): a new instance reads none of it.
+      const client = new Bun.RedisClient(redis.url)
+      await client.send('XTRIM', [STREAM_KEY, 'MAXLEN', '0'])
+      client.close()
+      c = await startTestServer({ redisUrl: redis.url })
+      expect(c.store.count()).toBe(0)
+      expect(c.questions.pending().map((q) => q.msg_id)).toEqual(['q-trim'])
+      expect(await blockedOn(c, 'q-trim')).toBe(true)
+      expect((await post(c.url, '/agent/ag-trim/respond', { msg_id: 'q-trim', answer: 'late but here' })).status).toBe(200)
+      await until(() => !a.questions.pending().some((q) => q.msg_id === 'q-trim'), 'the card gone on A')
+      expect(a.questions.status('q-trim')).toMatchObject({ status: 'answered', answer: 'late but here' })
+    } finally {
+      await c?.stop()
+      await a.stop()
+      await redis.stop()
     }
   })
 })

@@ -87,6 +87,21 @@ export class RedisQuestions implements QuestionAuthority {
     return this.truth(msgId, reply?.[0], reply?.[1])
   }
 
+  async pending(): Promise<Array<[string, QuestionRecord]>> {
+    const found: Array<[string, QuestionRecord]> = []
+    let cursor = '0'
+    do {
+      const [next, keys] = (await this.send('SCAN', [cursor, 'MATCH', `${QUESTION_KEYS}*`, 'COUNT', '1000'])) as [unknown, string[]]
+      cursor = String(next)
+      const values = keys.length ? ((await this.send('MGET', keys)) as unknown[]) : []
+      keys.forEach((key, i) => {
+        const record = asRecord(parsed(values[i], key))
+        if (record?.status === 'pending') found.push([key.slice(QUESTION_KEYS.length), record])
+      })
+    } while (cursor !== '0')
+    return found
+  }
+
   async settle(msgId: string, agentId: string, outcome: Settled, now: number, { fallback, deadline }: SettleOptions): Promise<Verdict> {
     const response = outcome.kind === 'answered' ? JSON.stringify(outcome.response) : ''
     const by = outcome.kind === 'cancelled' && outcome.by !== undefined ? JSON.stringify(outcome.by) : ''

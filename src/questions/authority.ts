@@ -26,6 +26,8 @@ export interface SettleOptions {
 export interface QuestionAuthority {
   /** The shared record, or undefined when the shared store holds none. */
   read(msgId: string): Promise<Truth | undefined>
+  /** Every pending shared record, as [msg_id, record]. */
+  pending(): Promise<Array<[string, QuestionRecord]>>
   /** One atomic step: if msg_id is agent_id's and pending (and, for a person's outcome, not past its deadline), settle it. */
   settle(msgId: string, agentId: string, outcome: Settled, now: number, options: SettleOptions): Promise<Verdict>
 }

@@ -61,7 +61,8 @@ export class QuestionCopy {
 
   /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
   adopt(msgId: string, { record, response }: Truth): boolean {
-    if (record.status === 'pending') return false
+    // Read first without the write lock: most calls find the copy already settled (every GET of an ended question).
+    if (record.status === 'pending' || this.record(msgId)?.status !== 'pending') return false
     const s: Settled = record.status === 'cancelled' ? { kind: 'cancelled', by: record.answered_by } : settledOf(record, response)
     return this.ws.transaction(() => {
       const current = this.record(msgId)

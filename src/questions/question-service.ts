@@ -9,7 +9,7 @@ import { answerSummary } from '../protocol/form'
 import type { Workspace } from '../workspace/workspace'
 import { AlreadyAnswered, Expired, NotFound, ServiceClosing } from './errors'
 import { statusOf, type QuestionAuthority, type Truth } from './authority'
-import { SharedDecisions } from './shared-decisions'
+import { SharedDecisions, type LocalCopy } from './shared-decisions'
 import { PendingIndex } from './pending-index'
 import { QuestionCopy } from './question-copy'
 import { reportedEndings } from './agent-reports'
@@ -69,7 +69,14 @@ export class QuestionService {
     this.copy = new QuestionCopy(workspace, this.index, now, this.skipped)
     this.waiters = new Waiters(bus, (msgId) => this.status(msgId))
     if (authority) {
-      const local = { record: (id: string) => this.copy.record(id), status: (id: string) => this.status(id), adopt: (id: string, truth: Truth) => this.adopt(id, truth), waitLocal: (id: string, ms: number, signal?: AbortSignal) => this.waiters.wait(id, signal, this.closing ? 0 : ms, true) }
+      const local: LocalCopy = {
+        record: (id) => this.copy.record(id),
+        status: (id) => this.status(id),
+        keep: (id, record) => void this.ws.transaction(() => this.copy.store(id, record)),
+        pendingIds: () => this.index.entries().map(([id]) => id),
+        adopt: (id, truth) => this.adopt(id, truth),
+        waitLocal: (id, ms, signal) => this.waiters.wait(id, signal, this.closing ? 0 : ms, true),
+      }
       this.shared = new SharedDecisions(authority, local, bus, now, (what, e) => this.skipped.report(what, e))
     }
   }
@@ -86,9 +93,9 @@ export class QuestionService {
     return this.shared ? this.shared.current(msg_id) : this.status(msg_id)
   }
 
-  /** With several instances, at start: copy what the shared records say of the questions pending here. */
+  /** With several instances, at start: the copy brought in line with the shared records. */
   async sync(): Promise<void> {
-    await this.shared?.sync(this.index.entries().map(([msgId]) => msgId))
+    await this.shared?.sync()
   }
 
   start(): void {

@@ -11,6 +11,10 @@ export interface LocalCopy {
   /** the local record, run id included */
   record(msgId: string): QuestionRecord | undefined
   status(msgId: string): QuestionStatus | undefined
+  /** Keep a pending shared record this copy lacks (its agent:blocked trimmed from the stream before it was read). */
+  keep(msgId: string, record: QuestionRecord): void
+  /** msg_ids pending in this copy */
+  pendingIds(): string[]
   /** Make the local copy say what the truth says; true when it was pending here until now. */
   adopt(msgId: string, truth: Truth): boolean
   /** Resolves when the local copy of msg_id leaves pending (or is absent and stays so), or after ms. */
@@ -98,9 +102,18 @@ export class SharedDecisions {
     for (const [msgId, p] of [...this.retries]) this.propose(msgId, p.agentId, p.outcome, p.announce)
   }
 
-  /** At start: questions pending here that the shared record says ended (their instance stopped before telling). */
-  async sync(msgIds: readonly string[]): Promise<void> {
-    await Promise.all(msgIds.map((id) => this.current(id).catch((error) => this.report(`question ${id}`, error))))
+  /**
+   * At start, after reading the stream: questions pending here that the shared record says ended (their instance
+   * stopped before telling), and pending questions this copy never heard of (the stream was trimmed past them).
+   */
+  async sync(): Promise<void> {
+    const here = this.local.pendingIds()
+    await Promise.all(here.map((id) => this.current(id).catch((error) => this.report(`question ${id}`, error))))
+    try {
+      for (const [msgId, record] of await this.authority.pending()) if (!this.local.record(msgId)) this.local.keep(msgId, record)
+    } catch (error) {
+      this.report('the pending questions in the shared store', error)
+    }
   }
 
   private async pendingTruth(agentId: string, msgId: string): Promise<Truth> {
