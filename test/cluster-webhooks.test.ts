@@ -53,3 +53,32 @@ describe.skipIf(!haveRedis)('webhooks with several instances', () => {
     }
   })
 })
+
+describe.skipIf(!haveRedis)('webhooks when the sending instance stops', () => {
+  it('its delivery is taken over by the other instance once the lease lapses, and delivered', async () => {
+    const redis = await startRedis()
+    // The first POST never gets an answer: its sender is stopped while it waits.
+    const stalled: Array<() => void> = []
+    const receiver = startReceiver((_r, n) => (n === 1 ? new Promise<Response>((resolve) => stalled.push(() => resolve(new Response('late')))) : undefined))
+    const webhooks = { urls: [receiver.url], retry: { firstMs: 10, capMs: 50 }, pollMs: 20, leaseMs: 300 }
+    const servers = [await startTestServer({ redisUrl: redis.url, webhooks }), await startTestServer({ redisUrl: redis.url, webhooks })]
+    const running = new Set(servers)
+    const stop = (s: TestServer) => (running.delete(s) ? s.stop() : undefined)
+    try {
+      expect((await post(servers[0]!.url, '/api/events', failed('lost-sender', 'ag-lost'))).status).toBe(202)
+      await until(() => receiver.received.length === 1, 'the first POST')
+      // The one that did not send it says so; the other is the sender.
+      const waiting = await until(() => servers.find((s) => s.notifier!.outbox.get('lost-sender:0')?.last_error === 'sent by another instance'), 'the other instance waiting')
+      const sender = servers.find((s) => s !== waiting)!
+      await stop(sender)
+      await until(() => waiting.notifier!.outbox.get('lost-sender:0')?.status === 'delivered', 'delivered by the other instance')
+      // At least once: the receiver saw the delivery id from each instance (the stopped one's POST went unanswered).
+      expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['lost-sender:0', 1], ['lost-sender:0', 1]])
+    } finally {
+      for (const s of servers) await stop(s)
+      for (const go of stalled) go()
+      receiver.stop()
+      await redis.stop()
+    }
+  })
+})

@@ -27,6 +27,8 @@ export interface WebhookOptions {
   log?: (line: string) => void
   /** several instances (REDIS_URL): each notice is sent by one of them */
   shared?: SharedDeliveries
+  /** several instances: how long a delivery stays with the instance sending it (renewed with each attempt) */
+  leaseMs?: number
 }
 
 /** Who sends a delivery when several instances derive the same notices from the same events. */
@@ -51,7 +53,8 @@ const headerSafe = (s: string) => s.replace(/[^\x21-\x7e]|%/gu, (c) => encodeURI
 
 export class WebhookNotifier {
   readonly outbox: Outbox
-  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry' | 'shared'>> & Pick<WebhookOptions, 'secret' | 'shared'>
+  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry' | 'shared' | 'leaseMs'>> & Pick<WebhookOptions, 'secret' | 'shared'>
+  private readonly leaseMs: number
   private readonly retry: RetryPolicy
   private readonly inflight = new Map<string, Promise<void>>()
   private readonly stopping = new AbortController()
@@ -65,6 +68,8 @@ export class WebhookNotifier {
   constructor(options: WebhookOptions) {
     this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => console.warn(l), ...options }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
+    this.leaseMs = options.leaseMs ?? this.o.timeoutMs + LEASE_SLACK_MS
     this.outbox = new Outbox(options.dbPath)
     // The first start with webhooks begins at the present: history is not announced.
     if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), Date.now())
@@ -152,8 +157,7 @@ export class WebhookNotifier {
   private async ourTurn(d: Delivery, shared: SharedDeliveries): Promise<boolean> {
     let claim: Awaited<ReturnType<SharedDeliveries['claim']>>
     try {
-      // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
-      claim = await shared.claim(d.delivery_id, this.o.timeoutMs + LEASE_SLACK_MS)
+      claim = await shared.claim(d.delivery_id, this.leaseMs)
     } catch (error) {
       claim = 'elsewhere'
       this.o.log(`[webhooks] cannot tell whether another instance sends ${d.delivery_id}, later: ${String(error)}`)

@@ -26,7 +26,7 @@ export interface TestServerOptions {
   /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
   /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
   remora?: { url: string; retryMs?: number }
-  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
+  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs'> & { publicUrl?: string }
   /** one of several instances on this Redis (as REDIS_URL does) */
   redisUrl?: string
   /** with redisUrl: how many events may wait while Redis is away (default: the relay's) */
