@@ -82,7 +82,7 @@ export class QuestionService {
   }
 
   /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
-  adopt(msgId: string, truth: Truth): boolean {
+  private adopt(msgId: string, truth: Truth): boolean {
     const changed = this.copy.adopt(msgId, truth)
     this.waiters.checkAll()
     return changed
