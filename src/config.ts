@@ -29,7 +29,7 @@ export interface Config {
   inspect: 'local' | 'stately'
   /** a `remora serve` to follow (SWITCHBOARD_REMORA_URL / --remora-url), without its trailing slash */
   remoraUrl: string | undefined
-  /** several instances share one event log and the question claims on this Redis; unset: this instance alone */
+  /** several instances share one event log and the question records on this Redis; unset: this instance alone */
   redisUrl?: string
 }
 
@@ -70,7 +70,7 @@ Environment:
                           dashboard, its human-input requests as cards, answers sent to its POST /input
                           (same as --remora-url=URL)
   REDIS_URL          redis://[user:password@]host:port[/db]: run as one of several instances sharing this Redis
-                     (the event stream and the question claims); SWITCHBOARD_DB stays this instance's copy
+                     (the event stream and the question records); SWITCHBOARD_DB stays this instance's copy
   DEMO               0 turns the simulated swarm off (same as --no-demo)`
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])

@@ -70,7 +70,7 @@ const inspector = new Inspector()
 const inspect = await withStately(inspector.observe, config.inspect === 'stately')
 const dashboard = startDashboard(bus, { inspect, restore: durable.restore })
 durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-const questions = new QuestionService({ workspace, bus, claims: cluster?.claims })
+const questions = new QuestionService({ workspace, bus, authority: cluster?.authority })
 questions.start()
 // Several instances: this one's copy catches up with the shared stream before it serves anyone.
 await cluster?.join(bus, durable.store, questions)
@@ -109,6 +109,7 @@ const notifier = webhooks && openOrExit('webhooks', () => new WebhookNotifier({
   secret: webhooks.secret,
   baseUrl: config.publicUrl ?? url.replace(/\/$/, ''),
   retry: { firstMs: webhooks.retryMs },
+  shared: cluster?.deliveries,
 }))
 notifier?.start(bus)
 const remora = config.remoraUrl ? new RemoraBridge({ url: config.remoraUrl, bus, questions }) : undefined
@@ -126,7 +127,10 @@ const demo = new AbortController()
 // Each start of the demo has ids of its own; questions a previous demo left open are withdrawn.
 const demoTag = Date.now().toString(36)
 if (config.demo) questions.cancel((q) => q.graph_id?.startsWith(DEMO_GRAPH_PREFIX) === true)
-const demoDone = config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal, tag: demoTag }) : Promise.resolve()
+// A demo that cannot go on (the shared log refusing its events while Redis is away for long) stops with one line, the server does not.
+const demoDone = (config.demo ? runDemoSwarm({ bus, asker: questions, signal: demo.signal, tag: demoTag }) : Promise.resolve()).catch((error) =>
+  log.warn(`demo swarm stopped: ${error instanceof Error ? error.message : String(error)}`),
+)
 
 // Within two seconds whatever is open: long-polls are answered with their status, streams end as
 // failures (so browsers and SDKs reconnect to the next process), the database is closed last.

@@ -4,11 +4,16 @@ import { join } from 'node:path'
 import { freePort, running, spawn, start, tempDir } from './support/process'
 import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
 import { startTestServer } from './support/server'
+import { startTcpProxy } from './support/tcp-proxy'
+import { sample, scrape } from './support/metrics'
+import { connect } from '../src/client'
 
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
 })
 
+const post = (url: string, path: string, body: unknown) =>
+  fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const send = (url: string, id: string, agent: string) =>
   fetch(`${url}/api/events`, {
     method: 'POST',
@@ -62,6 +67,32 @@ describe.skipIf(!haveRedis)('an instance killed mid-run', () => {
       expect(await snapshotOf(again.url)).toEqual(await snapshotOf(b.url))
     } finally {
       await b.stop()
+    }
+  })
+})
+
+describe.skipIf(!haveRedis)('an SDK ask() whose instance dies', () => {
+  it('goes on through the other instance and resolves with the answer given there', async () => {
+    const redis = await startRedis()
+    const [a, b] = await Promise.all([start({ REDIS_URL: redis.url }), startTestServer({ redisUrl: redis.url })])
+    const proxy = startTcpProxy([Number(new URL(a.url).port), Number(new URL(b.url).port)])
+    const sb = connect({ url: proxy.url, backoff: { baseMs: 5, maxMs: 50 } })
+    try {
+      const answer = sb.agent('sdk-fo').ask('Through the failover?', { options: ['yes', 'no'], msgId: 'q-sdk-fo' })
+      // Asked through the proxy, so through A; its long-poll waits on A when A is killed.
+      await until(async () => (await fetch(`${a.url}/api/questions/q-sdk-fo`)).status === 200, 'the question on A')
+      a.proc.kill('SIGKILL')
+      await a.proc.exited
+      // Answered once its long-poll waits on B (B is the only server in this process, so the gauge is B's).
+      await until(async () => sample(await scrape(b.url), 'switchboard_question_waiters') > 0, 'the long-poll waiting on B')
+      expect((await post(b.url, '/agent/sdk-fo/respond', { msg_id: 'q-sdk-fo', answer: 'yes' })).status).toBe(200)
+      expect(await answer).toBe('yes')
+      expect(proxy.target).toBe(Number(new URL(b.url).port))
+    } finally {
+      await sb.close()
+      proxy.stop()
+      await b.stop()
+      await redis.stop()
     }
   })
 })

@@ -53,7 +53,7 @@ describe.skipIf(!haveRedis)('two instances on one Redis', () => {
     expect((await resumedOf(a, 'q-race')).length + (await resumedOf(b, 'q-race')).length).toBe(2)
   })
 
-  it('a question timing out is settled by one instance (its claim) and followed by the other', async () => {
+  it('a question timing out is settled once in Redis and followed by both instances', async () => {
     expect((await post(a.url, '/api/questions', { agent_id: 'ag-late', question: 'Quick?', msg_id: 'q-late', timeout_s: 0.3 })).status).toBe(201)
     for (const s of [a, b])
       await until(async () => (await json<{ status: string }>(fetch(`${s.url}/api/questions/q-late`))).status === 'timeout', 'timed out everywhere')

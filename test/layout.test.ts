@@ -42,7 +42,7 @@ const FORBIDDEN: Record<string, string[]> = {
   bridges: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main.ts', 'config.ts'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
   notify: ['cluster', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
-  // Several instances on Redis: the shared log under the bus and the claims under the questions; nothing above them.
+  // Several instances on Redis: the shared log under the bus and the shared question records under the questions; nothing above them.
   cluster: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
   server: ['cluster'],
   // Metrics and logs: every layer reports into it, so it imports none of them.

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { remoraStandIn, type RemoraStandIn } from './support/remora-stand-in'
 import { until } from './support/receiver'
+import { haveRedis, startRedis } from './support/redis'
 import { startTestServer, type TestServer } from './support/server'
 
 let remora: RemoraStandIn
@@ -91,5 +92,34 @@ describe('Remora bridge', () => {
     remora.start()
     await until('Remora to get the answer', () => remora.inputs.find((i) => i.request_id === 'req-3'))
     expect(remora.inputs.filter((i) => i.request_id === 'req-3')).toEqual([{ request_id: 'req-3', response: 'no' }])
+  })
+})
+
+describe.skipIf(!haveRedis)('Remora bridge on one of several instances', () => {
+  it('an answer from Remora is decided in Redis like any other: one that comes second changes nothing', async () => {
+    const redis = await startRedis()
+    const stand = remoraStandIn()
+    const a = await startTestServer({ redisUrl: redis.url, remora: { url: stand.url, retryMs: 20 } })
+    const client = new Bun.RedisClient(redis.url)
+    try {
+      await until('the bridge to connect', () => stand.clients() === 1)
+      stand.emit('HumanInputRequestEvent', 'human', { graph_id: G, agent_id: 'docs', request_id: 'req-r', question: 'Go on?', options: null, timestamp: seconds() })
+      await until('the card', () => a.questions.pending().find((q) => q.msg_id === 'remora:req-r'))
+      // Answered on another instance first, as far as Redis knows (this instance has not heard yet).
+      const key = 'switchboard:outbox:question:remora:req-r'
+      await until('the record in Redis', async () => (await client.get(key)) !== null)
+      await client.set(key, JSON.stringify({ ...JSON.parse((await client.get(key))!), status: 'answered' }))
+      await client.set('switchboard:inbox:response:remora:req-r', JSON.stringify({ answer: 'no', responded_at: Date.now(), answered_by: 'ann' }))
+      stand.emit('HumanInputResponseEvent', 'human', { request_id: 'req-r', response: 'yes', timestamp: seconds() })
+      await until('the card to go', () => !a.questions.pending().some((q) => q.msg_id === 'remora:req-r'))
+      expect(a.questions.status('remora:req-r')).toMatchObject({ status: 'answered', answer: 'no', answered_by: 'ann' })
+      const told = a.store.query({ agent_id: 'docs', kind: 'agent:resumed', after: 0, limit: 10 }).map((x) => x.event.payload.answer)
+      expect(told).toEqual(['no'])
+    } finally {
+      client.close()
+      await a.stop()
+      await stand.stop()
+      await redis.stop()
+    }
   })
 })

@@ -2,6 +2,7 @@
 import { createParser } from 'eventsource-parser'
 import type { EventBus } from '../events/bus'
 import { wireName, type Event } from '../protocol/event'
+import { AlreadyAnswered } from '../questions/errors'
 import { OnceLog } from '../questions/once-log'
 import type { QuestionService } from '../questions/question-service'
 import { mapRemoraEvent, msgIdOf, requestIdOf, type RemoraQuestion } from './remora-events'
@@ -126,7 +127,11 @@ export class RemoraBridge {
     const msgId = msgIdOf(requestId)
     const status = this.options.questions.status(msgId)
     if (status?.status !== 'pending') return
-    this.options.questions.respond(status.agent_id, msgId, response || '(answered in Remora)', ANSWERED_IN_REMORA)
+    const answer = response || '(answered in Remora)'
+    const shared = this.options.questions.shared
+    // Several instances: decided in Redis like any answer (another instance following Remora may get there first).
+    if (!shared) this.options.questions.respond(status.agent_id, msgId, answer, ANSWERED_IN_REMORA)
+    else void shared.respond(status.agent_id, msgId, answer, ANSWERED_IN_REMORA).catch((error) => error instanceof AlreadyAnswered || this.skipped.report(`answer ${msgId}`, error))
   }
 
   /** A person answered one of Remora's questions here: POST /input. */

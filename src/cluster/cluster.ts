@@ -1,11 +1,13 @@
-// Several instances on one Redis (REDIS_URL): the shared event log, the question claims, and what joins them to one instance.
+// Several instances on one Redis (REDIS_URL): the shared event log, the question records, who sends each webhook, and what joins them to one instance.
 import type { EventStore } from '../events/event-store'
 import type { EventBus } from '../events/bus'
 import { wireName } from '../protocol/event'
-import type { Claims } from '../questions/claims'
+import type { QuestionAuthority } from '../questions/authority'
 import type { QuestionService } from '../questions/question-service'
 import { logger } from '../telemetry/log'
 import { RedisLog } from './redis-log'
+import { RedisDeliveries } from './redis-deliveries'
+import { RedisQuestions } from './redis-questions'
 import { ClusterRelay } from './relay'
 
 const log = logger('cluster')
@@ -13,21 +15,24 @@ const log = logger('cluster')
 export interface Cluster {
   /** the bus's relay (openDurableBus) */
   relay: ClusterRelay
-  /** the question service's claims */
-  claims: Claims
-  /** Catch up with the stream (before serving), then follow it; questions asked elsewhere become records here. */
+  /** where the question service's decisions are taken (the records in Redis) */
+  authority: QuestionAuthority
+  /** which instance sends each webhook delivery (the notifier's `shared`) */
+  deliveries: RedisDeliveries
+  /** Catch up with the stream (before serving), then follow it; questions asked elsewhere are copied here. */
   join(bus: EventBus, store: EventStore, questions: QuestionService): Promise<void>
   close(): Promise<void>
 }
 
-/** Connect to Redis or throw; `maxLen` bounds the stream (XADD MAXLEN ~). */
-export async function openCluster(url: string, maxLen: number): Promise<Cluster> {
+/** Connect to Redis or throw; `maxLen` bounds the stream (XADD MAXLEN ~), `maxQueued` what waits while Redis is away. */
+export async function openCluster(url: string, maxLen: number, maxQueued?: number): Promise<Cluster> {
   const redis = await RedisLog.open(url, maxLen)
-  const relay = new ClusterRelay(redis)
+  const relay = new ClusterRelay(redis, maxQueued)
   let unlisten: (() => void) | undefined
   return {
     relay,
-    claims: { claim: (msgId, outcome) => redis.claim(msgId, outcome) },
+    authority: new RedisQuestions((command, args) => redis.command(command, args)),
+    deliveries: new RedisDeliveries((command, args) => redis.command(command, args)),
     async join(bus, store, questions) {
       // An agent:blocked that another instance admitted (or asked) is a record here too: same checks,
       // and the same question twice is no change. A listener must not throw into the reader.
@@ -41,6 +46,8 @@ export async function openCluster(url: string, maxLen: number): Promise<Cluster>
       })
       const read = await relay.catchUp(bus, store)
       if (read) log.info(`caught up with the shared event log: ${read} entries read`)
+      // An instance that settled a question and stopped before telling leaves it pending in every copy: told now.
+      await questions.sync()
       relay.follow(bus, store)
     },
     async close() {

@@ -1,22 +1,25 @@
-// The shared event log of several instances: one Redis Stream (Bun's Redis client), appends deduped by event id, plus the question claims.
+// The shared event log of several instances: one Redis Stream (Bun's Redis client), appends deduped by event id;
+// an agent:blocked stores its question's record in the same step.
 import { RedisClient } from 'bun'
-import type { Outcome } from '../questions/claims'
+import type { Event } from '../protocol/event'
 import { StorageUnavailable } from '../workspace/workspace'
+import { KEY_PREFIX, QUESTION_KEYS, recordArgs } from './redis-questions'
 
-export const STREAM_KEY = 'switchboard:events'
-const SEEN_PREFIX = 'switchboard:seen:'
-const CLAIM_PREFIX = 'switchboard:settled:'
+export const STREAM_KEY = KEY_PREFIX + 'events'
+const SEEN_PREFIX = KEY_PREFIX + 'seen:'
 /** how long an event id keeps a repeat out of the stream (each instance's own store dedupes beyond) */
 const SEEN_TTL_S = 7 * 86_400
-const CLAIM_TTL_S = 30 * 86_400
 /** a command waits at most this long for Redis before the write is a 503 */
 const COMMAND_MS = 2_000
 
 // Check-and-append in one script: Redis runs it atomically, so two instances taking the same event id at
-// once add it once. Returns the stream's last id, which covers any copy another instance added first.
+// once add it once. A new agent:blocked stores its question's record (if the msg_id has none) in the same
+// step, so the record is the one of the first agent:blocked for that msg_id in the stream, on every instance.
+// Returns the stream's last id, which covers any copy another instance added first.
 const APPEND = `
-for i = 3, #ARGV, 2 do
+for i = 3, #ARGV, 4 do
   if redis.call('SET', ARGV[1] .. ARGV[i], '1', 'NX', 'EX', ARGV[2]) then
+    if ARGV[i + 2] ~= '' then redis.call('SET', KEYS[3] .. ARGV[i + 2], ARGV[i + 3], 'NX') end
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', KEYS[2], '*', 'e', ARGV[i + 1])
   end
 end
@@ -58,7 +61,7 @@ async function timed<T>(work: Promise<T>, ms = COMMAND_MS): Promise<T> {
 
 export class RedisLog {
   private constructor(
-    /** appends and claims */
+    /** appends and the question records */
     private readonly writer: RedisClient,
     /** its own connection: XREAD BLOCK holds it */
     private readonly reader: RedisClient,
@@ -92,9 +95,15 @@ export class RedisLog {
   }
 
   /** Append events not appended before (by id); resolves to the stream's last id after them. */
-  async append(events: ReadonlyArray<{ id: string }>): Promise<string> {
-    const args = events.flatMap((e) => [e.id, JSON.stringify(e)])
-    return String(await timed(this.writer.send('EVAL', [APPEND, '2', STREAM_KEY, String(this.maxLen), SEEN_PREFIX, String(SEEN_TTL_S), ...args])))
+  async append(events: readonly Event[]): Promise<string> {
+    const now = Date.now()
+    const args = events.flatMap((e) => [e.id, JSON.stringify(e), ...recordArgs(e, now)])
+    return String(await this.command('EVAL', [APPEND, '3', STREAM_KEY, String(this.maxLen), QUESTION_KEYS, SEEN_PREFIX, String(SEEN_TTL_S), ...args]))
+  }
+
+  /** One command on the writing connection: a StorageUnavailable (503) when Redis does not answer in time. */
+  command(name: string, args: string[]): Promise<unknown> {
+    return timed(this.writer.send(name, args))
   }
 
   /** Entries after `after`, oldest first; waits up to `blockMs` for one when there are none (0: no wait). */
@@ -108,15 +117,6 @@ export class RedisLog {
   async first(): Promise<string | undefined> {
     const reply = (await timed(this.writer.send('XRANGE', [STREAM_KEY, '-', '+', 'COUNT', '1']))) as unknown
     return Array.isArray(reply) && Array.isArray(reply[0]) ? String(reply[0][0]) : undefined
-  }
-
-  /** SET NX on the question's claim: undefined when taken now, else the outcome that holds it. */
-  async claim(msgId: string, outcome: Outcome): Promise<Outcome | undefined> {
-    const key = CLAIM_PREFIX + msgId
-    const set = await timed(this.writer.send('SET', [key, outcome, 'NX', 'EX', String(CLAIM_TTL_S)]))
-    if (set !== null) return undefined
-    const holder = String(await timed(this.writer.send('GET', [key])))
-    return holder === 'timeout' || holder === 'cancelled' ? holder : 'answered'
   }
 
   close(): void {

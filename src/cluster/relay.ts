@@ -16,6 +16,8 @@ const READ_BLOCK_MS = 1_000
 const RETRY_MS = 250
 /** a write waits this long for the stream before it is answered 503 (its events still go out when Redis is back) */
 const SENT_DEADLINE_MS = 2_500
+/** events kept while Redis is away, to go out once it is back; past this a write is refused (503) and not kept */
+export const MAX_QUEUED = 20_000
 
 interface Wait {
   seq: number
@@ -38,9 +40,11 @@ export class ClusterRelay implements Relay {
   private problem: string | undefined
   private reading: Promise<void> | undefined
 
-  constructor(private readonly redis: RedisLog) {}
+  constructor(private readonly redis: RedisLog, private readonly maxQueued = MAX_QUEUED) {}
 
   send(event: Event): void {
+    if (this.queue.length >= this.maxQueued)
+      throw new StorageUnavailable(`redis: ${this.queue.length} events already wait for the shared event log (${this.problem ?? 'slow to confirm'}); not taken`, false)
     this.queue.push(event)
     this.queued++
     if (!this.flushing) queueMicrotask(() => void this.flush())

@@ -24,6 +24,7 @@ export interface BusOptions {
 }
 
 export interface Relay {
+  /** throws (StorageUnavailable) when it cannot take the event: nothing is kept then */
   send(event: Event): void
   /** resolves once everything sent so far is in the shared log and delivered back here */
   sent(): Promise<void>
@@ -70,8 +71,8 @@ export class EventBus {
       metrics.eventsDuplicate.inc()
       return false
     }
-    this.relaying.add(event.id)
     this.relay.send(event)
+    this.relaying.add(event.id)
     return true
   }
 

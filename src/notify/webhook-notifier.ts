@@ -5,7 +5,7 @@ import type { EventStore } from '../events/event-store'
 import { wireName } from '../protocol/event'
 import { WEBHOOK_HEADERS as H } from '../protocol/webhook'
 import { NOTICE_KINDS, noticeOf } from './notice'
-import { Outbox, type Delivery, type NewDelivery } from './outbox'
+import { Outbox, type Delivery, type DeliveryStatus, type NewDelivery } from './outbox'
 import { backoff, DEFAULT_RETRY, retryAfterMs, verdict, type RetryPolicy } from './retry'
 import { signature } from './sign'
 
@@ -25,19 +25,36 @@ export interface WebhookOptions {
   /** how often the events and the outbox are looked at besides the bus's nudges */
   pollMs?: number
   log?: (line: string) => void
+  /** several instances (REDIS_URL): each notice is sent by one of them */
+  shared?: SharedDeliveries
+  /** several instances: how long a delivery stays with the instance sending it (renewed with each attempt) */
+  leaseMs?: number
+}
+
+/** Who sends a delivery when several instances derive the same notices from the same events. */
+export interface SharedDeliveries {
+  /**
+   * Take (or keep) the delivery for `leaseMs`: `mine` send it now; `elsewhere` another instance is sending it;
+   * `delivered` or `failed` another instance finished it.
+   */
+  claim(deliveryId: string, leaseMs: number): Promise<'mine' | 'elsewhere' | 'delivered' | 'failed'>
+  finish(deliveryId: string, status: 'delivered' | 'failed'): Promise<void>
 }
 
 const KINDS = new Set<string>(NOTICE_KINDS)
 const PAGE = 500
 /** finished rows are kept this long for a look at what was sent */
 const KEEP_DONE_MS = 7 * 86_400_000
+/** several instances: a delivery stays with the instance sending it this long past one attempt's timeout */
+const LEASE_SLACK_MS = 60_000
 
 /** A header value from any id: ids may hold any printable character, headers only ASCII. */
 const headerSafe = (s: string) => s.replace(/[^\x21-\x7e]|%/gu, (c) => encodeURIComponent(c))
 
 export class WebhookNotifier {
   readonly outbox: Outbox
-  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry'>> & Pick<WebhookOptions, 'secret'>
+  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry' | 'shared' | 'leaseMs'>> & Pick<WebhookOptions, 'secret' | 'shared'>
+  private readonly leaseMs: number
   private readonly retry: RetryPolicy
   private readonly inflight = new Map<string, Promise<void>>()
   private readonly stopping = new AbortController()
@@ -51,6 +68,8 @@ export class WebhookNotifier {
   constructor(options: WebhookOptions) {
     this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => console.warn(l), ...options }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
+    this.leaseMs = options.leaseMs ?? this.o.timeoutMs + LEASE_SLACK_MS
     this.outbox = new Outbox(options.dbPath)
     // The first start with webhooks begins at the present: history is not announced.
     if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), Date.now())
@@ -134,10 +153,28 @@ export class WebhookNotifier {
     }
   }
 
+  /** Several instances: whether this one sends `d` now; otherwise its row records why not. */
+  private async ourTurn(d: Delivery, shared: SharedDeliveries): Promise<boolean> {
+    let claim: Awaited<ReturnType<SharedDeliveries['claim']>>
+    try {
+      claim = await shared.claim(d.delivery_id, this.leaseMs)
+    } catch (error) {
+      claim = 'elsewhere'
+      this.o.log(`[webhooks] cannot tell whether another instance sends ${d.delivery_id}, later: ${String(error)}`)
+    }
+    if (claim === 'mine') return true
+    const now = Date.now()
+    if (claim === 'elsewhere') this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'pending', error: 'sent by another instance', nextAt: now + this.o.pollMs * 5, now })
+    else this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: claim, error: `${claim} by another instance`, now })
+    return false
+  }
+
   private async send(d: Delivery): Promise<void> {
     const attempts = d.attempts + 1
     const index = this.o.urls.indexOf(d.url)
     if (index < 0) return this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'failed', error: 'URL no longer in SWITCHBOARD_WEBHOOK_URL', now: Date.now() })
+    const shared = this.o.shared
+    if (shared && !(await this.ourTurn(d, shared))) return
     const timestamp = Math.floor(Date.now() / 1000)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -161,27 +198,31 @@ export class WebhookNotifier {
       if (this.stopping.signal.aborted) return
       error = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : String(e)
     }
-    this.record(d, index, attempts, status, error, after)
+    const ended = this.record(d, index, attempts, status, error, after)
+    if (shared && ended !== 'pending') await shared.finish(d.delivery_id, ended).catch((e) => this.o.log(`[webhooks] cannot tell the other instances ${d.delivery_id} ended (it may be sent again): ${String(e)}`))
   }
 
-  private record(d: Delivery, index: number, attempts: number, status: number | undefined, error: string | undefined, after: number | undefined): void {
+  private record(d: Delivery, index: number, attempts: number, status: number | undefined, error: string | undefined, after: number | undefined): DeliveryStatus {
     const now = Date.now()
     const where = `webhook #${index + 1} (${URL.parse(d.url)?.host ?? '?'})`
     const outcome = status === undefined ? 'retry' : verdict(status)
     const reason = error ?? `HTTP ${status}`
     if (outcome === 'delivered') {
       if (this.failing.delete(d.url)) this.o.log(`[webhooks] ${where} is taking deliveries again`)
-      return this.outbox.attempted(d.delivery_id, { attempts, status: 'delivered', httpStatus: status, now })
+      this.outbox.attempted(d.delivery_id, { attempts, status: 'delivered', httpStatus: status, now })
+      return 'delivered'
     }
     const tooMany = attempts >= this.retry.maxAttempts || now - d.created_at >= this.retry.maxAgeMs
     if (outcome === 'final' || tooMany) {
       const why = outcome === 'final' ? reason : `gave up after ${attempts} attempts: ${reason}`
       this.o.log(`[webhooks] ${d.event} ${d.delivery_id} to ${where} failed for good: ${why}`)
-      return this.outbox.attempted(d.delivery_id, { attempts, status: 'failed', httpStatus: status, error: why, now })
+      this.outbox.attempted(d.delivery_id, { attempts, status: 'failed', httpStatus: status, error: why, now })
+      return 'failed'
     }
     if (!this.failing.has(d.url)) (this.failing.add(d.url), this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`))
     // A receiver asking for longer than the backoff (Retry-After, bounded when read) gets its way.
     const wait = Math.max(backoff(attempts, this.retry), after ?? 0)
     this.outbox.attempted(d.delivery_id, { attempts, status: 'pending', httpStatus: status, error: reason, nextAt: now + wait, now })
+    return 'pending'
   }
 }

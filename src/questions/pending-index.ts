@@ -10,6 +10,10 @@ export class PendingIndex {
     return [...this.byMsgId].map(([msg_id, r]) => ({ ...r, msg_id })).sort((a, b) => a.created_at - b.created_at)
   }
 
+  view(): ReadonlyMap<string, QuestionRecord> {
+    return this.byMsgId
+  }
+
   entries(): Array<[string, QuestionRecord]> {
     return [...this.byMsgId]
   }

@@ -1,4 +1,5 @@
-// The question service: the workspace's question records are the one truth about every question. Layout
+// The question service: the workspace's question records are the one truth about every question (with several
+// instances, the shared records are, and the workspace is this instance's copy: shared-decisions.ts). Layout
 // (shared with Remora): `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}` the ResponseRecord,
 // `announced:{msg_id}` a marker apart from the record, so a record another process wrote raw still gets announced
 // once. Cards derive from `pending()`, an index kept in step with every write here, re-read on each poll.
@@ -6,29 +7,27 @@ import type { EventBus } from '../events/bus'
 import { makeEvent, wireName, type Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
 import type { Workspace } from '../workspace/workspace'
-import { AlreadyAnswered, Conflict, Expired, NotFound, ServiceClosing } from './errors'
-import { claimFor, TimeoutOwner, type Claims, type Outcome } from './claims'
+import { AlreadyAnswered, Expired, NotFound, ServiceClosing } from './errors'
+import { statusOf, type QuestionAuthority, type Truth } from './authority'
+import { SharedDecisions, type LocalCopy } from './shared-decisions'
 import { PendingIndex } from './pending-index'
+import { QuestionCopy } from './question-copy'
+import { reportedEndings } from './agent-reports'
 import { OnceLog } from './once-log'
 import { Waiters } from './waiters'
-import { countAsked, countSettled } from './question-metrics'
+import { countAsked } from './question-metrics'
 import {
   announcedKey,
   askInputOf,
-  reportedOutcome,
   blockedEvent,
   resumedEvent,
   type Settled,
-  asRecord,
   checkAnswer,
-  asResponse,
   settledOf,
   pastDeadline,
-  QUESTION_PREFIX,
   questionKey,
   recordFromInput,
   responseKey,
-  sameQuestion,
   type AnswerResult,
   type AskInput,
   type PendingQuestion,
@@ -42,10 +41,9 @@ export interface QuestionServiceOptions {
   bus: EventBus
   pollMs?: number
   now?: () => number
-  /** several instances (REDIS_URL): settles claimed first, timeouts owned by one */
-  claims?: Claims
+  /** several instances (REDIS_URL): where questions are decided; the workspace is then this instance's copy */
+  authority?: QuestionAuthority
 }
-const FINISHED = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped'])
 
 export class QuestionService {
   private readonly ws: Workspace
@@ -55,29 +53,54 @@ export class QuestionService {
   private readonly waiters: Waiters
   private readonly skipped = new OnceLog('[questions] skipping')
   private readonly index = new PendingIndex()
+  private readonly copy: QuestionCopy
   private timer?: ReturnType<typeof setInterval>
   private unlisten?: () => void
   private closed = false
   private closing = false
-  private readonly timeouts?: TimeoutOwner
+  /** several instances: answers, withdrawals and timeouts are decided here (respond() and withdraw() are the local ones) */
+  readonly shared?: SharedDecisions
 
-  constructor({ workspace, bus, pollMs = 250, now = Date.now, claims }: QuestionServiceOptions) {
+  constructor({ workspace, bus, pollMs = 250, now = Date.now, authority }: QuestionServiceOptions) {
     this.ws = workspace
     this.bus = bus
     this.pollMs = pollMs
     this.now = now
+    this.copy = new QuestionCopy(workspace, this.index, now, this.skipped)
     this.waiters = new Waiters(bus, (msgId) => this.status(msgId))
-    if (claims) this.timeouts = new TimeoutOwner(claims, (id) => this.settleOne(id, { kind: 'timeout' }, true), (what, e) => this.skipped.report(what, e))
+    if (authority) {
+      const local: LocalCopy = {
+        record: (id) => this.copy.record(id),
+        status: (id) => this.status(id),
+        keep: (id, record) => void this.ws.transaction(() => this.copy.store(id, record)),
+        pendingIds: () => this.index.entries().map(([id]) => id),
+        adopt: (id, truth) => this.adopt(id, truth),
+        waitLocal: (id, ms, signal) => this.waiters.wait(id, signal, this.closing ? 0 : ms, true),
+      }
+      this.shared = new SharedDecisions(authority, local, bus, now, (what, e) => this.skipped.report(what, e))
+    }
   }
 
-  /** Before respond() or withdraw(), with several instances: take the question's one claim (409/410 when another has it). */
-  async claim(agent_id: string, msg_id: string, outcome: Outcome, answer?: unknown): Promise<void> {
-    if (this.timeouts) await claimFor(this.timeouts.claims, this.status(msg_id), { agent_id, msg_id }, outcome, answer, this.now())
+  /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
+  private adopt(msgId: string, truth: Truth): boolean {
+    const changed = this.copy.adopt(msgId, truth)
+    this.waiters.checkAll()
+    return changed
+  }
+
+  /** The status that decides: the shared record's with several instances, else the workspace's. */
+  async current(msg_id: string): Promise<QuestionStatus | undefined> {
+    return this.shared ? this.shared.current(msg_id) : this.status(msg_id)
+  }
+
+  /** With several instances, at start: the copy brought in line with the shared records. */
+  async sync(): Promise<void> {
+    await this.shared?.sync()
   }
 
   start(): void {
     if (this.closed || this.timer) return
-    this.reindex()
+    this.copy.reindex()
     this.unlisten = this.bus.listen((e) => this.follow(e))
     // Nothing is re-announced: actors come back from the event store, cards from the records; a replay must not repeat what it replays.
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
@@ -95,7 +118,7 @@ export class QuestionService {
 
   ask(input: AskInput | unknown): { msg_id: string; created: boolean } {
     const { msgId, record } = recordFromInput(input, this.now())
-    const created = this.ws.transaction(() => this.store(msgId, record))
+    const created = this.ws.transaction(() => this.copy.store(msgId, record))
     if (created) this.publishBlocked(msgId, record)
     return { msg_id: msgId, created }
   }
@@ -107,28 +130,28 @@ export class QuestionService {
     const now = this.now()
     const made = blocked.map((e) => recordFromInput(askInputOf(e), now))
     // Counted once committed: a conflict later in the batch rolls back the earlier records too.
-    countAsked(this.ws.transaction(() => made.filter(({ msgId, record }) => this.store(msgId, record)).length))
+    countAsked(this.ws.transaction(() => made.filter(({ msgId, record }) => this.copy.store(msgId, record)).length))
   }
 
   /** A person's answer, checked against the question's kind; `by` is who answers, when known. */
   respond(agent_id: string, msg_id: string, answer: unknown, by?: string): { msg_id: string } & ResponseRecord {
     const outcome = this.ws.transaction(() => {
-      const record = asRecord(this.ws.get(questionKey(msg_id)))
+      const record = this.copy.record(msg_id)
       if (!record || record.agent_id !== agent_id) return { kind: 'missing' as const }
       if (record.status !== 'pending') return { kind: record.status, record, settled: undefined, response: undefined }
       // An answer another process wrote straight into the inbox came first.
-      const raw = this.readResponse(msg_id)
-      if (raw) return { kind: 'answered' as const, record, settled: this.settle(msg_id, record, { kind: 'answered', response: raw }) }
-      if (pastDeadline(record, this.now())) return { kind: 'timeout' as const, record, settled: this.settle(msg_id, record, { kind: 'timeout' }) }
+      const raw = this.copy.response(msg_id)
+      if (raw) return { kind: 'answered' as const, record, settled: this.copy.settle(msg_id, record, { kind: 'answered', response: raw }) }
+      if (pastDeadline(record, this.now())) return { kind: 'timeout' as const, record, settled: this.copy.settle(msg_id, record, { kind: 'timeout' }) }
       const response: ResponseRecord = { answer: checkAnswer(record, answer), responded_at: this.now() }
       if (by !== undefined) response.answered_by = by
       this.ws.set(responseKey(msg_id), response)
-      return { kind: 'ok' as const, record, response, settled: this.settle(msg_id, record, { kind: 'answered', response }) }
+      return { kind: 'ok' as const, record, response, settled: this.copy.settle(msg_id, record, { kind: 'answered', response }) }
     })
     if (outcome.kind === 'missing') throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
     if (outcome.settled) this.bus.publish(resumedEvent(msg_id, outcome.record, outcome.settled))
     if (outcome.kind === 'answered') {
-      const earlier = this.readResponse(msg_id)
+      const earlier = this.copy.response(msg_id)
       const said = earlier && answerSummary(earlier.answer)
       throw new AlreadyAnswered(`question ${msg_id} is already answered${said ? `: ${said}` : ''}`, said)
     }
@@ -138,13 +161,11 @@ export class QuestionService {
     return { msg_id, ...outcome.response! }
   }
 
+  /** The status in this instance's workspace (with several instances, a copy: see current()). */
   status(msg_id: string): QuestionStatus | undefined {
-    const record = asRecord(this.ws.get(questionKey(msg_id)))
+    const record = this.copy.record(msg_id)
     if (!record) return undefined
-    const { graph_id: _graph, ...view } = record
-    if (record.status !== 'answered') return view
-    const response = this.readResponse(msg_id)
-    return response ? { ...view, ...response } : view
+    return statusOf(record, record.status === 'answered' ? this.copy.response(msg_id) : undefined)
   }
 
   async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
@@ -157,6 +178,7 @@ export class QuestionService {
 
   /** Resolves when msg_id leaves pending or after timeoutMs; at once, with the status as it is, while stopping. */
   waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
+    if (this.shared) return this.shared.waitForChange(msg_id, this.closing ? 0 : timeoutMs, signal)
     return this.waiters.wait(msg_id, signal, this.closing ? 0 : timeoutMs)
   }
 
@@ -166,7 +188,7 @@ export class QuestionService {
   pollOnce(): void {
     if (this.closed) return
     const now = this.now()
-    this.reindex()
+    this.copy.reindex()
     for (const [msgId, record] of this.index.entries()) {
       try {
         this.reconcile(msgId, record, now)
@@ -174,13 +196,16 @@ export class QuestionService {
         this.skipped.report(questionKey(msgId), error)
       }
     }
+    this.shared?.retry()
     this.waiters.checkAll()
   }
 
   /** Withdraw the pending questions `which` selects (a demo no longer running); agents are told. Returns how many. */
   cancel(which: (q: PendingQuestion) => boolean): number {
     const chosen = this.pending().filter(which)
-    for (const q of chosen) this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
+    for (const q of chosen)
+      if (this.shared) this.shared.propose(q.msg_id, q.agent_id, { kind: 'cancelled' }, true)
+      else this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
     return chosen.length
   }
 
@@ -202,9 +227,9 @@ export class QuestionService {
   resettle(awaiting: ReadonlyArray<{ agent_id: string; msg_id: string }>): number {
     let told = 0
     for (const { agent_id, msg_id } of awaiting) {
-      const record = asRecord(this.ws.get(questionKey(msg_id)))
+      const record = this.copy.record(msg_id)
       if (!record || record.agent_id !== agent_id || record.status === 'pending') continue
-      if (this.bus.publish(resumedEvent(msg_id, record, settledOf(record, this.readResponse(msg_id))))) told++
+      if (this.bus.publish(resumedEvent(msg_id, record, settledOf(record, this.copy.response(msg_id))))) told++
     }
     return told
   }
@@ -224,46 +249,13 @@ export class QuestionService {
     this.ws.close()
   }
 
-  /** Inside a transaction: write a new pending record; false when the same question is already there. */
-  private store(msgId: string, record: QuestionRecord): boolean {
-    const existing = asRecord(this.ws.get(questionKey(msgId)))
-    if (existing) {
-      if (sameQuestion(existing, record)) return false
-      throw new Conflict(`msg_id ${msgId} already holds a different question`)
-    }
-    this.ws.set(questionKey(msgId), record)
-    this.ws.set(announcedKey(msgId), this.now())
-    this.index.track(msgId, record)
-    return true
-  }
-
-  /** Rebuild the pending index from the workspace; records it cannot use are skipped with one line each. */
-  private reindex(): void {
-    const pending: Array<[string, QuestionRecord]> = []
-    for (const { key, value } of this.ws.list(QUESTION_PREFIX)) {
-      const record = asRecord(value)
-      if (!record) this.skipped.report(key, new Error('not a question record'))
-      else if (record.status === 'pending') pending.push([key.slice(QUESTION_PREFIX.length), record])
-    }
-    this.index.replace(pending)
-  }
-
-  /**
-   * Bus listener: what agents report settles their questions. An agent that finishes leaves its
-   * questions unanswerable (cancelled); an agent:resumed reported by the agent itself settles the one
-   * it names. The publisher is inside bus.publish: a throw here would break its ingest, so report instead.
-   */
+  /** Bus listener: what agents report settles their questions. Inside bus.publish: a throw would break its ingest, so report instead. */
   private follow(e: Event): void {
-    const name = wireName(e)
-    if (name !== 'agent:resumed' && !FINISHED.has(name)) return
     try {
-      if (name === 'agent:resumed') {
-        const msgId = e.payload.msg_id
-        if (typeof msgId === 'string' && this.index.get(msgId)?.agent_id === e.agent_id) this.settleOne(msgId, reportedOutcome(e.payload, this.now()), false)
-        return
-      }
-      for (const [msgId, record] of this.index.entries())
-        if (record.agent_id === e.agent_id) this.settleOne(msgId, { kind: 'cancelled' }, false)
+      for (const [msgId, s] of reportedEndings(e, this.index.view(), this.now()))
+        // Several instances: the shared record decides (it may hold another outcome already); the copy follows it.
+        if (this.shared) this.shared.propose(msgId, this.index.get(msgId)!.agent_id, s, false)
+        else this.settleOne(msgId, s, false)
     } catch (error) {
       this.skipped.report(`event ${e.id}`, error)
     }
@@ -272,10 +264,10 @@ export class QuestionService {
   /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
   private settleOne(msgId: string, s: Settled, announce: boolean): void {
     const record = this.ws.transaction(() => {
-      const current = asRecord(this.ws.get(questionKey(msgId)))
+      const current = this.copy.record(msgId)
       if (current?.status !== 'pending') return undefined
-      if (s.kind === 'answered' && !this.readResponse(msgId)) this.ws.set(responseKey(msgId), s.response)
-      this.settle(msgId, current, s)
+      if (s.kind === 'answered' && !this.copy.response(msgId)) this.ws.set(responseKey(msgId), s.response)
+      this.copy.settle(msgId, current, s)
       return current
     })
     if (record && announce) this.bus.publish(resumedEvent(msgId, record, s))
@@ -283,37 +275,28 @@ export class QuestionService {
   }
 
   private reconcile(msgId: string, seen: QuestionRecord, now: number): void {
-    const needsWork = !this.ws.get(announcedKey(msgId)) || this.readResponse(msgId) || pastDeadline(seen, now)
+    const needsWork = !this.ws.get(announcedKey(msgId)) || this.copy.response(msgId) || pastDeadline(seen, now)
     if (!needsWork) return
     // Re-read under the write lock: another process on the same file may have got here first.
     const result = this.ws.transaction(() => {
-      const record = asRecord(this.ws.get(questionKey(msgId)))
+      const record = this.copy.record(msgId)
       if (record?.status !== 'pending') return undefined
       const announce = !this.ws.get(announcedKey(msgId))
       if (announce) this.ws.set(announcedKey(msgId), now)
-      const raw = this.readResponse(msgId)
-      const expires = pastDeadline(record, now) && !this.timeouts?.due(msgId)
-      const outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : expires ? { kind: 'timeout' } : undefined
-      const settled = outcome && this.settle(msgId, record, outcome)
+      const raw = this.copy.response(msgId)
+      const expires = pastDeadline(record, now)
+      let outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : expires ? { kind: 'timeout' } : undefined
+      // Several instances: a deadline (or an answer written raw into this file) is proposed to the shared record.
+      if (outcome && this.shared) {
+        this.shared.propose(msgId, record.agent_id, outcome, true)
+        outcome = undefined
+      }
+      const settled = outcome && this.copy.settle(msgId, record, outcome)
       return { record, announce, settled }
     })
     if (!result) return
     if (result.announce) this.publishBlocked(msgId, result.record)
     if (result.settled) this.bus.publish(resumedEvent(msgId, result.record, result.settled))
-  }
-
-  private settle(msgId: string, record: QuestionRecord, s: Settled): Settled {
-    const status = s.kind
-    const next: QuestionRecord = { ...record, status }
-    if (s.kind === 'cancelled' && s.by !== undefined) next.answered_by = s.by
-    this.ws.set(questionKey(msgId), next)
-    this.index.track(msgId, next) // inside the transaction: the record leaves pending
-    countSettled(record, s)
-    return s
-  }
-
-  private readResponse(msgId: string): ResponseRecord | undefined {
-    return asResponse(this.ws.get(responseKey(msgId)), this.now())
   }
 
   private publishBlocked(msgId: string, r: QuestionRecord): void {

@@ -30,9 +30,14 @@ export class Waiters {
     for (const w of [...this.pending]) w.release(reason)
   }
 
-  /** Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown. */
-  wait(msgId: string, signal?: AbortSignal, timeoutMs?: number): Promise<QuestionStatus> {
-    return new Promise((resolve, reject) => {
+  /**
+   * Resolves with the status once msg_id leaves pending (or after timeoutMs); NotFound if unknown, unless
+   * `absentIsPending` (several instances: a question asked elsewhere may not have reached this copy yet).
+   */
+  wait(msgId: string, signal?: AbortSignal, timeoutMs?: number): Promise<QuestionStatus>
+  wait(msgId: string, signal: AbortSignal | undefined, timeoutMs: number, absentIsPending: true): Promise<QuestionStatus | undefined>
+  wait(msgId: string, signal?: AbortSignal, timeoutMs?: number, absentIsPending = false): Promise<QuestionStatus | undefined> {
+    return new Promise<QuestionStatus | undefined>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
       const cleanups: Array<() => void> = []
       let done = false
@@ -45,8 +50,10 @@ export class Waiters {
       const settleIf = (ready: (s: QuestionStatus) => boolean) => {
         try {
           const s = this.status(msgId)
-          if (!s) finish(() => reject(new NotFound(`no question ${msgId}`)))
-          else if (ready(s)) finish(() => resolve(s))
+          if (!s) {
+            if (!absentIsPending) finish(() => reject(new NotFound(`no question ${msgId}`)))
+            else if (ready({ status: 'pending' } as QuestionStatus)) finish(() => resolve(undefined))
+          } else if (ready(s)) finish(() => resolve(s))
         } catch (error) {
           finish(() => reject(error))
         }

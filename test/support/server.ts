@@ -26,9 +26,11 @@ export interface TestServerOptions {
   /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
   /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
   remora?: { url: string; retryMs?: number }
-  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency'> & { publicUrl?: string }
+  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs'> & { publicUrl?: string }
   /** one of several instances on this Redis (as REDIS_URL does) */
   redisUrl?: string
+  /** with redisUrl: how many events may wait while Redis is away (default: the relay's) */
+  maxQueued?: number
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -36,14 +38,14 @@ export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 't
 export async function startTestServer(options: TestServerOptions = {}) {
   const dbPath = options.dbPath ?? tempDb()
   const workspace = openSqliteWorkspace(dbPath)
-  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000)
+  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000, options.maxQueued)
   // The same durable bus as `npm start`: events stored in the file, actors rebuilt from it on a restart.
   const durable = openDurableBus(dbPath, undefined, undefined, cluster?.relay)
   const { bus } = durable
   const inspector = new Inspector()
   const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
   durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, claims: cluster?.claims })
+  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, authority: cluster?.authority })
   questions.start()
   await cluster?.join(bus, durable.store, questions)
   questions.resettle(dashboard.awaiting())
@@ -51,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
   app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
   const url = `http://127.0.0.1:${app.server!.port}`
   const webhooks = options.webhooks
-  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {} })
+  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {}, shared: cluster?.deliveries })
   notifier?.start(bus)
   const remora = options.remora && new RemoraBridge({ ...options.remora, bus, questions, maxDelayMs: 1_000, log: () => {} })
   remora?.start()

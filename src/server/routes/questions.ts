@@ -20,8 +20,8 @@ function waitSeconds(raw: string | undefined): number {
   return s
 }
 
-function questionView(questions: QuestionService, msgId: string) {
-  const s = questions.status(msgId)
+async function questionView(questions: QuestionService, msgId: string) {
+  const s = await questions.current(msgId)
   if (!s) throw new NotFound(`no question ${msgId}`)
   return s
 }
@@ -42,7 +42,7 @@ export function questionRoutes(questions: QuestionService, bus: EventBus) {
       patterns.question,
       async ({ params, query, request, server }) => {
         const wait = waitSeconds(query.wait)
-        const current = questionView(questions, params.msg_id)
+        const current = await questionView(questions, params.msg_id)
         if (!wait || current.status !== 'pending') return current
         server?.timeout(request, Math.ceil(wait) + LONG_POLL_SLACK_S)
         return questions.waitForChange(params.msg_id, wait * 1000, request.signal)
@@ -50,8 +50,8 @@ export function questionRoutes(questions: QuestionService, bus: EventBus) {
       // A string checked here: Elysia's errors for coerced query numbers do not name the parameter.
       { query: t.Object({ wait: t.Optional(t.String({ maxLength: 10 })) }) },
     )
-    .get(patterns.questionEvents, ({ params, request, server }) => {
-      questionView(questions, params.msg_id)
+    .get(patterns.questionEvents, async ({ params, request, server }) => {
+      await questionView(questions, params.msg_id)
       server?.timeout(request, 0)
       return new Response(questionStream(questions, params.msg_id, request.signal), { headers: SSE_HEADERS })
     })
@@ -66,7 +66,7 @@ function questionStream(questions: QuestionService, msgId: string, signal: Abort
       const open = metrics.sseClients.labels('question')
       open.inc()
       try {
-        let current = questionView(questions, msgId)
+        let current = await questionView(questions, msgId)
         controller.enqueue(frame(current))
         while (current.status === 'pending' && !signal.aborted) {
           try {

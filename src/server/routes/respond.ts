@@ -21,11 +21,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * index (`?option=`), Approve or Deny (`?approve=1|0`, its draft the comment), or its draft: the text,
  * or the form's values; a JSON client sends `answer`, typed as the question asks.
  */
-function readAnswer(questions: QuestionService, query: { msg_id?: string; option?: string; approve?: string }, body: RespondBody) {
+async function readAnswer(questions: QuestionService, query: { msg_id?: string; option?: string; approve?: string }, body: RespondBody) {
   const msgId = query.msg_id ?? body.msg_id
   if (!msgId) throw new Invalid('msg_id', 'is required')
+  // Read where the question is decided: with several instances it may not have reached this copy yet.
+  const needed = query.option !== undefined || (query.approve === undefined && body.answer === undefined)
+  const current = !needed ? undefined : questions.shared ? await questions.shared.current(msgId) : await withStorage(() => questions.status(msgId))
   if (query.option !== undefined) {
-    const options = questions.status(msgId)?.options ?? []
+    const options = current?.options ?? []
     const index = /^\d{1,3}$/.test(query.option) ? Number(query.option) : -1
     if (index < 0 || index >= options.length)
       throw new Invalid('option', options.length ? `must be an index below ${options.length}` : 'given, but this question has no options')
@@ -42,7 +45,7 @@ function readAnswer(questions: QuestionService, query: { msg_id?: string; option
     if (problem) throw new Invalid(problem.field, problem.reason)
     return { msgId, answer: body.answer }
   }
-  const schema = questions.status(msgId)?.schema
+  const schema = current?.schema
   return { msgId, answer: schema && isObject(draft) ? coerceFormValues(schema, draft) : draft }
 }
 
@@ -83,10 +86,11 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
           isDatastar(headers),
           body,
           async () => {
-            const { msgId, answer } = await withStorage(() => readAnswer(questions, query, body))
-            // Several instances: the one atomic claim in Redis first; the local settle only for its holder.
-            await questions.claim(params.agent_id, msgId, 'answered', answer)
-            return withStorage(() => questions.respond(params.agent_id, msgId, answer, body.answered_by ?? nameOf(request)))
+            const { msgId, answer } = await readAnswer(questions, query, body)
+            const by = body.answered_by ?? nameOf(request)
+            // Several instances: decided by one atomic step on the shared record.
+            if (questions.shared) return questions.shared.respond(params.agent_id, msgId, answer, by)
+            return withStorage(() => questions.respond(params.agent_id, msgId, answer, by))
           },
           (result) => `Answered “${answerSummary(result.answer)}”: the agent resumes.`,
           (code) => status(code, undefined),
@@ -106,8 +110,9 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
           async () => {
             const msgId = query.msg_id ?? body.msg_id
             if (!msgId) throw new Invalid('msg_id', 'is required')
-            await questions.claim(params.agent_id, msgId, 'cancelled')
-            return withStorage(() => ({ msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, body.answered_by ?? nameOf(request)) }))
+            const by = body.answered_by ?? nameOf(request)
+            if (questions.shared) return { msg_id: msgId, ...(await questions.shared.withdraw(params.agent_id, msgId, by)) }
+            return withStorage(() => ({ msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, by) }))
           },
           () => 'Withdrawn: the agent goes on without an answer.',
           (code) => status(code, undefined),

@@ -1,0 +1,84 @@
+// Webhooks from two instances on one real redis-server: every instance derives the same notices, one of them sends each.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
+import { startReceiver } from './support/receiver'
+import { startTestServer, type TestServer } from './support/server'
+
+const post = (base: string, path: string, body: unknown) =>
+  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const failed = (id: string, agent_id: string) => ({ id, timestamp: Date.now(), category: 'agent', action: 'failed', agent_id, payload: { error: 'crashed\r\nbadly' } })
+
+describe.skipIf(!haveRedis)('webhooks with several instances', () => {
+  let redis: TestRedis
+  let receiver: ReturnType<typeof startReceiver>
+  let a: TestServer
+  let b: TestServer
+  beforeAll(async () => {
+    redis = await startRedis()
+    // The first POST of each delivery fails (500): its retries stay with the instance that took it.
+    const tried = new Set<string>()
+    receiver = startReceiver((r) => (tried.has(r.delivery) ? undefined : (tried.add(r.delivery), new Response('busy', { status: 500 }))))
+    const webhooks = { urls: [receiver.url], retry: { firstMs: 10, capMs: 50 }, pollMs: 20 }
+    a = await startTestServer({ redisUrl: redis.url, webhooks })
+    b = await startTestServer({ redisUrl: redis.url, webhooks })
+  })
+  afterAll(async () => {
+    await a?.stop()
+    await b?.stop()
+    receiver?.stop()
+    await redis?.stop()
+  })
+
+  it('each notice is delivered once, by one instance, retries included; the other records it as sent elsewhere', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `hook-${i}`)
+    await Promise.all(ids.map((id, i) => post(i % 2 ? a.url : b.url, '/api/events', failed(id, i === 0 ? '__proto__' : `ag-${i}`))))
+    expect((await post(a.url, '/api/questions', { agent_id: 'ag-q', msg_id: 'hook-q', question: 'Once?' })).status).toBe(201)
+    expect((await post(b.url, '/agent/ag-q/respond', { msg_id: 'hook-q', answer: 'once' })).status).toBe(200)
+    const expected = [...ids.map((id) => `${id}:0`), 'blocked:hook-q:0', 'resumed:hook-q:0']
+    // Until every row on both instances has ended: from then on nothing more can be sent.
+    const ended = (s: TestServer) => {
+      const rows = s.notifier!.outbox.all().filter((d) => expected.includes(d.delivery_id))
+      return rows.length === expected.length && rows.every((d) => d.status === 'delivered')
+    }
+    await until(() => ended(a) && ended(b), 'every delivery ended on both instances')
+    const byDelivery = new Map<string, number[]>()
+    for (const r of receiver.received) byDelivery.set(r.delivery, [...(byDelivery.get(r.delivery) ?? []), r.attempt])
+    expect([...byDelivery.keys()].sort()).toEqual([...expected].sort())
+    // One failed first attempt and one retry each, numbered by the one instance that sent it.
+    for (const id of expected) expect(byDelivery.get(id)).toEqual([1, 2])
+    // Each row was sent by one instance; the other's says so.
+    for (const id of expected) {
+      const rows = [a, b].map((s) => s.notifier!.outbox.get(id)!)
+      expect(rows.map((d) => d.last_error === 'delivered by another instance').sort()).toEqual([false, true])
+    }
+  })
+})
+
+describe.skipIf(!haveRedis)('webhooks when the sending instance stops', () => {
+  it('its delivery is taken over by the other instance once the lease lapses, and delivered', async () => {
+    const redis = await startRedis()
+    // The first POST never gets an answer: its sender is stopped while it waits.
+    const stalled: Array<() => void> = []
+    const receiver = startReceiver((_r, n) => (n === 1 ? new Promise<Response>((resolve) => stalled.push(() => resolve(new Response('late')))) : undefined))
+    const webhooks = { urls: [receiver.url], retry: { firstMs: 10, capMs: 50 }, pollMs: 20, leaseMs: 300 }
+    const servers = [await startTestServer({ redisUrl: redis.url, webhooks }), await startTestServer({ redisUrl: redis.url, webhooks })]
+    const running = new Set(servers)
+    const stop = (s: TestServer) => (running.delete(s) ? s.stop() : undefined)
+    try {
+      expect((await post(servers[0]!.url, '/api/events', failed('lost-sender', 'ag-lost'))).status).toBe(202)
+      await until(() => receiver.received.length === 1, 'the first POST')
+      // The one that did not send it says so; the other is the sender.
+      const waiting = await until(() => servers.find((s) => s.notifier!.outbox.get('lost-sender:0')?.last_error === 'sent by another instance'), 'the other instance waiting')
+      const sender = servers.find((s) => s !== waiting)!
+      await stop(sender)
+      await until(() => waiting.notifier!.outbox.get('lost-sender:0')?.status === 'delivered', 'delivered by the other instance')
+      // At least once: the receiver saw the delivery id from each instance (the stopped one's POST went unanswered).
+      expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['lost-sender:0', 1], ['lost-sender:0', 1]])
+    } finally {
+      for (const s of servers) await stop(s)
+      for (const go of stalled) go()
+      receiver.stop()
+      await redis.stop()
+    }
+  })
+})
