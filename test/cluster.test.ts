@@ -90,6 +90,19 @@ describe.skipIf(!haveRedis)('two instances on one Redis', () => {
     client.close()
     expect(entries.filter(([, fields]) => fields[1]!.includes('"dup-both"'))).toHaveLength(1)
   })
+
+  it('a repeat after its id has left Redis is refused by each instance\'s own copy', async () => {
+    const e = { id: 'dup-late', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'late', payload: {} }
+    expect((await post(a.url, '/api/events', e)).status).toBe(202)
+    await until(() => b.store.query({ limit: 10, agent_id: 'late' }).length === 1, 'the event on B')
+    const client = new Bun.RedisClient(redis.url)
+    // As when its key's hour is up.
+    await client.send('DEL', ['switchboard:seen:dup-late'])
+    for (const s of [a, b]) expect(await json(post(s.url, '/api/events', e))).toEqual({ accepted: 0, duplicates: 1 })
+    const entries = (await client.send('XRANGE', [STREAM_KEY, '-', '+'])) as Array<[string, string[]]>
+    client.close()
+    expect(entries.filter(([, fields]) => fields[1]!.includes('"dup-late"'))).toHaveLength(1)
+  })
 })
 
 describe.skipIf(!haveRedis)('Redis going away while running', () => {

@@ -7,8 +7,13 @@ import { KEY_PREFIX, QUESTION_KEYS, recordArgs } from './redis-questions'
 
 export const STREAM_KEY = KEY_PREFIX + 'events'
 const SEEN_PREFIX = KEY_PREFIX + 'seen:'
-/** how long an event id keeps a repeat out of the stream (each instance's own store dedupes beyond) */
-const SEEN_TTL_S = 7 * 86_400
+/**
+ * How long an event id keeps a repeat out of the stream. It only has to cover two instances taking the same
+ * id before either has applied it: past that, each instance's own copy refuses the repeat (EventBus.isSeen
+ * asks its store before relaying). An hour, because one key per event for a week grew Redis by gigabytes
+ * at a few hundred events a second.
+ */
+const SEEN_TTL_S = 3_600
 /** a command waits at most this long for Redis before the write is a 503 */
 const COMMAND_MS = 2_000
 
