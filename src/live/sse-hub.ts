@@ -88,6 +88,8 @@ const SLOW = 'slow client'
 
 export class SseHub {
   private readonly clients = new Map<number, Client>()
+  /** the same clients by key: a flush reaches its key's clients without walking everyone else */
+  private readonly byKey = new Map<string, Set<Client>>()
   private readonly maxQueueBytes: number
   private readonly heartbeatTimer: ReturnType<typeof setInterval>
   private nextId = 1
@@ -108,6 +110,9 @@ export class SseHub {
     clients.inc()
     const client = new Client(this.nextId++, key, tag, initial, (c, reason) => {
       this.clients.delete(c.id)
+      const same = this.byKey.get(c.key)
+      same?.delete(c)
+      if (same?.size === 0) this.byKey.delete(c.key)
       clients.dec()
       if (reason === 'disconnected') return
       if (reason.startsWith(SLOW)) {
@@ -119,6 +124,9 @@ export class SseHub {
     })
     // Registered before the caller returns the stream, so no frame broadcast meanwhile is missed.
     this.clients.set(client.id, client)
+    let same = this.byKey.get(key)
+    if (!same) this.byKey.set(key, (same = new Set()))
+    same.add(client)
     if (signal?.aborted) client.end('disconnected')
     signal?.addEventListener('abort', () => client.end('disconnected'), { once: true })
     return client.stream
@@ -126,7 +134,8 @@ export class SseHub {
 
   /** Send the same bytes to every client subscribed under `key`. */
   broadcast(key: string, frame: Uint8Array): void {
-    for (const client of this.clients.values()) if (client.key === key) this.deliver(client, frame)
+    // A client dropped for being slow leaves the set while it is walked: a Set's iteration allows that.
+    for (const client of this.byKey.get(key) ?? []) this.deliver(client, frame)
   }
 
   /** Send a frame to the clients tagged `tag` only (one page's streams); false when none is connected. */
@@ -146,7 +155,7 @@ export class SseHub {
 
   /** The distinct keys with at least one client: render once per key, never per client. */
   activeKeys(): Set<string> {
-    return new Set([...this.clients.values()].map((c) => c.key))
+    return new Set(this.byKey.keys())
   }
 
   get size(): number {
