@@ -72,6 +72,8 @@ export class Inspector {
   private readonly now: () => number
   /** session ids → record keys, so a stopped-and-respawned agent keeps one record */
   private readonly keys = new Map<string, string>()
+  /** record keys → their session ids, to forget them with the record */
+  private readonly sessions = new Map<string, string[]>()
 
   constructor(options: InspectorOptions = {}) {
     this.limit = options.limit ?? DEFAULT_LOG_LIMIT
@@ -106,7 +108,12 @@ export class Inspector {
     // Every actor is a root of its own (agents are not children of the dashboard): tell them by id.
     const id = idOf(ref)
     const key = id.startsWith(AGENT_ID_PREFIX) ? id : ref.sessionId === e.rootId ? ROOT_KEY : id
-    this.keys.set(ref.sessionId, key)
+    if (!this.keys.has(ref.sessionId)) {
+      this.keys.set(ref.sessionId, key)
+      const known = this.sessions.get(key)
+      if (known) known.push(ref.sessionId)
+      else this.sessions.set(key, [ref.sessionId])
+    }
     if (this.actors.has(key)) return
     const agentId = key.startsWith(AGENT_ID_PREFIX) ? key.slice(AGENT_ID_PREFIX.length) : undefined
     const at = this.now()
@@ -117,12 +124,24 @@ export class Inspector {
 
   /** Drop the oldest actor that is no longer active (else the oldest agent); the root is always kept. */
   private forgetOldest() {
-    const agents = [...this.actors.values()].filter((r) => r.key !== ROOT_KEY)
-    const victim = agents.find((r) => r.status !== 'active') ?? agents[0]
+    // Walked in order of appearance, stopping at the first that has ended: a swarm announcing thousands of
+    // agents pays for this once per agent, so no copies of the record list and no scan of every session.
+    let victim: ActorRecord | undefined
+    let oldest: ActorRecord | undefined
+    for (const r of this.actors.values()) {
+      if (r.key === ROOT_KEY) continue
+      oldest ??= r
+      if (r.status !== 'active') {
+        victim = r
+        break
+      }
+    }
+    victim ??= oldest
     if (!victim) return
     this.actors.delete(victim.key)
     this.pending.delete(victim.key)
-    for (const [session, key] of this.keys) if (key === victim.key) this.keys.delete(session)
+    for (const session of this.sessions.get(victim.key) ?? []) this.keys.delete(session)
+    this.sessions.delete(victim.key)
   }
 
   private received(e: Extract<InspectionEvent, { type: '@xstate.event' }>) {
