@@ -98,3 +98,26 @@ describe('what Remora writes that no event can carry', () => {
     }
   })
 })
+
+describe('what Remora writes that is not JSON', () => {
+  it('reads as no question: a 404, a new ask under the msg_id taken, and the next start goes ahead', async () => {
+    server = await startTestServer()
+    const { dbPath } = server
+    const json = { 'content-type': 'application/json' }
+    expect((await fetch(`${server.url}/api/questions`, { method: 'POST', headers: json, body: JSON.stringify({ agent_id: 'ag-torn', question: 'Go?', msg_id: 'q-torn' }) })).status).toBe(201)
+    // A write torn half-way, or another program's own format, under the question's keys.
+    const raw = new Database(dbPath)
+    raw.query("UPDATE kv SET value = '{\"status\":\"pend' WHERE key = 'outbox:question:q-torn'").run()
+    raw.query("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('inbox:response:q-torn', 'yes please', 1)").run()
+    raw.close()
+    expect((await fetch(`${server.url}/api/questions/q-torn`)).status).toBe(404)
+    expect((await fetch(`${server.url}/agent/ag-torn/respond`, { method: 'POST', headers: json, body: JSON.stringify({ msg_id: 'q-torn', answer: 'x' }) })).status).toBe(404)
+    server.questions.pollOnce()
+    await server.stop()
+    // The agent is still blocked on q-torn in the event store: the start reads its record again.
+    server = await startTestServer({ dbPath })
+    expect((await fetch(`${server.url}/`)).status).toBe(200)
+    expect((await fetch(`${server.url}/api/questions`, { method: 'POST', headers: json, body: JSON.stringify({ agent_id: 'ag-torn', question: 'Go?', msg_id: 'q-torn' }) })).status).toBe(201)
+    expect((await fetch(`${server.url}/agent/ag-torn/respond`, { method: 'POST', headers: json, body: JSON.stringify({ msg_id: 'q-torn', answer: 'now' }) })).status).toBe(200)
+  })
+})
