@@ -59,7 +59,7 @@ describe.skipIf(skip)('the live badge list', () => {
       const reloaded = await pageOrder()
       // The live page converges on exactly what a reload shows (else the wait fails and shows both).
       const same = await page
-        .waitForFunction((want) => Array.from(document.querySelectorAll('#agent-list > li'), (el) => el.id).join() === want, reloaded.join(), { timeout: 5000 })
+        .waitForFunction(([list, want]) => Array.from(document.querySelectorAll(`#${list} > li`), (el) => el.id).join() === want, [ids.agentList, reloaded.join()], { timeout: 5000 })
         .then(() => true, () => false)
       expect({ what, live: same ? reloaded : await order(page) }).toEqual({ what, live: reloaded })
     }
@@ -82,6 +82,76 @@ describe.skipIf(skip)('the live badge list', () => {
     expect(await wait.innerText()).toMatch(/^waiting \d+s$/)
     expect(errors).toEqual([])
     await page.close()
+  })
+})
+
+/** The list as markup, minus what the browser adds (Datastar's ids and merge marks, clock.js's text). */
+function listMarkup(list: Element | null): string {
+  if (!list) return 'no list'
+  const copy = list.cloneNode(true) as Element
+  for (const el of [copy, ...Array.from(copy.querySelectorAll('*'))]) {
+    el.removeAttribute('data-fragment-merge-target')
+    if (el.id.startsWith('datastar')) el.removeAttribute('id')
+  }
+  for (const el of Array.from(copy.querySelectorAll('[data-since]'))) el.textContent = ''
+  return copy.outerHTML
+}
+const MARKUP = `(${listMarkup.toString()})`
+
+describe.skipIf(skip)('the live badge list of agents with odd ids', () => {
+  // An agent named `list` had the list's own element id: its badge's morph replaced the whole list.
+  const ODD = ['list', 'counts', '__proto__', 'constructor', 'toString', `it's "q"`, 'ünï', '🦀', 'x'.repeat(200), '-', '<b>', '0', 'a#b', '\\']
+  it('is, after every change, the markup a reload shows, in two tabs, across the 100-agent threshold and back', async () => {
+    const now = Date.now() + 60_000
+    const server = await startTestServer({ stream: { now: () => now, tickMs: 3_600_000 } })
+    const tabs = [await openPage(suite.browser, server.url), await openPage(suite.browser, server.url)]
+    try {
+      for (const { page } of tabs) await page.locator(`#${ids.agentList}`).waitFor({ state: 'attached' })
+      const say = (action: string, agent_id: string, payload: Record<string, unknown> = {}) =>
+        server.bus.publish(makeEvent('agent', action, { agent_id, graph_id: agent_id.startsWith('n-') ? 'bulk' : 'odd', payload }))
+      const converge = async (what: string) => {
+        server.stream.flush()
+        const html = await (await fetch(server.url)).text()
+        for (const [tab, { page }] of tabs.entries()) {
+          const want = await page.evaluate(([markup, html, list]) => (0, eval)(markup!)(new DOMParser().parseFromString(html!, 'text/html').getElementById(list!)), [MARKUP, html, ids.agentList])
+          const same = await page.waitForFunction(([markup, want, list]) => (0, eval)(markup!)(document.getElementById(list!)) === want, [MARKUP, want, ids.agentList], { timeout: 5000 }).then(() => true, () => false)
+          const live = same ? want : await page.evaluate(([markup, list]) => (0, eval)(markup!)(document.getElementById(list!)), [MARKUP, ids.agentList])
+          expect({ what, tab, live }).toEqual({ what, tab, live: want })
+        }
+      }
+      for (const id of ODD) say('started', id)
+      await converge('odd ones join')
+      say('blocked', 'list', { msg_id: 'q-list', question: 'Which?' })
+      await converge('`list` blocks (to the top)')
+      say('failed', 'counts', { error: 'boom' })
+      await converge('`counts` fails (to the bottom)')
+      for (let i = 0; i < 100; i++) say('started', `n-${i}`)
+      await converge('past 100: grouped by state')
+      // A seeded run of changes, a few at a time: the same on every run.
+      let seed = 7
+      const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n
+      const pool = [...ODD, ...Array.from({ length: 100 }, (_, i) => `n-${i}`)]
+      for (let step = 0; step < 16; step++) {
+        const did: string[] = []
+        for (let j = 1 + rnd(5); j > 0; j--) {
+          const id = pool[rnd(pool.length)]!
+          const action = ['started', 'blocked', 'resumed', 'completed', 'failed'][rnd(5)]!
+          say(action, id, action === 'blocked' ? { msg_id: `q-${step}-${j}`, question: 'Now?' } : action === 'failed' ? { error: 'e' } : {})
+          did.push(`${action} ${id}`)
+        }
+        if (step === 8) {
+          // the bulk run ends and a new one starts: its agents retire, the page is back under 100, in order
+          server.bus.publish(makeEvent('graph', 'completed', { graph_id: 'bulk' }))
+          server.bus.publish(makeEvent('graph', 'started', { graph_id: 'next', payload: { agents: [{ agent_id: 'next-1' }] } }))
+          did.push('the bulk run retires')
+        }
+        await converge(did.join(', '))
+      }
+      for (const { errors } of tabs) expect(errors).toEqual([])
+    } finally {
+      for (const { page } of tabs) await page.close()
+      await server.stop()
+    }
   })
 })
 

@@ -101,6 +101,50 @@ describe.skipIf(!haveRedis)('question records in Redis', () => {
   })
 })
 
+describe.skipIf(!haveRedis)('what Redis holds that no instance wrote', () => {
+  // A record's details or an answer nested 100,000 deep parsed, then overflowed JSON.stringify's stack: every read
+  // of it was a 500, and the start of a new instance stopped copying the pending questions at it.
+  const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`
+  it('is read as absent or as much as can be used, never a 500, and a new instance starts over it', async () => {
+    const redis = await startRedis()
+    const a = await startTestServer({ redisUrl: redis.url })
+    const client = new Bun.RedisClient(redis.url)
+    let c: TestServer | undefined
+    const q = (msgId: string) => `${KEY_PREFIX}outbox:question:${msgId}`
+    const record = (fields: Record<string, unknown> = {}) => JSON.stringify({ status: 'pending', agent_id: 'ag-odd', question: 'Go?', created_at: Date.now(), ...fields })
+    try {
+      await client.set(q('not-json'), 'not json {')
+      await client.set(q('an-array'), '[1,2]')
+      await client.set(q('null'), 'null')
+      await client.send('HSET', [q('a-hash'), 'status', 'pending'])
+      await client.set(q('deep-details'), `{"status":"pending","agent_id":"ag-odd","question":"Go?","created_at":${Date.now()},"details":${deep(100_000)}}`)
+      await client.set(q('deep-answer'), record({ status: 'answered' }))
+      await client.set(`${KEY_PREFIX}inbox:response:deep-answer`, `{"answer":${deep(100_000)},"responded_at":1}`)
+      await client.set(q('strings'), record({ created_at: 'yesterday', timeout_s: 'soon' }))
+      await client.set(q('*'), record())
+      const ids = ['not-json', 'an-array', 'null', 'a-hash', 'deep-details', 'deep-answer', 'strings', '*']
+      for (const id of ids) {
+        const url = `${a.url}/api/questions/${encodeURIComponent(id)}`
+        const codes = [(await fetch(url)).status]
+        codes.push((await post(a.url, '/agent/ag-odd/cancel', { msg_id: id })).status)
+        codes.push((await post(a.url, '/agent/ag-odd/respond', { msg_id: id, answer: 'x' })).status)
+        expect({ id, codes: codes.map((code) => (code >= 500 ? code : 'fine')) }).toEqual({ id, codes: ['fine', 'fine', 'fine'] })
+      }
+      await client.set(q('deep-details-2'), `{"status":"pending","agent_id":"ag-odd","question":"Go?","created_at":${Date.now()},"details":${deep(100_000)}}`)
+      await client.set(q('open-1'), record())
+      await client.set(q('open-2'), record())
+      c = await startTestServer({ redisUrl: redis.url })
+      expect(c.questions.pending().map((p) => p.msg_id).sort()).toEqual(['deep-details', 'deep-details-2', 'open-1', 'open-2'])
+      expect((await fetch(`${c.url}/`)).status).toBe(200)
+    } finally {
+      client.close()
+      await c?.stop()
+      await a.stop()
+      await redis.stop()
+    }
+  })
+})
+
 describe.skipIf(!haveRedis)('a timeout racing an answer across instances', () => {
   it('each question ends one way, the same on both instances, told to its agent once', async () => {
     const redis = await startRedis()

@@ -102,3 +102,12 @@ describe('the run graph page', () => {
     expect((await fetch(`${s.url}/runs/a%0Ab/graph/events`)).status).toBe(400)
   })
 })
+
+describe('the run graph page of an agent named like its parts', () => {
+  it('gives every element an id of its own (an agent `arrow` was the edges\' arrowhead `rg-arrow`)', async () => {
+    await post(ev('graph', 'started', { graph_id: 'odd-names', payload: { agents: [{ agent_id: 'arrow' }, { agent_id: 'graph', depends_on: ['arrow'] }] } }))
+    const { html } = await page('odd-names')
+    const all = [...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!)
+    expect(all.filter((id, i) => all.indexOf(id) !== i)).toEqual([])
+  })
+})

@@ -1,5 +1,6 @@
 // Remora compatibility: another process sharing the SQLite file asks and answers through outbox/inbox keys.
 import { afterEach, describe, expect, it } from 'bun:test'
+import { Database } from 'bun:sqlite'
 import { connect } from '../src/client'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 import type { Workspace } from '../src/workspace/workspace'
@@ -54,5 +55,69 @@ describe('Remora sharing the SQLite workspace', () => {
     remora.set('inbox:response:ts-1', { answer: 'go ahead', responded_at: Date.now() })
     expect(await answer).toBe('go ahead')
     await sb.close()
+  })
+})
+
+describe('what Remora writes that no event can carry', () => {
+  // A 5,000-character answer (an agent:resumed carries at most 4,096) or one nested 100,000 deep settled the question,
+  // then failed its agent:resumed: the agent was never told, and every next start threw on telling it again.
+  const deep = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`
+  it('neither fails a request nor the next start; the questions stay answerable', async () => {
+    server = await startTestServer()
+    const { dbPath } = server
+    const ask = (msg_id: string) =>
+      fetch(`${server!.url}/api/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: `ag-${msg_id}`, question: 'Which?', msg_id }) })
+    for (const id of ['q-long', 'q-deep', 'q-graph']) expect((await ask(id)).status).toBe(201)
+    remora = openSqliteWorkspace(dbPath)
+    remora.set('inbox:response:q-long', { answer: 'x'.repeat(5000), responded_at: Date.now() })
+    // JSON no JSON.stringify can write: straight into the table, as any other SQLite client could.
+    const raw = new Database(dbPath)
+    raw.query('INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)').run('inbox:response:q-deep', `{"answer":${deep(100_000)}}`, Date.now())
+    raw.query('INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)').run(
+      'outbox:question:q-details',
+      `{"status":"pending","agent_id":"ag-q-details","question":"Go?","created_at":${Date.now()},"details":${deep(100_000)}}`,
+      Date.now(),
+    )
+    // Answered by another process in a record no event can name the run of (a line break in graph_id).
+    raw.query('INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)').run(
+      'outbox:question:q-graph',
+      JSON.stringify({ status: 'answered', agent_id: 'ag-q-graph', question: 'Which?', created_at: Date.now(), graph_id: 'run\n2' }),
+      Date.now(),
+    )
+    raw.query('INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES (?, ?, ?)').run('inbox:response:q-graph', JSON.stringify({ answer: 'fine' }), Date.now())
+    raw.close()
+    server.questions.pollOnce()
+    for (const id of ['q-long', 'q-deep', 'q-details']) expect({ id, status: (await fetch(`${server.url}/api/questions/${id}`)).status }).toEqual({ id, status: 200 })
+    await server.stop()
+    server = await startTestServer({ dbPath })
+    expect((await fetch(`${server.url}/`)).status).toBe(200)
+    expect(((await (await fetch(`${server.url}/api/questions/q-graph`)).json()) as { status: string }).status).toBe('answered')
+    for (const id of ['q-long', 'q-deep', 'q-details']) {
+      const res = await fetch(`${server.url}/agent/ag-${id}/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: id, answer: 'this one' }) })
+      expect({ id, status: res.status }).toEqual({ id, status: 200 })
+    }
+  })
+})
+
+describe('what Remora writes that is not JSON', () => {
+  it('reads as no question: a 404, a new ask under the msg_id taken, and the next start goes ahead', async () => {
+    server = await startTestServer()
+    const { dbPath } = server
+    const json = { 'content-type': 'application/json' }
+    expect((await fetch(`${server.url}/api/questions`, { method: 'POST', headers: json, body: JSON.stringify({ agent_id: 'ag-torn', question: 'Go?', msg_id: 'q-torn' }) })).status).toBe(201)
+    // A write torn half-way, or another program's own format, under the question's keys.
+    const raw = new Database(dbPath)
+    raw.query("UPDATE kv SET value = '{\"status\":\"pend' WHERE key = 'outbox:question:q-torn'").run()
+    raw.query("INSERT OR REPLACE INTO kv (key, value, updated_at) VALUES ('inbox:response:q-torn', 'yes please', 1)").run()
+    raw.close()
+    expect((await fetch(`${server.url}/api/questions/q-torn`)).status).toBe(404)
+    expect((await fetch(`${server.url}/agent/ag-torn/respond`, { method: 'POST', headers: json, body: JSON.stringify({ msg_id: 'q-torn', answer: 'x' }) })).status).toBe(404)
+    server.questions.pollOnce()
+    await server.stop()
+    // The agent is still blocked on q-torn in the event store: the start reads its record again.
+    server = await startTestServer({ dbPath })
+    expect((await fetch(`${server.url}/`)).status).toBe(200)
+    expect((await fetch(`${server.url}/api/questions`, { method: 'POST', headers: json, body: JSON.stringify({ agent_id: 'ag-torn', question: 'Go?', msg_id: 'q-torn' }) })).status).toBe(201)
+    expect((await fetch(`${server.url}/agent/ag-torn/respond`, { method: 'POST', headers: json, body: JSON.stringify({ msg_id: 'q-torn', answer: 'now' }) })).status).toBe(200)
   })
 })

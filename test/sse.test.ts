@@ -71,7 +71,7 @@ describe('GET /events', () => {
     expect(await resumed).toEqual({ msg_id, answer: 'yes' })
     await c.readTo((t) => t.includes(`data: selector #${ids.card(msg_id)}\ndata: mode remove`))
     // one badge patched alone, not the whole grid
-    await c.readTo((t) => t.lastIndexOf(`<li id="${ids.agent('a1')}" class="badge state-resumed"`) > t.lastIndexOf('id="agent-list"'))
+    await c.readTo((t) => t.lastIndexOf(`<li id="${ids.agent('a1')}" class="badge state-resumed"`) > t.lastIndexOf(`id="${ids.agentList}"`))
     c.abort.abort()
   })
 

@@ -328,13 +328,13 @@ describe('AgentList', () => {
     const html = String(
       AgentList({ agents: [agent(), agent({ agent_id: '__proto__' }), agent({ agent_id: 'constructor', state: 'done', label: 'Done' })], now: T0 }),
     )
-    expect(html.startsWith('<ul id="agent-list" class="agent-list"><li ')).toBe(true)
+    expect(html.startsWith('<ul id="agents" class="agent-list"><li ')).toBe(true)
     expect(tagsNamed(html, 'li').map((li) => [li.attrs.id, li.attrs.class])).toEqual([
       ['agent-a1', 'badge state-running'],
       ['agent-_5f__5f_proto_5f__5f_', 'badge state-running'],
       ['agent-constructor', 'badge state-done'],
     ])
-    expect(String(AgentList({ agents: [], now: T0 }))).toBe('<ul id="agent-list" class="agent-list"></ul>')
+    expect(String(AgentList({ agents: [], now: T0 }))).toBe('<ul id="agents" class="agent-list"></ul>')
   })
 })
 
@@ -525,5 +525,24 @@ describe('Shell', () => {
     expect(withoutAttributeValues(html)).not.toContain('<img')
     for (const action of dataOnValues(html)) expect(action).not.toMatch(/[<>"]/)
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+  })
+})
+
+describe('element ids', () => {
+  // An agent named `list` had the badge id `agent-list`, the list's own: its morph replaced the whole list
+  // with its badge, and its removal removed the list (the badges are patched by id since list-edits.ts).
+  const prefixes = [ids.agent(''), ids.card('')]
+  const fixedIds = allIds(String(Shell({ model: model(), log: [], include: [], signals: {}, assets, now: T0 })))
+
+  it('leaves no fixed id of the page for a badge or a card to take', () => {
+    const taken = fixedIds.flatMap((id) => prefixes.filter((p) => id.startsWith(p) && /^[A-Za-z0-9_]+$/.test(id.slice(p.length))).map((p) => `${p}… ${id}`))
+    expect(taken).toEqual([])
+  })
+
+  it("gives every element an id of its own when agents and questions are named like the page's parts", () => {
+    const names = [...new Set(['list', 'counts', ...fixedIds, ...fixedIds.flatMap((id) => prefixes.filter((p) => id.startsWith(p)).map((p) => id.slice(p.length)))])]
+    const m = model({ panel: panelOf(names.map((agent_id) => agent({ agent_id }))), blocked: names.map((msg_id) => card({ msg_id })) })
+    const all = allIds(String(Shell({ model: m, log: [], include: [], signals: {}, assets, now: T0 })))
+    expect(all.filter((id, i) => all.indexOf(id) !== i)).toEqual([])
   })
 })

@@ -1,6 +1,6 @@
 // The question records in this instance's workspace and the pending index kept in step with them: the reads and
 // writes the question service decides with (alone), or copies the shared records into (several instances).
-import type { Workspace } from '../workspace/workspace'
+import { WorkspaceCorrupt, type Workspace } from '../workspace/workspace'
 import type { Truth } from './authority'
 import { Conflict } from './errors'
 import type { OnceLog } from './once-log'
@@ -29,11 +29,25 @@ export class QuestionCopy {
   ) {}
 
   record(msgId: string): QuestionRecord | undefined {
-    return asRecord(this.ws.get(questionKey(msgId)))
+    return asRecord(this.read(questionKey(msgId)))
   }
 
   response(msgId: string): ResponseRecord | undefined {
-    return asResponse(this.ws.get(responseKey(msgId)), this.now())
+    return asResponse(this.read(responseKey(msgId)), this.now())
+  }
+
+  /**
+   * A value another process left that is not JSON reads as absent, with one line, as reindex() skips it: it
+   * was a 500 on every read and answer of that question, and a start that threw (resettle read it).
+   */
+  private read(key: string): unknown {
+    try {
+      return this.ws.get(key)
+    } catch (error) {
+      if (!(error instanceof WorkspaceCorrupt)) throw error
+      this.skipped.report(key, error)
+      return undefined
+    }
   }
 
   /** Inside a transaction: write a new pending record; false when the same question is already there. */

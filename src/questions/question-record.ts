@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value'
 import { makeEvent, type Event } from '../protocol/event'
 import { ApprovalAnswer, formAnswerProblem, formSchemaProblem, QUESTION_KINDS, type Answer, type FormSchema, type QuestionKind } from '../protocol/form'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
-import { MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
+import { MAX_DEPTH, MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure, tooDeep } from '../protocol/schema'
 import { Invalid } from './errors'
 
@@ -136,18 +136,27 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
   if (typeof r.graph_id === 'string') record.graph_id = r.graph_id
   if (schema) record.schema = schema
   if (typeof r.context === 'string') record.context = r.context
-  if (r.details !== undefined) record.details = r.details
+  // Details nested deeper than an event may carry are left out: JSON.stringify overflows its stack on them
+  // (100,000 levels), and the agent:blocked announcing the question could not hold them.
+  if (r.details !== undefined && !tooDeep(r.details, MAX_DEPTH - 1)) record.details = r.details
   if (typeof r.answered_by === 'string' && r.answered_by.length <= MAX_ID_LENGTH) record.answered_by = r.answered_by
   return record
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** A response written by another process counts only if it carries an answer: a string, or an object (approval, form). */
+/**
+ * A response written by another process counts only if it carries an answer an agent:resumed can carry: a string
+ * of at most MAX_TEXT characters, or an object (approval, form) nested less deep than MAX_DEPTH. Another answer
+ * settled the question and then failed its agent:resumed, so the agent was never told and each start threw on
+ * telling it again; it reads as no answer instead, and the question stays open to one that fits.
+ */
 export function asResponse(value: unknown, now: number): ResponseRecord | undefined {
   const raw = value as Partial<ResponseRecord> | undefined
-  if (!raw || typeof raw !== 'object' || (typeof raw.answer !== 'string' && !isPlainObject(raw.answer))) return undefined
-  const response: ResponseRecord = { answer: raw.answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : now }
+  if (!raw || typeof raw !== 'object') return undefined
+  const { answer } = raw
+  if (answer === undefined || (typeof answer === 'string' ? answer.length > MAX_TEXT : !isPlainObject(answer) || tooDeep(answer, MAX_DEPTH - 1))) return undefined
+  const response: ResponseRecord = { answer, responded_at: typeof raw.responded_at === 'number' ? raw.responded_at : now }
   if (typeof raw.answered_by === 'string' && raw.answered_by.length <= MAX_ID_LENGTH) response.answered_by = raw.answered_by
   return response
 }

@@ -42,12 +42,12 @@ export function RunGraph({ model, layout, streamed = false }: { model: RunGraphM
     <div id={ids.runGraph} class={streamed ? 'run-graph live' : 'run-graph'}>
       <svg viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="group" aria-label={`${model.agents} agents and ${model.edges.length} dependencies`} xmlns="http://www.w3.org/2000/svg">
         <defs>
-          <marker id="rg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <marker id={ids.runGraphArrow} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0 0 L10 5 L0 10 z" class="arrow-head" />
           </marker>
         </defs>
         {layout.edges.map((e) => (
-          <path class="rg-edge" d={pathOf(e.points)} marker-end="url(#rg-arrow)" />
+          <path class="rg-edge" d={pathOf(e.points)} marker-end={`url(#${ids.runGraphArrow})`} />
         ))}
         {model.nodes.map((node) => {
           const box = layout.boxes.get(node.agent_id)

@@ -3,12 +3,14 @@ import { cardId, domKey } from '../protocol/anchors'
 
 export { domKey }
 
+// Ids made of a prefix and an item's domKey (`agent-`, `card-`, `rg-`) can be any letters and digits after
+// the prefix: a fixed id must never have that form (an agent named `list` once had the list's id).
 export const ids = {
   stream: 'stream',
   summary: 'summary',
-  agentList: 'agent-list',
+  agentList: 'agents',
   /** counts per state and the agent filter, beside the badges */
-  agentCounts: 'agent-counts',
+  agentCounts: 'agents-counts',
   agent: (agentId: string) => `agent-${domKey(agentId)}`,
   blockedList: 'blocked-list',
   /** the live region that reads out the newest question */
@@ -28,6 +30,8 @@ export const ids = {
   eventList: 'event-list',
   /** a run's graph: the drawing (patched whole when its shape changes), and each agent's node */
   runGraph: 'run-graph',
+  /** the edges' arrowhead */
+  runGraphArrow: 'run-graph-arrow',
   runGraphNode: (agentId: string) => `rg-${domKey(agentId)}`,
   // Inspector pages: the stream starter sits outside these patch targets.
   inspectStream: 'insp-stream',
