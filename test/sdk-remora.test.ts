@@ -92,6 +92,9 @@ describe('what Remora writes that no event can carry', () => {
     server = await startTestServer({ dbPath })
     expect((await fetch(`${server.url}/`)).status).toBe(200)
     expect(((await (await fetch(`${server.url}/api/questions/q-graph`)).json()) as { status: string }).status).toBe('answered')
+    // ...and its agent is told (the run id no event could carry is left out of the record).
+    const resumed = (await (await fetch(`${server.url}/api/events?kind=agent:resumed&agent_id=ag-q-graph`)).json()) as { events: Array<{ payload: { answer?: unknown } }> }
+    expect(resumed.events.map((e) => e.payload.answer)).toEqual(['fine'])
     for (const id of ['q-long', 'q-deep', 'q-details']) {
       const res = await fetch(`${server.url}/agent/ag-${id}/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: id, answer: 'this one' }) })
       expect({ id, status: res.status }).toEqual({ id, status: 200 })

@@ -5,7 +5,7 @@ import { makeEvent, type Event } from '../protocol/event'
 import { ApprovalAnswer, formAnswerProblem, formSchemaProblem, QUESTION_KINDS, type Answer, type FormSchema, type QuestionKind } from '../protocol/form'
 import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
 import { MAX_DEPTH, MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
-import { firstFailure, tooDeep } from '../protocol/schema'
+import { firstFailure, Id, tooDeep } from '../protocol/schema'
 import { Invalid } from './errors'
 
 export type { QuestionState, QuestionStatus }
@@ -113,6 +113,9 @@ const StoredQuestion = T.Object({
   status: T.Union(QUESTION_STATES.map((s) => T.Literal(s))),
 })
 
+/** A run id as ingest takes it: a stored one that is not (a line break in it) is left out of the record. */
+const StoredGraphId = Id()
+
 /** A stored value as a record, or undefined when it is not one we can show and answer. */
 export function asRecord(value: unknown): QuestionRecord | undefined {
   if (!Value.Check(StoredQuestion, value)) return undefined
@@ -133,7 +136,8 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
     created_at: typeof r.created_at === 'number' && r.created_at >= MIN_TIMESTAMP && r.created_at <= MAX_TIMESTAMP ? r.created_at : 0,
   }
   if (typeof r.timeout_s === 'number' && r.timeout_s > 0 && Number.isFinite(r.timeout_s)) record.timeout_s = r.timeout_s
-  if (typeof r.graph_id === 'string') record.graph_id = r.graph_id
+  // Kept only if an event could carry it: else the agent:resumed telling its agent could not be made.
+  if (typeof r.graph_id === 'string' && !firstFailure(StoredGraphId, r.graph_id)) record.graph_id = r.graph_id
   if (schema) record.schema = schema
   if (typeof r.context === 'string') record.context = r.context
   // Details nested deeper than an event may carry are left out: JSON.stringify overflows its stack on them
