@@ -7,7 +7,7 @@ import { AgentBook, viewOf } from '../view-model/agent-book'
 import { agentPage } from '../view-model/agent-panel'
 import { DEFAULT_QUIET_MS, deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type AgentView, type ViewModel } from '../view-model/derive'
 import { AgentBadge, AgentCounts, AgentList } from '../views/agents'
-import { BlockedCard, BlockedList, CardWait, QueueAnnouncer, Toast } from '../views/cards'
+import { BlockedCard, BlockedList, QueueAnnouncer, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
 import { Summary } from '../views/summary'
 import { ids, signals } from '../views/targets'
@@ -49,8 +49,8 @@ interface Rendered {
   /** the shown badges' agent ids, in display order */
   order: string[]
   badges: Map<string, string>
-  /** msg_id → its rendered waiting time */
-  cards: Map<string, string>
+  /** the msg_ids of the cards on the page (a card is sent once; its waiting time counts up in the page) */
+  cards: Set<string>
   signals: string
 }
 
@@ -165,8 +165,7 @@ export class DashboardStream extends PanelStream {
       shown: panel.shown,
       order: panel.shown.map((a) => a.agent_id),
       badges: new Map(panel.shown.map((agent) => [agent.agent_id, String(AgentBadge({ agent, now: model.now }))])),
-      // a card is rendered once, when it arrives; its waiting time is a patch target of its own
-      cards: new Map(model.blocked.map((card) => [card.msg_id, String(CardWait({ card, now: model.now }))])),
+      cards: new Set(model.blocked.map((card) => card.msg_id)),
       signals: JSON.stringify(signalsOf(model)),
     }
   }
@@ -197,14 +196,12 @@ export class DashboardStream extends PanelStream {
     parts.push(...(edits ?? [patchElements({ html: String(AgentList({ agents: after.shown, now: model.now })) })]))
     let newest: ViewModel['blocked'][number] | undefined
     for (const card of model.blocked) {
-      const wait = before.cards.get(card.msg_id)
-      if (wait === undefined) {
-        parts.push(patchElements({ html: String(BlockedCard({ card, now: model.now })), selector: `#${ids.blockedList}`, mode: 'append' }))
-        newest = card
-      } else if (wait !== after.cards.get(card.msg_id)) parts.push(patchElements({ html: after.cards.get(card.msg_id)! }))
+      if (before.cards.has(card.msg_id)) continue
+      parts.push(patchElements({ html: String(BlockedCard({ card, now: model.now })), selector: `#${ids.blockedList}`, mode: 'append' }))
+      newest = card
     }
     if (newest) parts.push(patchElements({ html: String(QueueAnnouncer({ card: newest })) }))
-    for (const msgId of before.cards.keys()) if (!after.cards.has(msgId)) parts.push(removeElements(`#${ids.card(msgId)}`))
+    for (const msgId of before.cards) if (!after.cards.has(msgId)) parts.push(removeElements(`#${ids.card(msgId)}`))
     if (before.signals !== after.signals) parts.push(patchSignals(JSON.parse(after.signals)))
     return parts
   }

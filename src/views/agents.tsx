@@ -2,7 +2,7 @@
 import type { AgentPanel } from '../view-model/agent-panel'
 import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
-import { duration, FINAL_STATES } from './format'
+import { FINAL_STATES } from './format'
 import { usageText, usageTitle } from '../view-model/usage'
 
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {

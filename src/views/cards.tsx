@@ -1,12 +1,12 @@
 // Question cards, derived from pending question records: who asks, what led to it, the question, the answer controls.
 import type { BlockedView } from '../view-model/derive'
 import { AnswerControls, cardParts, WithdrawButton } from './card-controls'
-import { clock, duration } from './format'
+import { clock } from './format'
 import { renderMarkdown } from './markdown'
 import { ids, routes } from './targets'
 
 /** "waiting 3m 05s", counted up in the page by clock.js from when it was asked. */
-export function CardWait({ card }: { card: BlockedView; now?: number }) {
+export function CardWait({ card }: { card: BlockedView }) {
   return <span id={ids.cardControl(card.msg_id, 'wait')} class="waiting" data-since={String(card.asked_at)} data-prefix="waiting "></span>
 }
 
@@ -61,7 +61,7 @@ export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
           {card.agent_name}
         </a>
         <time safe>{`asked ${clock(card.asked_at)}`}</time>
-        <CardWait card={card} now={now} />
+        <CardWait card={card} />
       </header>
       <p class="question" id={control('q')} safe>
         {card.question}
