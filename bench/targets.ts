@@ -26,9 +26,10 @@ export const MAX_QUEUE_BYTES = 1 << 20
 export async function switchboardTarget(): Promise<Target> {
   const server = await startTestServer({ stream: { flushMs: FLUSH_MS }, hub: { maxQueueBytes: MAX_QUEUE_BYTES } })
   const counted = { broadcasts: 0, bytes: 0 }
-  // Count what the hub fans out without changing it: one call per filter key per flush.
-  const broadcast = server.hub.broadcast.bind(server.hub)
-  server.hub.broadcast = (key, frame) => {
+  // Count what the dashboard's channel fans out without changing it: one call per filter key per flush.
+  const channel = server.hub.channel('dashboard')
+  const broadcast = channel.broadcast.bind(channel)
+  channel.broadcast = (key, frame) => {
     counted.broadcasts++
     counted.bytes += frame.byteLength
     broadcast(key, frame)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { MAX_GRAPH_NODES } from '../src/view-model/run-graph'
 import { ids, routes } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
+import { sample, scrape } from './support/metrics'
 
 let s: TestServer
 let n = 0
@@ -70,6 +71,36 @@ describe('the run graph page', () => {
     expect(patch).not.toContain(ids.runGraph + '"')
     expect(patch).not.toContain('<script>alert')
     await res.body!.cancel()
+  })
+
+  // Regression: the run graph's clients were counted as the dashboard's (a positional default on the hub)
+  // and the nodes it broadcast were never counted as frame bytes.
+  it('counts its clients and its frame bytes under stream="run-graph" in /metrics', async () => {
+    const series = (stream: string) => ({ clients: `switchboard_sse_clients{stream="${stream}"}`, bytes: `switchboard_sse_frame_bytes_total{stream="${stream}"}` })
+    const graph = series('run-graph')
+    const dashboard = series('dashboard')
+    // The earlier tests' streams are gone first: their disconnects would move the gauges meanwhile.
+    for (let i = 0; i < 200 && s.hub.size > 0; i++) await Bun.sleep(10)
+    const before = await scrape(s.url)
+    const res = await fetch(s.url + routes.runGraphEvents(GRAPH))
+    await readUntil(res, (t) => t.includes(ids.runGraph) && t.includes('\n\n'))
+    const open = await scrape(s.url)
+    expect(sample(open, graph.clients) - sample(before, graph.clients)).toBe(1)
+    expect(sample(open, dashboard.clients)).toBe(sample(before, dashboard.clients))
+    await post(agentEv('b', 'completed'))
+    const patch = await readUntil(res, (t) => t.includes(`${ids.runGraphNode('b')}" class="rg-node state-done"`))
+    const sent = await scrape(s.url)
+    // The node's patch was broadcast, so counted, before the client could read it (heartbeats are not frames).
+    const frames = patch.slice(0, patch.lastIndexOf('\n\n') + 2).replace(/^: heartbeat \d+\n\n/gm, '')
+    expect(sample(sent, graph.bytes) - sample(open, graph.bytes)).toBeGreaterThanOrEqual(new TextEncoder().encode(frames).byteLength)
+    expect(sample(sent, dashboard.bytes)).toBe(sample(open, dashboard.bytes))
+    await res.body!.cancel()
+    let now = sample(sent, graph.clients)
+    for (let i = 0; i < 200 && now !== sample(before, graph.clients); i++) {
+      await Bun.sleep(10)
+      now = sample(await scrape(s.url), graph.clients)
+    }
+    expect(now).toBe(sample(before, graph.clients))
   })
 
   it('draws a finished run from the stored events, without a stream', async () => {

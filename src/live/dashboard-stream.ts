@@ -76,7 +76,7 @@ export class DashboardStream extends PanelStream {
     hub: SseHub,
     options: StreamOptions = {},
   ) {
-    super(hub, options.flushMs ?? 50, 'dashboard')
+    super(hub.channel('dashboard'), options.flushMs ?? 50)
     this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
     this.now = options.now ?? Date.now
     this.book = new AgentBook(options.prices)
@@ -116,12 +116,12 @@ export class DashboardStream extends PanelStream {
     const key = filterKey(include)
     const log = this.log(key)
     if (!this.logTop.has(key)) this.logTop.set(key, log[0]?.id)
-    return this.hub.open(key, this.fullFrame(log), signal, tab)
+    return this.channel.open(key, this.fullFrame(log), signal, tab)
   }
 
   /** Tell one tab how its answer went, in its toast region; false when that tab has no open stream. */
   toast(tab: string, text: string, ok: boolean): boolean {
-    return this.hub.sendTo(tab, encodeFrame([patchElements({ html: String(Toast({ text, ok, seq: ++this.toasts })) })]))
+    return this.channel.sendTo(tab, encodeFrame([patchElements({ html: String(Toast({ text, ok, seq: ++this.toasts })) })]))
   }
 
   override close(): void {
@@ -177,12 +177,10 @@ export class DashboardStream extends PanelStream {
     this.rendered = this.renderModel(this.model)
     this.renders++
     const common = this.diff(before, this.rendered)
-    const active = this.hub.activeKeys()
+    const active = this.channel.activeKeys()
     for (const key of active) {
-      // The hub also carries other streams (the inspector's): only keys this stream opened are log filters.
-      if (!this.logTop.has(key)) continue
       const parts = [...common, ...this.logDiff(key)]
-      if (parts.length) this.broadcast(key, encodeFrame(parts))
+      if (parts.length) this.channel.broadcast(key, encodeFrame(parts))
     }
     for (const key of this.logTop.keys()) if (!active.has(key)) this.logTop.delete(key)
   }

@@ -24,10 +24,8 @@ interface Rendered {
   top: number
 }
 
-// Hub keys are shared with the dashboard's filter keys: a prefix keeps them apart.
-const hubKey = (key: string) => `inspect:${key}`
 // Actor keys are `dashboard` or `agent:<id>`, so this one cannot collide with an actor's.
-const INDEX_KEY = hubKey('-index')
+const INDEX_KEY = '-index'
 
 export class InspectStream extends PanelStream {
   private readonly dirty = new Set<string>()
@@ -39,7 +37,7 @@ export class InspectStream extends PanelStream {
   private readonly listLimit: number
 
   constructor(private readonly inspector: Inspector, hub: SseHub, options: InspectStreamOptions = {}) {
-    super(hub, options.flushMs ?? 50, 'inspect')
+    super(hub.channel('inspect'), options.flushMs ?? 50)
     this.listLimit = options.listLimit ?? 500
     this.unsubscribe = inspector.subscribe((key) => {
       this.dirty.add(key)
@@ -59,14 +57,14 @@ export class InspectStream extends PanelStream {
     this.rendered.set(key, parts)
     const sequence = String(Sequence({ view: { ...view, entries: view.entries.slice(0, this.listLimit) }, page: pageOf(record) }))
     const frame = encodeFrame([...changedPanels(undefined, parts.panels), patchElements({ html: sequence })])
-    return this.hub.open(hubKey(key), frame, signal, undefined, 'inspect')
+    return this.channel.open(key, frame, signal)
   }
 
   /** A viewer of the actor index: the table now, then again whenever any actor changes it. */
   openIndex(signal?: AbortSignal): ReadableStream<Uint8Array> {
     this.settle()
     this.index = this.renderIndex()
-    return this.hub.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal, undefined, 'inspect')
+    return this.channel.open(INDEX_KEY, encodeFrame([patchElements({ html: this.index })]), signal)
   }
 
   override close(): void {
@@ -92,21 +90,21 @@ export class InspectStream extends PanelStream {
 
   /** Render each changed actor once, diff against what its viewers have, broadcast the shared bytes. */
   protected render(): void {
-    const active = this.hub.activeKeys()
+    const active = this.channel.activeKeys()
     for (const key of this.dirty) {
       const before = this.rendered.get(key)
-      if (!before || !active.has(hubKey(key))) continue
+      if (!before || !active.has(key)) continue
       const after = this.renderActor(key)
       if (!after) continue
       this.renders++
       this.rendered.set(key, after)
       const parts = [...changedPanels(before.panels, after.panels), ...this.newEntries(key, before.top)]
-      if (parts.length) this.broadcast(hubKey(key), encodeFrame(parts))
+      if (parts.length) this.channel.broadcast(key, encodeFrame(parts))
     }
     if (this.dirty.size && active.has(INDEX_KEY)) this.flushIndex()
     this.dirty.clear()
     // A key nobody watches is rendered afresh by the next open(); forget it so it cannot go stale.
-    for (const key of this.rendered.keys()) if (!active.has(hubKey(key))) this.rendered.delete(key)
+    for (const key of this.rendered.keys()) if (!active.has(key)) this.rendered.delete(key)
   }
 
   private renderIndex(): string {
@@ -117,7 +115,7 @@ export class InspectStream extends PanelStream {
     const html = this.renderIndex()
     if (html === this.index) return
     this.index = html
-    this.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
+    this.channel.broadcast(INDEX_KEY, encodeFrame([patchElements({ html })]))
   }
 
   /** Entries newer than `top` go on top of the sequence; entries past the limit fall off the bottom. */

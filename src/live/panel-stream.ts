@@ -1,7 +1,7 @@
-// The core both live streams share: coalesce changes into one flush, diff rendered panels, send shared bytes.
+// The core the live streams share: coalesce changes into one flush, diff rendered panels, send shared bytes.
 import { patchElements, removeElements } from './sse-encoder'
-import type { SseHub } from './sse-hub'
-import { metrics, type StreamKind } from '../telemetry/metrics'
+import type { Channel } from './sse-hub'
+import { metrics } from '../telemetry/metrics'
 
 /** Rendered HTML by panel name; a panel is one patch target with a stable id. */
 export type Panels = ReadonlyMap<string, string>
@@ -33,9 +33,9 @@ export abstract class PanelStream {
   private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
-    protected readonly hub: SseHub,
+    /** this stream's channel on the hub: its keys, its clients, its counts */
+    protected readonly channel: Channel,
     private readonly flushMs: number,
-    protected readonly stream: StreamKind,
   ) {}
 
   /** Render, diff and broadcast what changed since the last flush. */
@@ -44,14 +44,8 @@ export abstract class PanelStream {
   flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    metrics.sseFlushes.labels(this.stream).inc()
+    metrics.sseFlushes.labels(this.channel.kind).inc()
     this.render()
-  }
-
-  /** The same bytes to every client of `key`, counted once whatever their number. */
-  protected broadcast(key: string, frame: Uint8Array): void {
-    metrics.sseFrameBytes.labels(this.stream).inc(frame.byteLength)
-    this.hub.broadcast(key, frame)
   }
 
   close(): void {

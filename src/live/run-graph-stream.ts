@@ -7,9 +7,6 @@ import { PanelStream } from './panel-stream'
 import { encodeFrame, patchElements } from './sse-encoder'
 import type { SseHub } from './sse-hub'
 
-// Hub keys are shared with the dashboard's filter keys and the inspector's: a prefix keeps them apart.
-const hubKey = (graphId: string) => `run-graph:${graphId}`
-
 interface Watched {
   layout: RunLayout
   /** agent_id → its node as the run's viewers have it */
@@ -24,7 +21,7 @@ export class RunGraphStream extends PanelStream {
   private readonly unsubscribe: () => void
 
   constructor(private readonly dashboard: Pick<DashboardHandle, 'actor' | 'agents'>, hub: SseHub, options: { flushMs?: number } = {}) {
-    super(hub, options.flushMs ?? 50, 'run-graph')
+    super(hub.channel('run-graph'), options.flushMs ?? 50)
     this.unsubscribe = dashboard.agents.onChange((agentId) => {
       const graphId = dashboard.agents.graphOf(agentId)
       // Only runs someone is watching: the cost of an event elsewhere is this lookup.
@@ -41,7 +38,7 @@ export class RunGraphStream extends PanelStream {
     this.settle()
     const w = this.watched.get(graphId)
     if (!w || w.layout !== layout) this.watched.set(graphId, { layout, nodes: new Map(), relayout: false })
-    return this.hub.open(hubKey(graphId), encodeFrame([this.whole(graphId)]), signal)
+    return this.channel.open(graphId, encodeFrame([this.whole(graphId)]), signal)
   }
 
   override close(): void {
@@ -64,10 +61,10 @@ export class RunGraphStream extends PanelStream {
   }
 
   protected render(): void {
-    const active = this.hub.activeKeys()
+    const active = this.channel.activeKeys()
     for (const [graphId, agents] of this.dirty) {
       const w = this.watched.get(graphId)
-      if (!w || !active.has(hubKey(graphId))) continue
+      if (!w || !active.has(graphId)) continue
       this.renders++
       const parts: string[] = []
       for (const agentId of agents) {
@@ -83,11 +80,11 @@ export class RunGraphStream extends PanelStream {
         w.nodes.set(agentId, html)
         parts.push(patchElements({ html }))
       }
-      if (parts.length) this.hub.broadcast(hubKey(graphId), encodeFrame(parts))
+      if (parts.length) this.channel.broadcast(graphId, encodeFrame(parts))
     }
     this.dirty.clear()
     // A run nobody watches is drawn afresh by the next open(); forget it so it cannot go stale.
-    for (const graphId of this.watched.keys()) if (!active.has(hubKey(graphId))) this.watched.delete(graphId)
+    for (const graphId of this.watched.keys()) if (!active.has(graphId)) this.watched.delete(graphId)
   }
 
   /** An agent joined the run: lay it out again (async, cached by shape) and send the whole drawing. */
@@ -101,7 +98,7 @@ export class RunGraphStream extends PanelStream {
       const layout = await runLayout(shapeOf(model))
       if (this.watched.get(graphId) !== w) return
       w.layout = layout
-      this.hub.broadcast(hubKey(graphId), encodeFrame([this.whole(graphId)]))
+      this.channel.broadcast(graphId, encodeFrame([this.whole(graphId)]))
     } catch (error) {
       console.warn(`[run-graph] cannot lay out run ${JSON.stringify(graphId)} again: ${String(error)}`)
     } finally {
