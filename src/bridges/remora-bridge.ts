@@ -3,7 +3,8 @@ import { createParser } from 'eventsource-parser'
 import type { EventBus } from '../events/bus'
 import { wireName, type Event } from '../protocol/event'
 import { AlreadyAnswered } from '../questions/errors'
-import { OnceLog } from '../questions/once-log'
+import { logger } from '../telemetry/log'
+import { OnceLog } from '../telemetry/once'
 import type { QuestionService } from '../questions/question-service'
 import { mapRemoraEvent, msgIdOf, requestIdOf, type RemoraQuestion } from './remora-events'
 
@@ -37,8 +38,8 @@ export class RemoraBridge {
 
   constructor(private readonly options: RemoraBridgeOptions) {
     this.base = options.url.replace(/\/+$/, '')
-    this.log = options.log ?? ((line) => console.warn(line))
-    this.skipped = new OnceLog('[remora] skipping')
+    this.log = options.log ?? ((line) => logger('remora').warn(line))
+    this.skipped = new OnceLog('skipping', logger('remora'))
   }
 
   start(): void {

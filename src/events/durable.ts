@@ -2,6 +2,7 @@
 import type { Event } from '../protocol/event'
 import { EventBus, type Relay } from './bus'
 import { EventStore, type StoredEvent } from './event-store'
+import { logger } from '../telemetry/log'
 
 export interface Retention {
   /** events older than this many days go */
@@ -83,8 +84,9 @@ export function openDurableBus(path: string, retention: Retention = DEFAULT_RETE
       interval = () => Math.max(checkpointEvery, CHECKPOINT_EVERY_PER_ACTOR * actors())
       // At commit time the actors have seen exactly the committed events: a consistent cut.
       store.onCommit = (seq) => seq - lastSeq >= interval() && save(seq)
-      pruner = setInterval(() => void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`)), PRUNE_EVERY_MS)
-      void prune().catch((error) => console.warn(`[events] pruning failed: ${String(error)}`))
+      const pruneLogged = () => void prune().catch((error) => logger('events').warn(`pruning failed: ${String(error)}`))
+      pruner = setInterval(pruneLogged, PRUNE_EVERY_MS)
+      pruneLogged()
     },
     close() {
       clearInterval(pruner)

@@ -6,7 +6,9 @@ import type { Category, Event } from '../protocol/event'
 import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
 import { StorageUnavailable } from '../workspace/workspace'
+import { logger } from '../telemetry/log'
 import { timeWrite } from '../telemetry/metrics'
+import { OnceLog } from '../telemetry/once'
 
 export interface StoredEvent {
   seq: number
@@ -91,7 +93,9 @@ export class EventStore {
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
     this.flushMs = options.flushMs ?? 0
-    this.onBadRow = options.onBadRow ?? ((seq, error) => console.warn(`[events] skipping stored event #${seq}: ${String(error)}`))
+    // Every history page and replay meets a bad row again: one line per row, not per read.
+    const skipped = new OnceLog('skipping stored event', logger('events'))
+    this.onBadRow = options.onBadRow ?? ((seq, error) => skipped.report(`#${seq}`, error))
     this.hasId = this.db.query<{ one: number }, [string]>('SELECT 1 AS one FROM events WHERE id = ?')
     this.holdingIds = this.db.query<{ id: string }, [string]>('SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))')
     this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')

@@ -1,6 +1,7 @@
 // `--inspect=stately`: also feed Stately's hosted inspector when the optional package is installed; the built-in one always runs.
 import type { InspectionEvent } from 'xstate'
 import type { InspectionObserver } from '../machines/dashboard'
+import { logger } from '../telemetry/log'
 
 type Observe = (event: InspectionEvent) => void
 interface StatelyModule {
@@ -10,7 +11,7 @@ interface StatelyModule {
 const toFunction = (o: InspectionObserver): Observe => (typeof o === 'function' ? o : (e) => o.next?.(e))
 
 /** The observer to pass to startDashboard: the local one, plus Stately's when wanted and available. */
-export async function withStately(local: Observe, wanted: boolean, log = console.log): Promise<Observe> {
+export async function withStately(local: Observe, wanted: boolean, log = (line: string) => logger('inspector').warn(line)): Promise<Observe> {
   if (!wanted) return local
   // A variable specifier keeps tsc and the bundler from requiring a package we do not depend on.
   const specifier = '@statelyai/inspect'

@@ -5,6 +5,7 @@ import { nodeOf, runGraphOf, shapeOf } from '../view-model/run-graph'
 import { RunGraph, RunNode } from '../views/run-graph'
 import { PanelStream } from './panel-stream'
 import { encodeFrame, patchElements } from './sse-encoder'
+import { logger } from '../telemetry/log'
 import type { SseHub } from './sse-hub'
 
 interface Watched {
@@ -100,7 +101,7 @@ export class RunGraphStream extends PanelStream {
       w.layout = layout
       this.channel.broadcast(graphId, encodeFrame([this.whole(graphId)]))
     } catch (error) {
-      console.warn(`[run-graph] cannot lay out run ${JSON.stringify(graphId)} again: ${String(error)}`)
+      logger('run-graph').warn(`cannot lay out run ${JSON.stringify(graphId)} again: ${String(error)}`, { graph_id: graphId })
     } finally {
       w.relayout = false
     }

@@ -3,6 +3,7 @@
 // name its `initialize` gave), and what lets a long ask_human stream progress on its own request.
 import type { EventBus } from '../events/bus'
 import type { QuestionService } from '../questions/question-service'
+import { logger } from '../telemetry/log'
 
 export interface McpOptions {
   /** how often a waiting ask sends notifications/progress; default 10 s */
@@ -87,6 +88,6 @@ export class McpGateway {
 
   private drop(s: Session): void {
     if (s.transport.sessionId !== undefined) this.sessions.delete(s.transport.sessionId)
-    s.server.close().catch((error) => console.error(`[mcp] closing a session: ${error instanceof Error ? error.message : String(error)}`))
+    s.server.close().catch((error) => logger('mcp').error(`closing a session: ${error instanceof Error ? error.message : String(error)}`))
   }
 }

@@ -8,6 +8,7 @@ import { NOTICE_KINDS, noticeOf } from './notice'
 import { Outbox, type Delivery, type DeliveryStatus, type NewDelivery } from './outbox'
 import { backoff, DEFAULT_RETRY, retryAfterMs, verdict, type RetryPolicy } from './retry'
 import { signature } from './sign'
+import { logger } from '../telemetry/log'
 
 export interface WebhookOptions {
   /** the event store's file: the outbox table lives beside the events */
@@ -66,7 +67,7 @@ export class WebhookNotifier {
   private lastPrune = 0
 
   constructor(options: WebhookOptions) {
-    this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => console.warn(l), ...options }
+    this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => logger('webhooks').warn(l), ...options }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
     this.leaseMs = options.leaseMs ?? this.o.timeoutMs + LEASE_SLACK_MS

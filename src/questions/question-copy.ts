@@ -3,7 +3,7 @@
 import { WorkspaceCorrupt, type Workspace } from '../workspace/workspace'
 import type { Truth } from './authority'
 import { Conflict } from './errors'
-import type { OnceLog } from './once-log'
+import type { OnceLog } from '../telemetry/once'
 import type { PendingIndex } from './pending-index'
 import { countSettled } from './question-metrics'
 import {

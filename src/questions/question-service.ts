@@ -13,7 +13,7 @@ import { SharedDecisions, type LocalCopy } from './shared-decisions'
 import { PendingIndex } from './pending-index'
 import { QuestionCopy } from './question-copy'
 import { reportedEndings } from './agent-reports'
-import { OnceLog } from './once-log'
+import { OnceLog } from '../telemetry/once'
 import { Waiters } from './waiters'
 import { countAsked } from './question-metrics'
 import {

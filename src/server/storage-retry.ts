@@ -1,6 +1,7 @@
 // Writes that meet a busy or failing store: retried asynchronously (the loop stays free), logged once per incident.
 import { sleep } from '../client/abortable'
 import { logger } from '../telemetry/log'
+import { OnceLog } from '../telemetry/once'
 import { StorageUnavailable } from '../workspace/workspace'
 
 const log = logger('storage')
@@ -8,18 +9,15 @@ const log = logger('storage')
 /** About two seconds in all before a busy store becomes a 503 with Retry-After. */
 const DELAYS_MS = [10, 20, 40, 80, 160, 250, 250, 250, 250, 250, 250, 250]
 
-let incident: string | undefined
+const incidents = new OnceLog('storage unavailable:', log)
 
 function report(error: StorageUnavailable): void {
-  if (incident === error.reason) return
-  incident = error.reason
+  if (!incidents.begins(error.reason)) return
   log.warn(`${error.message}${error.busy ? ' (retrying)' : ''}; further errors like it are not logged until it recovers`, { incident: 'start', reason: error.reason })
 }
 
 function recovered(): void {
-  if (incident === undefined) return
-  log.info(`available again after: ${incident}`, { incident: 'end', reason: incident })
-  incident = undefined
+  for (const reason of incidents.endAll()) log.info(`available again after: ${reason}`, { incident: 'end', reason })
 }
 
 /** Run a synchronous store operation; while the store is busy, try again a little later. */

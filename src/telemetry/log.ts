@@ -5,8 +5,25 @@ export type LogFormat = 'json' | 'text'
 
 const ROOT = 'switchboard'
 
-/** The logger of one part of the server: `switchboard.server`, `switchboard.storage`, … */
-export const logger = (part: 'server' | 'storage' | 'sse' | 'refused' | 'cluster'): Logger => getLogger([ROOT, part])
+/** The parts of the server that log, each under its own category: `switchboard.server`, `switchboard.storage`, … */
+export type LogPart =
+  | 'server'
+  | 'storage'
+  | 'sse'
+  | 'refused'
+  | 'cluster'
+  | 'events'
+  | 'dashboard'
+  | 'workspace'
+  | 'inspector'
+  | 'mcp'
+  | 'webhooks'
+  | 'remora'
+  | 'questions'
+  | 'run-graph'
+
+/** The logger of one part of the server. */
+export const logger = (part: LogPart): Logger => getLogger([ROOT, part])
 
 /** At most this many refusal lines per reason and window; the rest are counted in one summary line. */
 export const REFUSAL_LINES = 5

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { StorageUnavailable, WorkspaceCorrupt, warnCorrupt, type Workspace, type WorkspaceOptions } from './workspace'
 import { timeWrite } from '../telemetry/metrics'
+import { OnceLog } from '../telemetry/once'
 
 // Short: bun:sqlite waits synchronously, so a long wait for another process's lock would stall every
 // request. The callers retry asynchronously instead (server/storage-retry.ts).
@@ -61,12 +62,10 @@ function openDatabase(path: string): Database {
 export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): Workspace {
   const db = openDatabase(path)
   // Listed on every poll: a corrupt value is reported once per process, not every 250 ms.
-  const reported = new Set<string>()
+  const reported = new OnceLog('skipping corrupt value at')
   const report = opts.onCorrupt ?? warnCorrupt
   const onCorrupt: typeof report = (key, error) => {
-    if (reported.has(key)) return
-    reported.add(key)
-    report(key, error)
+    if (reported.begins(key)) report(key, error)
   }
   const getStmt = db.query<Row, [string]>('SELECT key, value FROM kv WHERE key = ?')
   const setStmt = db.query(

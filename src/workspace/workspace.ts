@@ -1,4 +1,5 @@
 // The key/value Workspace contract shared with Remora, and the error for a value that no longer parses.
+import { logger } from '../telemetry/log'
 
 export interface Workspace {
   /** Throws WorkspaceCorrupt when the stored value is not valid JSON. */
@@ -15,7 +16,7 @@ export interface Workspace {
 export type CorruptHandler = (key: string, error: WorkspaceCorrupt) => void
 
 export interface WorkspaceOptions {
-  /** Called for each corrupt value list() skips; defaults to console.warn. */
+  /** Called for each corrupt value list() skips (once per key); defaults to a warning in the log. */
   onCorrupt?: CorruptHandler
 }
 
@@ -27,7 +28,7 @@ export class WorkspaceCorrupt extends Error {
 }
 
 export const warnCorrupt: CorruptHandler = (key, error) =>
-  console.warn(`[workspace] skipping corrupt value at ${key}: ${String(error.cause ?? error.message)}`)
+  logger('workspace').warn(`skipping corrupt value at ${key}: ${String(error.cause ?? error.message)}`, { key })
 
 /** The store is busy (another process holds the write lock) or failing (disk full, read-only, I/O). */
 export class StorageUnavailable extends Error {
