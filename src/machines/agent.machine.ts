@@ -90,7 +90,7 @@ function brief(value: unknown): string | undefined {
 /** The recent calls after a tool event: a new call noted, or the open one closed with its result or error. */
 function noteTool(context: AgentContext, e: AgentMachineEvent, tool: string, isNewCall: boolean): ToolCallNote[] {
   const p = payloadOf(e)
-  const notes = context.recent_tools ?? []
+  const notes = context.recent_tools
   if (ACTIVE_TOOL.has(e.type)) {
     if (!isNewCall) return notes
     const note: ToolCallNote = { tool, at: timeOf(e) }
@@ -208,13 +208,12 @@ export const agentMachine = setup({
       }
     }),
     recordModel: assign(({ context, event }) => {
-      // Snapshots persisted before tokens in/out were tracked lack them: counted from zero.
-      const { usage, input, output, total } = addUsage(context.usage ?? [], payloadOf(event))
+      const { usage, input, output, total } = addUsage(context.usage, payloadOf(event))
       return {
         model_calls: context.model_calls + (event.type === 'MODEL_REQUEST' ? 1 : 0),
         tokens: context.tokens + total,
-        tokens_in: (context.tokens_in ?? 0) + input,
-        tokens_out: (context.tokens_out ?? 0) + output,
+        tokens_in: context.tokens_in + input,
+        tokens_out: context.tokens_out + output,
         usage,
         updated_at: timeOf(event),
       }

@@ -1,18 +1,28 @@
-// A checkpoint: XState's persisted snapshots of the dashboard actor and of every agent actor, as JSON.
+// A checkpoint: XState's persisted snapshots of the dashboard actor and of every agent actor, as JSON, with its version.
 import type { Snapshot } from 'xstate'
+import type { AgentContext } from './agent.machine'
 import type { GraphRecord } from './dashboard.machine'
 
-export const CHECKPOINT_VERSION = 2
+/**
+ * 3: every agent's context holds tokens_in, tokens_out, usage and recent_tools. Version 2 was written
+ * while those were being added, so a 2 may lack any of them; 1 held the agents as the dashboard's children.
+ */
+export const CHECKPOINT_VERSION = 3
 
 export interface Checkpoint {
   dashboard: Snapshot<unknown>
   agents: Array<[string, Snapshot<unknown>]>
 }
 
+/** The snapshots, and the version they were written as (older ones are brought up to this one); or why not. */
+export type DecodedCheckpoint = { checkpoint: Checkpoint; version: number } | { problem: string }
+
 interface PersistedRoot {
   status?: unknown
   context?: { graphs?: unknown; events?: unknown }
 }
+
+type PersistedAgent = Snapshot<unknown> & { context?: Partial<AgentContext> }
 
 /** JSON of the persisted snapshots; the graphs Map travels as its entries (JSON has no Map). */
 export function encodeCheckpoint({ dashboard, agents }: Checkpoint): string {
@@ -20,23 +30,50 @@ export function encodeCheckpoint({ dashboard, agents }: Checkpoint): string {
   return JSON.stringify({ v: CHECKPOINT_VERSION, dashboard: { ...p, context: { ...p.context, graphs: [...p.context.graphs] } }, agents })
 }
 
-const isAgentEntry = (e: unknown): e is [string, Snapshot<unknown>] =>
-  Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'object' && e[1] !== null && (e[1] as { status?: unknown }).status !== undefined
+const isAgentEntry = (e: unknown): e is [string, PersistedAgent] =>
+  Array.isArray(e) &&
+  e.length === 2 &&
+  typeof e[0] === 'string' &&
+  typeof e[1] === 'object' &&
+  e[1] !== null &&
+  (e[1] as { status?: unknown }).status !== undefined &&
+  typeof (e[1] as { context?: unknown }).context === 'object' &&
+  (e[1] as { context?: unknown }).context !== null
 
 /**
- * The snapshots back, or undefined when the text is not a checkpoint of this version (one written by an
- * older Switchboard, a torn write): the caller then replays every stored event instead, so nothing is lost.
+ * Version 2 → 3, once, on load: what a 2 lacks is what the Switchboard that wrote it never recorded, so it
+ * starts empty, as it would have been shown then. (Migrated rather than discarded: retention may already
+ * have pruned the events before the checkpoint, and a discarded one would lose those agents.)
  */
-export function decodeCheckpoint(text: string): Checkpoint | undefined {
+function fromVersion2([id, snapshot]: [string, PersistedAgent]): [string, Snapshot<unknown>] {
+  const { tokens_in = 0, tokens_out = 0, usage = [], recent_tools = [], ...context } = snapshot.context ?? {}
+  return [id, { ...snapshot, context: { ...context, tokens_in, tokens_out, usage, recent_tools } } as unknown as Snapshot<unknown>]
+}
+
+/** The parsed text, or why it is not JSON. */
+function parse(text: string): { value: unknown } | { problem: string } {
   try {
-    const c = JSON.parse(text) as { v?: unknown; dashboard?: PersistedRoot; agents?: unknown }
-    const root = c.dashboard
-    const ctx = root?.context
-    if (c.v !== CHECKPOINT_VERSION || root?.status !== 'active' || !ctx || !Array.isArray(ctx.graphs) || !Array.isArray(ctx.events)) return undefined
-    if (!Array.isArray(c.agents) || !c.agents.every(isAgentEntry)) return undefined
-    const dashboard = { ...root, context: { ...ctx, graphs: new Map(ctx.graphs as Array<[string, GraphRecord]>) } } as unknown as Snapshot<unknown>
-    return { dashboard, agents: c.agents }
-  } catch {
-    return undefined
+    return { value: JSON.parse(text) }
+  } catch (error) {
+    return { problem: `not JSON (${error instanceof Error ? error.message : String(error)})` }
   }
+}
+
+/**
+ * The snapshots back, brought up to this version, or the reason they cannot be used (a version this
+ * Switchboard does not read, a torn write): the caller then replays every stored event, so nothing is lost.
+ */
+export function decodeCheckpoint(text: string): DecodedCheckpoint {
+  const parsed = parse(text)
+  if ('problem' in parsed) return parsed
+  const c = parsed.value as { v?: unknown; dashboard?: PersistedRoot; agents?: unknown } | null
+  if (typeof c !== 'object' || c === null) return { problem: 'not a checkpoint' }
+  if (c.v !== CHECKPOINT_VERSION && c.v !== 2) return { problem: `version ${String(JSON.stringify(c.v)).slice(0, 40)}; this Switchboard reads 2 and ${CHECKPOINT_VERSION}` }
+  const root = c.dashboard
+  const ctx = root?.context
+  if (root?.status !== 'active' || !ctx || !Array.isArray(ctx.graphs) || !Array.isArray(ctx.events)) return { problem: 'no active dashboard snapshot in it' }
+  if (!Array.isArray(c.agents) || !c.agents.every(isAgentEntry)) return { problem: 'an agent snapshot in it is not one' }
+  const dashboard = { ...root, context: { ...ctx, graphs: new Map(ctx.graphs as Array<[string, GraphRecord]>) } } as unknown as Snapshot<unknown>
+  const agents = c.v === 2 ? c.agents.map(fromVersion2) : c.agents
+  return { checkpoint: { dashboard, agents }, version: c.v }
 }

@@ -2,7 +2,8 @@
 import { createActor } from 'xstate'
 import type { EventBus } from '../events/bus'
 import type { Event } from '../protocol/event'
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
+import { logger } from '../telemetry/log'
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import { dashboardMachine } from './dashboard.machine'
 import { toMachineEvent } from './machine-events'
 import { AgentRoster, type InspectionObserver } from './roster'
@@ -74,20 +75,33 @@ export function createDashboard(options: { inspect?: InspectionObserver; from?: 
   }
 }
 
+const log = logger('dashboard')
+
+/** The checkpoint to start from and the events to replay after it; one that cannot be used is said in the log, once per start. */
+function restoreFrom(restore: RestoreFrom | undefined, bus: EventBus): { from?: Checkpoint; replay: Iterable<Event> } {
+  if (restore?.checkpoint === undefined) return { replay: restore?.events ?? bus.history() }
+  const decoded = decodeCheckpoint(restore.checkpoint)
+  if ('problem' in decoded) {
+    // Silent, this replayed the whole history on every start, and nobody could tell why start-up was slow.
+    log.warn(`the checkpoint cannot be used (${decoded.problem}); replaying every stored event`, { problem: decoded.problem })
+    return { replay: restore.onBadCheckpoint?.() ?? restore.events }
+  }
+  if (decoded.version !== CHECKPOINT_VERSION) log.info(`the checkpoint of version ${decoded.version} was brought up to version ${CHECKPOINT_VERSION}`, { version: decoded.version })
+  return { from: decoded.checkpoint, replay: restore.events }
+}
+
 /**
  * Start the actors: from a checkpoint plus the events after it (straight to the actors, not through the
  * bus, so nothing that listens to the bus acts twice), or from the bus's history; then follow it live.
  */
 export function startDashboard(bus: EventBus, options: DashboardOptions = {}): DashboardHandle {
   const { restore, inspect } = options
-  const from = restore?.checkpoint === undefined ? undefined : decodeCheckpoint(restore.checkpoint)
-  let replay: Iterable<Event> = restore?.events ?? bus.history()
-  if (restore?.checkpoint !== undefined && !from) replay = restore.onBadCheckpoint?.() ?? restore.events
+  let { from, replay } = restoreFrom(restore, bus)
   let dashboard: DashboardHandle
   try {
     dashboard = createDashboard({ inspect, from })
   } catch (error) {
-    console.warn(`[dashboard] the checkpoint could not be restored (${String(error)}); replaying every stored event`)
+    log.warn(`the checkpoint could not be restored (${String(error)}); replaying every stored event`, { problem: String(error) })
     replay = restore?.onBadCheckpoint?.() ?? replay
     dashboard = createDashboard({ inspect })
   }

@@ -69,9 +69,9 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined,
     entered_at: context.entered_at,
     graph_id: graphId ?? context.graph_id,
     updated_at: context.updated_at,
-    recent_tools: context.recent_tools ?? [],
-    models: context.usage ?? [],
-    usage: priceUsage(context.usage ?? [], prices),
+    recent_tools: context.recent_tools,
+    models: context.usage,
+    usage: priceUsage(context.usage, prices),
     result:
       finishedAt === undefined
         ? undefined
