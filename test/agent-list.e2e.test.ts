@@ -7,6 +7,7 @@ import { ids } from '../src/views/targets'
 import type { Browser } from 'playwright-core'
 import { launchChromium, openPage, skipBrowserTests } from './support/browser'
 import { readUntil, startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 const skip = skipBrowserTests()
 const suite = { server: undefined as unknown as TestServer, browser: undefined as unknown as Browser }
@@ -68,7 +69,7 @@ describe.skipIf(skip)('the live badge list', () => {
   })
 
   it('counts times in state and waiting times in the page, with nothing sent while they grow', async () => {
-    const asked = await fetch(`${suite.server.url}/api/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: 'w-ask', question: 'Go?', msg_id: 'q-ask' }) })
+    const asked = await fetch(post(`${suite.server.url}/api/questions`, { agent_id: 'w-ask', question: 'Go?', msg_id: 'q-ask' }))
     expect(asked.status).toBe(201)
     const { page, errors } = await openPage(suite.browser, suite.server.url)
     const wait = page.locator(`#${ids.cardControl('q-ask', 'wait')}`)

@@ -6,12 +6,11 @@ import { join } from 'node:path'
 import { ids } from '../src/views/targets'
 import { launchChromium, openPage, skipBrowserTests } from './support/browser'
 import { running, start, tempDir } from './support/process'
-import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
+import { haveRedis, startRedis, type TestRedis } from './support/redis'
 import { startTestServer, type TestServer } from './support/server'
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy'
+import { post, until } from './support/http'
 
-const post = (base: string, path: string, body: unknown) =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const started = (agent_id: string) => ({ id: `start-${agent_id}`, timestamp: Date.now(), category: 'agent', action: 'started', agent_id, payload: {} })
 type Snapshot = { agents: Array<{ agent_id: string; state: string }>; blocked: Array<{ msg_id: string }> }
 const snapshot = async (url: string) => (await (await fetch(`${url}/api/snapshot`)).json()) as Snapshot
@@ -45,9 +44,9 @@ describe.skipIf(skip)('a browser whose instance dies', () => {
     const dbA = join(tempDir(), 'a.db')
     const a = await start({ REDIS_URL: redis.url, SWITCHBOARD_DB: dbA })
     proxy = startTcpProxy([Number(new URL(a.url).port), Number(new URL(b.url).port)])
-    for (const agent of [FIRST, SECOND]) expect((await post(a.url, '/api/events', started(agent))).status).toBe(202)
-    expect((await post(a.url, '/api/questions', { agent_id: FIRST, question: 'Asked before the failover?', msg_id: 'q-before', options: ['yes'] })).status).toBe(201)
-    await until(async () => (await snapshot(b.url)).blocked.some((q) => q.msg_id === 'q-before'), 'the question on B')
+    for (const agent of [FIRST, SECOND]) expect((await fetch(post(`${a.url}/api/events`, started(agent)))).status).toBe(202)
+    expect((await fetch(post(`${a.url}/api/questions`, { agent_id: FIRST, question: 'Asked before the failover?', msg_id: 'q-before', options: ['yes'] }))).status).toBe(201)
+    await until('the question on B', async () => (await snapshot(b.url)).blocked.some((q) => q.msg_id === 'q-before'))
 
     const { page, errors } = await openPage(browser, proxy.url)
     for (const id of [ids.agent(FIRST), ids.agent(SECOND), ids.card('q-before')]) await page.locator(`#${id}`).waitFor()
@@ -67,7 +66,7 @@ describe.skipIf(skip)('a browser whose instance dies', () => {
     expect(await page.locator(`#${ids.offline}`).isHidden()).toBe(false)
     // Meanwhile: what the page shows is thrown away, and an agent starts through B. Whole again means all of it is back.
     await page.evaluate((gone) => gone.forEach((id) => document.getElementById(id)?.remove()), [ids.agent(FIRST), ids.agent(SECOND), ids.card('q-before')])
-    expect((await post(b.url, '/api/events', started('fo-during'))).status).toBe(202)
+    expect((await fetch(post(`${b.url}/api/events`, started('fo-during')))).status).toBe(202)
     proxy.release()
 
     for (const id of [ids.agent(FIRST), ids.agent(SECOND), ids.agent('fo-during'), ids.card('q-before')]) await page.locator(`#${id}`).waitFor({ timeout: 30_000 })
@@ -75,7 +74,7 @@ describe.skipIf(skip)('a browser whose instance dies', () => {
     expect(proxy.target).toBe(Number(new URL(b.url).port))
 
     // Asked after the failover (through B): the card arrives live; answered from the page, the agent resumes.
-    expect((await post(b.url, '/api/questions', { agent_id: SECOND, question: 'Ship\r\nit?', msg_id: 'q-after', options: ['ship', 'hold'] })).status).toBe(201)
+    expect((await fetch(post(`${b.url}/api/questions`, { agent_id: SECOND, question: 'Ship\r\nit?', msg_id: 'q-after', options: ['ship', 'hold'] }))).status).toBe(201)
     const card = page.locator(`#${ids.card('q-after')}`)
     await card.waitFor()
     await card.locator('button.option >> text=ship').click()
@@ -85,7 +84,7 @@ describe.skipIf(skip)('a browser whose instance dies', () => {
     // Checked on the other instance: A, started again on its own file, catches up from Redis.
     const again = await start({ REDIS_URL: redis.url, SWITCHBOARD_DB: dbA })
     expect(await (await fetch(`${again.url}/api/questions/q-after`)).json()).toMatchObject({ status: 'answered', answer: 'ship' })
-    await until(async () => (await snapshot(again.url)).agents.find((x) => x.agent_id === SECOND)?.state === 'resumed', 'the agent resumed on A')
+    await until('the agent resumed on A', async () => (await snapshot(again.url)).agents.find((x) => x.agent_id === SECOND)?.state === 'resumed')
     expect((await snapshot(again.url)).blocked.map((q) => q.msg_id)).toEqual(['q-before'])
     // The stream's failed attempts are logged by the browser; nothing else may appear.
     expect(errors.filter((e) => !e.includes('network error') && !e.includes('Datastar failed to reach') && !e.includes('ERR_') && !e.includes('Failed to load resource'))).toEqual([])

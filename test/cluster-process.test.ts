@@ -2,24 +2,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { freePort, running, spawn, start, tempDir } from './support/process'
-import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
+import { haveRedis, startRedis, type TestRedis } from './support/redis'
 import { startTestServer } from './support/server'
 import { startTcpProxy } from './support/tcp-proxy'
 import { sample, scrape } from './support/metrics'
 import { connect } from '../src/client'
+import { post, until } from './support/http'
 
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
 })
 
-const post = (url: string, path: string, body: unknown) =>
-  fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const send = (url: string, id: string, agent: string) =>
-  fetch(`${url}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id, timestamp: Date.now(), category: 'tool', action: 'called', agent_id: agent, payload: { tool: id } }),
-  })
+  fetch(post(`${url}/api/events`, { id, timestamp: Date.now(), category: 'tool', action: 'called', agent_id: agent, payload: { tool: id } }))
 const storedIds = async (url: string, agent: string) => {
   const res = await fetch(`${url}/api/events?agent_id=${agent}&limit=1000`)
   return new Set(((await res.json()) as { events: Array<{ id: string }> }).events.map((e) => e.id))
@@ -47,7 +42,7 @@ describe.skipIf(!haveRedis)('an instance killed mid-run', () => {
           if (res.status === 202) acked.push(`k-${i}`)
         }
       })()
-      await until(() => acked.length >= 25, '25 events acknowledged by A')
+      await until('25 events acknowledged by A', () => acked.length >= 25)
       a.proc.kill('SIGKILL')
       await writing
       for (let i = 0; i < 10; i++) {
@@ -60,10 +55,10 @@ describe.skipIf(!haveRedis)('an instance killed mid-run', () => {
       const onB = await storedIds(b.url, 'killed')
       expect(expected.filter((id) => !onB.has(id))).toEqual([])
       const again = await start({ REDIS_URL: redis.url, SWITCHBOARD_DB: dbA, PORT: a.url.split(':').at(-1)! })
-      await until(async () => {
+      await until('the restarted instance caught up', async () => {
         const onA = await storedIds(again.url, 'killed')
         return expected.every((id) => onA.has(id)) && onA.size === onB.size
-      }, 'the restarted instance caught up')
+      })
       expect(await snapshotOf(again.url)).toEqual(await snapshotOf(b.url))
     } finally {
       await b.stop()
@@ -80,12 +75,12 @@ describe.skipIf(!haveRedis)('an SDK ask() whose instance dies', () => {
     try {
       const answer = sb.agent('sdk-fo').ask('Through the failover?', { options: ['yes', 'no'], msgId: 'q-sdk-fo' })
       // Asked through the proxy, so through A; its long-poll waits on A when A is killed.
-      await until(async () => (await fetch(`${a.url}/api/questions/q-sdk-fo`)).status === 200, 'the question on A')
+      await until('the question on A', async () => (await fetch(`${a.url}/api/questions/q-sdk-fo`)).status === 200)
       a.proc.kill('SIGKILL')
       await a.proc.exited
       // Answered once its long-poll waits on B (B is the only server in this process, so the gauge is B's).
-      await until(async () => sample(await scrape(b.url), 'switchboard_question_waiters') > 0, 'the long-poll waiting on B')
-      expect((await post(b.url, '/agent/sdk-fo/respond', { msg_id: 'q-sdk-fo', answer: 'yes' })).status).toBe(200)
+      await until('the long-poll waiting on B', async () => sample(await scrape(b.url), 'switchboard_question_waiters') > 0)
+      expect((await fetch(post(`${b.url}/agent/sdk-fo/respond`, { msg_id: 'q-sdk-fo', answer: 'yes' }))).status).toBe(200)
       expect(await answer).toBe('yes')
       expect(proxy.target).toBe(Number(new URL(b.url).port))
     } finally {

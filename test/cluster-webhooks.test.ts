@@ -1,11 +1,10 @@
 // Webhooks from two instances on one real redis-server: every instance derives the same notices, one of them sends each.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { haveRedis, startRedis, until, type TestRedis } from './support/redis'
+import { haveRedis, startRedis, type TestRedis } from './support/redis'
 import { startReceiver } from './support/receiver'
 import { startTestServer, type TestServer } from './support/server'
+import { post, until } from './support/http'
 
-const post = (base: string, path: string, body: unknown) =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const failed = (id: string, agent_id: string) => ({ id, timestamp: Date.now(), category: 'agent', action: 'failed', agent_id, payload: { error: 'crashed\r\nbadly' } })
 
 describe.skipIf(!haveRedis)('webhooks with several instances', () => {
@@ -31,16 +30,16 @@ describe.skipIf(!haveRedis)('webhooks with several instances', () => {
 
   it('each notice is delivered once, by one instance, retries included; the other records it as sent elsewhere', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `hook-${i}`)
-    await Promise.all(ids.map((id, i) => post(i % 2 ? a.url : b.url, '/api/events', failed(id, i === 0 ? '__proto__' : `ag-${i}`))))
-    expect((await post(a.url, '/api/questions', { agent_id: 'ag-q', msg_id: 'hook-q', question: 'Once?' })).status).toBe(201)
-    expect((await post(b.url, '/agent/ag-q/respond', { msg_id: 'hook-q', answer: 'once' })).status).toBe(200)
+    await Promise.all(ids.map((id, i) => fetch(post(`${i % 2 ? a.url : b.url}/api/events`, failed(id, i === 0 ? '__proto__' : `ag-${i}`)))))
+    expect((await fetch(post(`${a.url}/api/questions`, { agent_id: 'ag-q', msg_id: 'hook-q', question: 'Once?' }))).status).toBe(201)
+    expect((await fetch(post(`${b.url}/agent/ag-q/respond`, { msg_id: 'hook-q', answer: 'once' }))).status).toBe(200)
     const expected = [...ids.map((id) => `${id}:0`), 'blocked:hook-q:0', 'resumed:hook-q:0']
     // Until every row on both instances has ended: from then on nothing more can be sent.
     const ended = (s: TestServer) => {
       const rows = s.notifier!.outbox.all().filter((d) => expected.includes(d.delivery_id))
       return rows.length === expected.length && rows.every((d) => d.status === 'delivered')
     }
-    await until(() => ended(a) && ended(b), 'every delivery ended on both instances')
+    await until('every delivery ended on both instances', () => ended(a) && ended(b))
     const byDelivery = new Map<string, number[]>()
     for (const r of receiver.received) byDelivery.set(r.delivery, [...(byDelivery.get(r.delivery) ?? []), r.attempt])
     expect([...byDelivery.keys()].sort()).toEqual([...expected].sort())
@@ -65,13 +64,13 @@ describe.skipIf(!haveRedis)('webhooks when the sending instance stops', () => {
     const running = new Set(servers)
     const stop = (s: TestServer) => (running.delete(s) ? s.stop() : undefined)
     try {
-      expect((await post(servers[0]!.url, '/api/events', failed('lost-sender', 'ag-lost'))).status).toBe(202)
-      await until(() => receiver.received.length === 1, 'the first POST')
+      expect((await fetch(post(`${servers[0]!.url}/api/events`, failed('lost-sender', 'ag-lost')))).status).toBe(202)
+      await until('the first POST', () => receiver.received.length === 1)
       // The one that did not send it says so; the other is the sender.
-      const waiting = await until(() => servers.find((s) => s.notifier!.outbox.get('lost-sender:0')?.last_error === 'sent by another instance'), 'the other instance waiting')
+      const waiting = await until('the other instance waiting', () => servers.find((s) => s.notifier!.outbox.get('lost-sender:0')?.last_error === 'sent by another instance'))
       const sender = servers.find((s) => s !== waiting)!
       await stop(sender)
-      await until(() => waiting.notifier!.outbox.get('lost-sender:0')?.status === 'delivered', 'delivered by the other instance')
+      await until('delivered by the other instance', () => waiting.notifier!.outbox.get('lost-sender:0')?.status === 'delivered')
       // At least once: the receiver saw the delivery id from each instance (the stopped one's POST went unanswered).
       expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['lost-sender:0', 1], ['lost-sender:0', 1]])
     } finally {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'bun:test'
 import fc from 'fast-check'
 import { ACTIONS, CATEGORIES } from '../src/protocol/event'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 const SEED = 20261125
 const servers: TestServer[] = []
@@ -89,8 +90,8 @@ const respond = fc.record({
 /** JSON nested `depth` levels deep, as text (JSON.stringify of such a value would overflow first). */
 const deepJson = (depth: number, open = '[', close = ']') => `${open.repeat(depth)}${close.repeat(depth)}`
 
-async function post(s: TestServer, path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+async function postStatus(s: TestServer, path: string, body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(post(`${s.url}${path}`, body, headers))
   await res.arrayBuffer()
   return res.status
 }
@@ -112,11 +113,11 @@ describe('hostile input over a real server', () => {
     }
 
     await fc.assert(
-      fc.asyncProperty(events, async (body) => check(await post(first, '/api/events', text(body)), body)),
+      fc.asyncProperty(events, async (body) => check(await postStatus(first, '/api/events', text(body)), body)),
       { numRuns: 1500, seed: SEED },
     )
     await fc.assert(
-      fc.asyncProperty(ask, async (body) => check(await post(first, '/api/questions', text(body)), body)),
+      fc.asyncProperty(ask, async (body) => check(await postStatus(first, '/api/questions', text(body)), body)),
       { numRuns: 600, seed: SEED },
     )
     await fc.assert(
@@ -126,15 +127,15 @@ describe('hostile input over a real server', () => {
         if (known !== agent) params.set('msg_id', `known-${known}`)
         // A URL cannot carry a lone surrogate at all: it goes as U+FFFD, as a browser would send it.
         const path = `/agent/${encodeURIComponent(known.toWellFormed())}/respond?${params}`
-        await check(await post(first, path, text(body), datastar ? { 'datastar-request': 'true' } : {}), { path, body })
+        await check(await postStatus(first, path, text(body), datastar ? { 'datastar-request': 'true' } : {}), { path, body })
       }),
       { numRuns: 600, seed: SEED },
     )
     // Bodies no generator makes: 100,000-deep JSON, a huge number, bytes that are not UTF-8.
     for (const path of ['/api/events', '/api/questions', '/agent/x/respond?msg_id=m']) {
-      await check(await post(first, path, deepJson(100_000)), `${path} deep array`)
-      await check(await post(first, path, deepJson(100_000, '{"a":', '}')), `${path} deep object`)
-      await check(await post(first, path, `{"answer": ${'9'.repeat(400)}, "timestamp": 1e999}`), `${path} huge number`)
+      await check(await postStatus(first, path, deepJson(100_000)), `${path} deep array`)
+      await check(await postStatus(first, path, deepJson(100_000, '{"a":', '}')), `${path} deep object`)
+      await check(await postStatus(first, path, `{"answer": ${'9'.repeat(400)}, "timestamp": 1e999}`), `${path} huge number`)
       const bytes = await fetch(`${first.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0xff, 0xfe, 0x7b]) })
       await check(bytes.status, `${path} bytes`)
     }

@@ -1,6 +1,7 @@
 // GET /api/events: the stored history for programs, filtered and paginated, as JSON or NDJSON.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
@@ -14,7 +15,7 @@ beforeAll(async () => {
     { id: 'h5', timestamp: T + 4, category: 'agent', action: 'failed', agent_id: 'hb', graph_id: 'hg', payload: { error: 'boom' } },
     { id: 'h6', timestamp: T + 5, category: 'agent', action: 'started', agent_id: 'other', payload: {} },
   ]
-  const res = await fetch(`${s.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+  const res = await fetch(post(`${s.url}/api/events`, events))
   expect(res.status).toBe(202)
 })
 afterAll(() => s.stop())

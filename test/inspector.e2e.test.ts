@@ -2,17 +2,16 @@
 import { describe, expect, it } from 'bun:test'
 import { ids, routes } from '../src/views/targets'
 import { browserSuite, openPage } from './support/browser'
+import { post } from './support/http'
 
 const suite = browserSuite()
 const { skip } = suite
 
-const post = (url: string, body: unknown) =>
-  fetch(`${url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 describe.skipIf(skip)('inspector page', () => {
   it('moves the highlight when an ingested event changes the agent’s state', async () => {
     const agent = `e2e-<b>"agent"</b>`
-    expect((await post(suite.server.url, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} })).status).toBe(202)
+    expect((await fetch(post(`${suite.server.url}${routes.ingest}`, { id: 'e2e-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: agent, payload: {} }))).status).toBe(202)
     const { page, errors } = await openPage(suite.browser, suite.server.url + routes.inspect(agent))
     await page.locator('.state-node.current[data-state="agent.running"]').waitFor()
     // Ingest from the page itself, as any producer would, once the stream is open (its first frame re-sends the sequence).

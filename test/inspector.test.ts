@@ -10,6 +10,7 @@ import { dashboardMachine } from '../src/machines/dashboard.machine'
 import { makeEvent } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 let server: TestServer
 beforeAll(async () => {
@@ -25,7 +26,7 @@ const ev = (agent_id: string, category: string, action: string, payload: Record<
 
 /** Ingest over HTTP; the bus and the actors are synchronous, so the inspector has it when the 202 arrives. */
 async function ingest(...events: unknown[]) {
-  const res = await fetch(`${server.url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+  const res = await fetch(post(`${server.url}${routes.ingest}`, events))
   expect(res.status).toBe(202)
 }
 

@@ -3,13 +3,14 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { REFUSAL_LINES } from '../src/telemetry/log'
 import { running, start } from './support/process'
+import { post } from './support/http'
 
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
 })
 
 const postBad = (url: string, i: number) =>
-  fetch(`${url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `bad-${i}`, timestamp: 'never', category: 'agent', action: 'started', agent_id: 'a', payload: {} }) })
+  fetch(post(`${url}/api/events`, { id: `bad-${i}`, timestamp: 'never', category: 'agent', action: 'started', agent_id: 'a', payload: {} }))
 
 describe('LOG_FORMAT=json', () => {
   it('writes one JSON object a line: start, refusals with their reason (rate-limited), stop', async () => {

@@ -5,6 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { PendingQuestion } from '../src/questions/question-record'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 const TOKEN = 'mcp-test-token'
 let server: TestServer
@@ -225,12 +226,12 @@ describe('MCP server', () => {
 
   it('refuses hostile requests with a 4xx and goes on serving', async () => {
     const headers = { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
-    const post = (body: string, extra: Record<string, string> = {}) => fetch(`${server.url}/mcp`, { method: 'POST', headers: { ...headers, ...extra }, body })
-    expect((await post('{not json')).status).toBe(400)
-    expect((await post('[]')).status).toBe(400)
-    expect((await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { 'mcp-session-id': 'nope' })).status).toBe(404)
-    expect((await post('{}', { 'content-type': 'text/plain' })).status).toBe(415)
-    expect((await post('{}', { origin: 'https://evil.example' })).status).toBe(403)
+    const send = (body: string, extra: Record<string, string> = {}) => fetch(post(`${server.url}/mcp`, body, { ...headers, ...extra }))
+    expect((await send('{not json')).status).toBe(400)
+    expect((await send('[]')).status).toBe(400)
+    expect((await send('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { 'mcp-session-id': 'nope' })).status).toBe(404)
+    expect((await send('{}', { 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await send('{}', { origin: 'https://evil.example' })).status).toBe(403)
     const { client } = await connect()
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['ask_human', 'report_status', 'request_permission'])
     await client.close()

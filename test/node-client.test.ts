@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { nextEvent } from './support/bus'
 import { startTestServer } from './support/server'
+import { post } from './support/http'
 
 const ROOT = resolve(import.meta.dir, '..')
 const AGENT = join(ROOT, 'test/node/agent.mjs')
@@ -56,11 +57,7 @@ describe.skipIf(!hasNode)('switchboard/client in Node', () => {
       if (!('payload' in first)) throw new Error(`node exited ${first.code} before asking:\n${first.stderr}`)
       const { payload } = first
       expect(payload).toMatchObject({ msg_id: 'q-node', question: 'Ship 5 files?', options: ['yes', 'no'] })
-      const res = await fetch(`${server.url}/agent/node-agent/respond`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ msg_id: 'q-node', answer: 'yes' }),
-      })
+      const res = await fetch(post(`${server.url}/agent/node-agent/respond`, { msg_id: 'q-node', answer: 'yes' }))
       expect(res.status).toBe(200)
       const { code, merged, stderr } = await run
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' })

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { draftKey } from '../src/views/targets'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
@@ -20,8 +21,6 @@ const blocked = (agent_id: string, payload: Record<string, unknown>) => ({
   agent_id,
   payload,
 })
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
 
 /** The cards as the page has them: from /api/snapshot, the same view model the stream renders. */
 async function cards(): Promise<Array<{ msg_id: string; agent_id: string; options: string[] }>> {
@@ -41,15 +40,15 @@ describe('odd questions at ingest', () => {
   ]
   for (const [what, payload, field] of refused)
     it(`refuses ${what} with 400 naming ${field}, and shows no card`, async () => {
-      const res = await post('/api/events', blocked(`odd-agent-${seq}`, payload))
+      const res = await fetch(post(`${s.url}/api/events`, blocked(`odd-agent-${seq}`, payload)))
       expect(res.status).toBe(400)
       expect(((await res.json()) as { field: string }).field).toBe(field)
       expect((await cards()).map((c) => c.msg_id)).not.toContain(payload.msg_id as string)
     })
 
   it('refuses a msg_id that already holds a different question with 409', async () => {
-    expect((await post('/api/events', blocked('twice', { msg_id: 'held', question: 'First?' }))).status).toBe(202)
-    const res = await post('/api/events', blocked('twice', { msg_id: 'held', question: 'Second?' }))
+    expect((await fetch(post(`${s.url}/api/events`, blocked('twice', { msg_id: 'held', question: 'First?' })))).status).toBe(202)
+    const res = await fetch(post(`${s.url}/api/events`, blocked('twice', { msg_id: 'held', question: 'Second?' })))
     expect(res.status).toBe(409)
     expect(s.questions.status('held')?.question).toBe('First?')
   })
@@ -66,32 +65,32 @@ describe('odd questions that are accepted are answerable by every control', () =
   for (const [what, msgId, payload] of accepted) {
     const agent = `__proto__-${msgId.length}-${what.length}`
     it(`${what}: each option button answers, and so does the text box`, async () => {
-      expect((await post('/api/events', blocked(agent, { ...payload, msg_id: msgId }))).status).toBe(202)
+      expect((await fetch(post(`${s.url}/api/events`, blocked(agent, { ...payload, msg_id: msgId })))).status).toBe(202)
       const card = (await cards()).find((c) => c.msg_id === msgId)!
       expect(card.options).toEqual(payload.options as string[])
       // Every option button's request, one at a time on fresh copies of the question.
       for (let i = 0; i < card.options.length; i++) {
         const copy = `${msgId.slice(0, 190)}#${i}`
         s.questions.ask({ agent_id: agent, msg_id: copy, question: payload.question as string, options: payload.options as string[] })
-        const res = await post(`/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: copy, option: String(i) })}`, {})
+        const res = await fetch(post(`${s.url}/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: copy, option: String(i) })}`, {}))
         expect(res.status).toBe(200)
         expect(((await res.json()) as { answer: string }).answer).toBe(card.options[i]!)
       }
       // The text box, as the card sends it: the draft signal keyed by the msg_id.
-      const typed = await post(`/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: msgId })}`, {
+      const typed = await fetch(post(`${s.url}/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: msgId })}`, {
         responseDraft: { [draftKey(msgId)]: 'typed answer' },
-      })
+      }))
       expect(typed.status).toBe(200)
       expect(s.questions.status(msgId)).toMatchObject({ status: 'answered', answer: 'typed answer' })
     })
   }
 
   it('an option index out of range is a 400 that leaves the card answerable', async () => {
-    expect((await post('/api/events', blocked('range', { msg_id: 'range-q', question: 'Pick', options: ['a'] }))).status).toBe(202)
+    expect((await fetch(post(`${s.url}/api/events`, blocked('range', { msg_id: 'range-q', question: 'Pick', options: ['a'] })))).status).toBe(202)
     for (const option of ['1', '-1', '1.5', 'x'])
-      expect((await post(`/agent/range/respond?msg_id=range-q&option=${option}`, {})).status).toBe(400)
+      expect((await fetch(post(`${s.url}/agent/range/respond?msg_id=range-q&option=${option}`, {}))).status).toBe(400)
     expect((await cards()).map((c) => c.msg_id)).toContain('range-q')
-    expect((await post('/agent/range/respond?msg_id=range-q&option=0', {})).status).toBe(200)
+    expect((await fetch(post(`${s.url}/agent/range/respond?msg_id=range-q&option=0`, {}))).status).toBe(200)
     expect((await cards()).map((c) => c.msg_id)).not.toContain('range-q')
   })
 })

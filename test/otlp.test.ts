@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources'
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { startTestServer, type TestServer } from './support/server'
+import { req, post } from './support/http'
 
 const TOKEN = 'otlp-test-token'
 let s: TestServer
@@ -114,7 +115,7 @@ function jsonSpan(attributes: Record<string, unknown>, extra: Record<string, unk
 }
 const traces = (...spans: unknown[]) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] })
 const postTraces = (body: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}/v1/traces`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body })
+  fetch(req(`${s.url}/v1/traces`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body }))
 
 describe('POST /v1/traces, other conventions and hostile bodies', () => {
   it('OpenInference and OpenLLMetry spans become tool and model calls with tokens', async () => {
@@ -168,7 +169,7 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     const bomb = gzipSync(Buffer.alloc(20 << 20))
     expect((await postTraces(bomb, { 'content-encoding': 'gzip' })).status).toBe(413)
     expect((await postTraces(new Uint8Array(3 << 20))).status).toBe(413)
-    const anonymous = await fetch(`${s.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    const anonymous = await fetch(post(`${s.url}/v1/traces`, '{}'))
     expect(anonymous.status).toBe(401)
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
   })

@@ -1,9 +1,9 @@
 // The Remora bridge against a stand-in `remora serve` on a real port: events, a human-input card, the answer sent back, restarts.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { remoraStandIn, type RemoraStandIn } from './support/remora-stand-in'
-import { until } from './support/receiver'
 import { haveRedis, startRedis } from './support/redis'
 import { startTestServer, type TestServer } from './support/server'
+import { post, until } from './support/http'
 
 let remora: RemoraStandIn
 let s: TestServer
@@ -51,7 +51,7 @@ describe('Remora bridge', () => {
     const card = await until('the card', () => s.questions.pending().find((q) => q.agent_id === 'docs'))
     expect(card).toMatchObject({ question: 'Which docstring style?', options: ['google', 'numpy'], kind: 'options' })
     expect((await snapshot()).blocked.map((b) => b.agent_id)).toContain('docs')
-    const res = await fetch(`${s.url}/agent/docs/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: card.msg_id, answer: 'numpy' }) })
+    const res = await fetch(post(`${s.url}/agent/docs/respond`, { msg_id: card.msg_id, answer: 'numpy' }))
     expect(res.status).toBe(200)
     await until('Remora to get the answer', () => remora.inputs.length === 1)
     expect(remora.inputs).toEqual([{ request_id: 'req-1', response: 'numpy' }])
@@ -87,7 +87,7 @@ describe('Remora bridge', () => {
 
   it('an answer given while Remora is down is sent once it is back', async () => {
     await remora.stop()
-    const res = await fetch(`${s.url}/agent/tests/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: 'remora:req-3', answer: 'no' }) })
+    const res = await fetch(post(`${s.url}/agent/tests/respond`, { msg_id: 'remora:req-3', answer: 'no' }))
     expect(res.status).toBe(200)
     remora.start()
     await until('Remora to get the answer', () => remora.inputs.find((i) => i.request_id === 'req-3'))

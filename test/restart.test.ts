@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { running, start, tempDir, type Started } from './support/process'
+import { post } from './support/http'
 
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
@@ -43,8 +44,6 @@ function firstHalf() {
   ]
 }
 
-const post = (s: Started, body: unknown) =>
-  fetch(`${s.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 async function snapshot(s: Started) {
   const snap = (await (await fetch(`${s.url}/api/snapshot`)).json()) as Record<string, unknown>
@@ -57,19 +56,15 @@ describe('a restart in the middle of a run', () => {
       const db = join(tempDir(), 's.db')
       const first = await start({ SWITCHBOARD_DB: db })
       const batch = firstHalf()
-      expect(((await (await post(first, batch)).json()) as { accepted: number }).accepted).toBe(batch.length)
+      expect(((await (await fetch(post(`${first.url}/api/events`, batch))).json()) as { accepted: number }).accepted).toBe(batch.length)
       // Answered through the page's route: the answer and the agent's resumption are part of what must survive.
-      const answered = await fetch(`${first.url}/agent/docs/respond`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ msg_id: 'style', answer: 'numpy' }),
-      })
+      const answered = await fetch(post(`${first.url}/agent/docs/respond`, { msg_id: 'style', answer: 'numpy' }))
       expect(answered.status).toBe(200)
       const more = [
         ev('agent', 'started', { graph_id: 'run-a', agent_id: 'test' }),
         ev('agent', 'blocked', { graph_id: 'run-a', agent_id: 'test', payload: { msg_id: 'flaky', question: 'Retry the flaky test?' } }),
       ]
-      expect((await post(first, more)).status).toBe(202)
+      expect((await fetch(post(`${first.url}/api/events`, more))).status).toBe(202)
       const before = await snapshot(first)
       first.proc.kill(how)
       await first.proc.exited
@@ -88,7 +83,7 @@ describe('a restart in the middle of a run', () => {
       // The inspector's sequences come back too: the restored actors were replayed with it attached.
       const inspector = await (await fetch(`${second.url}/inspect/scan`)).text()
       expect(inspector).toContain('AGENT_COMPLETED')
-      const again = (await (await post(second, [...batch, ...more])).json()) as { accepted: number; duplicates: number }
+      const again = (await (await fetch(post(`${second.url}/api/events`, [...batch, ...more]))).json()) as { accepted: number; duplicates: number }
       expect(again).toEqual({ accepted: 0, duplicates: batch.length + more.length })
     }, 30_000)
 })

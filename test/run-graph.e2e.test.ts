@@ -4,6 +4,7 @@ import { runDemoSwarm } from '../src/demo/swarm'
 import type { Event } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
 import { browserSuite, openPage } from './support/browser'
+import { post } from './support/http'
 
 const suite = browserSuite()
 const { skip } = suite
@@ -13,14 +14,14 @@ const HOSTILE = '</svg><script>window.pwned=1</script>'
 const GRAPH = '__proto__'
 let n = 0
 const ev = (category: string, action: string, fields: Record<string, unknown> = {}) => ({ id: `rge-${++n}`, timestamp: Date.now(), category, action, graph_id: GRAPH, payload: {}, ...fields })
-const post = async (body: unknown) => {
-  const res = await fetch(`${suite.server.url}${routes.ingest}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const ingest = async (body: unknown) => {
+  const res = await fetch(post(`${suite.server.url}${routes.ingest}`, body))
   expect(res.status).toBe(202)
 }
 
 describe.skipIf(skip)('run graph page', () => {
   it('recolours a node when its agent changes state, keeps it SVG, and opens the agent on a click', async () => {
-    await post(ev('graph', 'started', { payload: { agents: [{ agent_id: 'plan' }, { agent_id: HOSTILE, name: HOSTILE, depends_on: ['plan'] }] } }))
+    await ingest(ev('graph', 'started', { payload: { agents: [{ agent_id: 'plan' }, { agent_id: HOSTILE, name: HOSTILE, depends_on: ['plan'] }] } }))
     const { page, errors } = await openPage(suite.browser, suite.server.url + routes.runGraph(GRAPH))
     const node = page.locator(`[id="${ids.runGraphNode(HOSTILE)}"]`)
     expect(await page.locator('.rg-node').count()).toBe(2)
@@ -30,9 +31,9 @@ describe.skipIf(skip)('run graph page', () => {
     // the server never sent, so the changes below must arrive as patches of single nodes.
     await page.locator(`#${ids.runGraph}.live`).waitFor()
     await page.evaluate((id) => document.getElementById(id)!.setAttribute('mark', 'patched-only'), ids.runGraph)
-    await post(ev('agent', 'started', { agent_id: HOSTILE }))
+    await ingest(ev('agent', 'started', { agent_id: HOSTILE }))
     await page.locator(`[id="${ids.runGraphNode(HOSTILE)}"].state-running`).waitFor()
-    await post(ev('agent', 'failed', { agent_id: HOSTILE, payload: { error: 'boom' } }))
+    await ingest(ev('agent', 'failed', { agent_id: HOSTILE, payload: { error: 'boom' } }))
     await page.locator(`[id="${ids.runGraphNode(HOSTILE)}"].state-failed`).waitFor()
     // A patched node is still SVG (parsed as HTML a <g> would not be), and nothing the names held ran.
     expect(await node.evaluate((el) => el.namespaceURI)).toBe(SVG)

@@ -4,13 +4,14 @@ import { MAX_GRAPH_NODES } from '../src/view-model/run-graph'
 import { ids, routes } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 import { sample, scrape } from './support/metrics'
+import { post, until } from './support/http'
 
 let s: TestServer
 let n = 0
 const HOSTILE = '</svg><script>alert(1)</script>'
 const GRAPH = 'graph </svg><b>"g"</b>'
-const post = async (body: unknown) => {
-  const res = await fetch(`${s.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const ingest = async (body: unknown) => {
+  const res = await fetch(post(`${s.url}/api/events`, body))
   expect(res.status).toBe(202)
 }
 const ev = (category: string, action: string, fields: Record<string, unknown> = {}) => ({ id: `rg-${++n}`, timestamp: Date.now(), category, action, payload: {}, ...fields })
@@ -32,7 +33,7 @@ const ROSTER = [
 
 beforeAll(async () => {
   s = await startTestServer()
-  await post([ev('graph', 'started', { graph_id: GRAPH, payload: { agents: ROSTER } }), agentEv('a', 'started')])
+  await ingest([ev('graph', 'started', { graph_id: GRAPH, payload: { agents: ROSTER } }), agentEv('a', 'started')])
 })
 afterAll(() => s.stop())
 
@@ -63,7 +64,7 @@ describe('the run graph page', () => {
     expect(res.status).toBe(200)
     const first = await readUntil(res, (t) => t.includes(ids.runGraph) && t.includes('\n\n'))
     expect(count(first, 'class="rg-node ')).toBe(5)
-    await post([agentEv('b', 'started'), agentEv(HOSTILE, 'started'), agentEv(HOSTILE, 'failed')])
+    await ingest([agentEv('b', 'started'), agentEv(HOSTILE, 'started'), agentEv(HOSTILE, 'failed')])
     // readUntil goes on from where the first one stopped: this is what came after the first frame.
     const patch = await readUntil(res, (t) => t.includes(`${ids.runGraphNode(HOSTILE)}" class="rg-node state-failed"`))
     expect(patch).toContain(`id="${ids.runGraphNode('b')}" class="rg-node state-running"`)
@@ -80,14 +81,14 @@ describe('the run graph page', () => {
     const graph = series('run-graph')
     const dashboard = series('dashboard')
     // The earlier tests' streams are gone first: their disconnects would move the gauges meanwhile.
-    for (let i = 0; i < 200 && s.hub.size > 0; i++) await Bun.sleep(10)
+    await until('the earlier streams to be gone', () => s.hub.size === 0)
     const before = await scrape(s.url)
     const res = await fetch(s.url + routes.runGraphEvents(GRAPH))
     await readUntil(res, (t) => t.includes(ids.runGraph) && t.includes('\n\n'))
     const open = await scrape(s.url)
     expect(sample(open, graph.clients) - sample(before, graph.clients)).toBe(1)
     expect(sample(open, dashboard.clients)).toBe(sample(before, dashboard.clients))
-    await post(agentEv('b', 'completed'))
+    await ingest(agentEv('b', 'completed'))
     const patch = await readUntil(res, (t) => t.includes(`${ids.runGraphNode('b')}" class="rg-node state-done"`))
     const sent = await scrape(s.url)
     // The node's patch was broadcast, so counted, before the client could read it (heartbeats are not frames).
@@ -95,18 +96,13 @@ describe('the run graph page', () => {
     expect(sample(sent, graph.bytes) - sample(open, graph.bytes)).toBeGreaterThanOrEqual(new TextEncoder().encode(frames).byteLength)
     expect(sample(sent, dashboard.bytes)).toBe(sample(open, dashboard.bytes))
     await res.body!.cancel()
-    let now = sample(sent, graph.clients)
-    for (let i = 0; i < 200 && now !== sample(before, graph.clients); i++) {
-      await Bun.sleep(10)
-      now = sample(await scrape(s.url), graph.clients)
-    }
-    expect(now).toBe(sample(before, graph.clients))
+    await until('the run graph client counted closed', async () => sample(await scrape(s.url), graph.clients) === sample(before, graph.clients))
   })
 
   it('draws a finished run from the stored events, without a stream', async () => {
-    await post([agentEv('a', 'completed'), ev('graph', 'completed', { graph_id: GRAPH })])
+    await ingest([agentEv('a', 'completed'), ev('graph', 'completed', { graph_id: GRAPH })])
     // A new run retires the ended one from the live dashboard.
-    await post(ev('graph', 'started', { graph_id: 'next', payload: { agents: [{ agent_id: 'n1' }] } }))
+    await ingest(ev('graph', 'started', { graph_id: 'next', payload: { agents: [{ agent_id: 'n1' }] } }))
     const { status, html } = await page(GRAPH)
     expect(status).toBe(200)
     expect(count(html, 'class="rg-node ')).toBe(5)
@@ -118,7 +114,7 @@ describe('the run graph page', () => {
 
   it('says so, and links the paginated list, instead of drawing a run too large to read', async () => {
     const agents = Array.from({ length: MAX_GRAPH_NODES + 1 }, (_, i) => ({ agent_id: `big-${i}` }))
-    await post(ev('graph', 'started', { graph_id: 'big', payload: { agents } }))
+    await ingest(ev('graph', 'started', { graph_id: 'big', payload: { agents } }))
     const { status, html } = await page('big')
     expect(status).toBe(200)
     expect(html).toContain(`This run has ${MAX_GRAPH_NODES + 1} agents`)
@@ -136,7 +132,7 @@ describe('the run graph page', () => {
 
 describe('the run graph page of an agent named like its parts', () => {
   it('gives every element an id of its own (an agent `arrow` was the edges\' arrowhead `rg-arrow`)', async () => {
-    await post(ev('graph', 'started', { graph_id: 'odd-names', payload: { agents: [{ agent_id: 'arrow' }, { agent_id: 'graph', depends_on: ['arrow'] }] } }))
+    await ingest(ev('graph', 'started', { graph_id: 'odd-names', payload: { agents: [{ agent_id: 'arrow' }, { agent_id: 'graph', depends_on: ['arrow'] }] } }))
     const { html } = await page('odd-names')
     const all = [...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!)
     expect(all.filter((id, i) => all.indexOf(id) !== i)).toEqual([])

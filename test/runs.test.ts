@@ -1,6 +1,7 @@
 // GET /runs and /runs/:graph_id: runs listed from the store, one run's dashboard rebuilt read-only, across a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 let s: TestServer
 const T = 1_764_057_600_000
@@ -16,13 +17,9 @@ beforeAll(async () => {
     { id: 'r5', timestamp: T + 4_000, category: 'agent', action: 'blocked', agent_id: 'ask', ...g, payload: { msg_id: 'run-q', question: 'Ship it?' } },
     { id: 'r6', timestamp: T + 5_000, category: 'graph', action: 'started', graph_id: 'second', payload: { agents: [] } },
   ]
-  expect((await fetch(`${s.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })).status).toBe(202)
-  expect((await fetch(`${s.url}/agent/ask/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: 'run-q', answer: 'yes' }) })).status).toBe(200)
-  await fetch(`${s.url}/api/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'r7', timestamp: T + 9_000, category: 'graph', action: 'completed', ...g, payload: {} }),
-  })
+  expect((await fetch(post(`${s.url}/api/events`, events))).status).toBe(202)
+  expect((await fetch(post(`${s.url}/agent/ask/respond`, { msg_id: 'run-q', answer: 'yes' }))).status).toBe(200)
+  await fetch(post(`${s.url}/api/events`, { id: 'r7', timestamp: T + 9_000, category: 'graph', action: 'completed', ...g, payload: {} }))
 })
 afterAll(() => s.stop())
 

@@ -4,17 +4,14 @@ import { AskTimeout, ClientClosed, connect, type FetchLike } from '../src/client
 import type { EventBus } from '../src/events/bus'
 import { nextEvent } from './support/bus'
 import { startTestServer, tempDb, type TestServer } from './support/server'
+import { post } from './support/http'
 
 const fast = { baseMs: 5, maxMs: 50 }
 
 const blockedOn = (bus: EventBus, agentId: string) => nextEvent(bus, (e) => e.action === 'blocked' && e.agent_id === agentId)
 
 function respond(server: TestServer, agentId: string, msgId: string, answer: string) {
-  return fetch(`${server.url}/agent/${agentId}/respond`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ msg_id: msgId, answer }),
-  })
+  return fetch(post(`${server.url}/agent/${agentId}/respond`, { msg_id: msgId, answer }))
 }
 
 const servers: TestServer[] = []

@@ -6,6 +6,7 @@ import { openSqliteWorkspace } from '../src/workspace/sqlite'
 import type { Workspace } from '../src/workspace/workspace'
 import { nextEvent } from './support/bus'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 
 let server: TestServer | undefined
@@ -34,11 +35,7 @@ describe('Remora sharing the SQLite workspace', () => {
     const snap = (await (await fetch(`${server.url}/api/snapshot`)).json()) as { blocked: Array<Record<string, unknown>> }
     expect(snap.blocked).toContainEqual(expect.objectContaining({ msg_id: 'py-1', agent_id: 'py-agent', question: 'Rename parse_args?', options: ['yes', 'no'] }))
 
-    const res = await fetch(`${server.url}/agent/py-agent/respond`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ msg_id: 'py-1', answer: 'yes' }),
-    })
+    const res = await fetch(post(`${server.url}/agent/py-agent/respond`, { msg_id: 'py-1', answer: 'yes' }))
     expect(res.status).toBe(200)
     const response = remora.get<{ answer: string; responded_at: number }>('inbox:response:py-1')
     expect(response).toEqual({ answer: 'yes', responded_at: expect.any(Number) })
@@ -66,7 +63,7 @@ describe('what Remora writes that no event can carry', () => {
     server = await startTestServer()
     const { dbPath } = server
     const ask = (msg_id: string) =>
-      fetch(`${server!.url}/api/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: `ag-${msg_id}`, question: 'Which?', msg_id }) })
+      fetch(post(`${server!.url}/api/questions`, { agent_id: `ag-${msg_id}`, question: 'Which?', msg_id }))
     for (const id of ['q-long', 'q-deep', 'q-graph']) expect((await ask(id)).status).toBe(201)
     remora = openSqliteWorkspace(dbPath)
     remora.set('inbox:response:q-long', { answer: 'x'.repeat(5000), responded_at: Date.now() })
@@ -96,7 +93,7 @@ describe('what Remora writes that no event can carry', () => {
     const resumed = (await (await fetch(`${server.url}/api/events?kind=agent:resumed&agent_id=ag-q-graph`)).json()) as { events: Array<{ payload: { answer?: unknown } }> }
     expect(resumed.events.map((e) => e.payload.answer)).toEqual(['fine'])
     for (const id of ['q-long', 'q-deep', 'q-details']) {
-      const res = await fetch(`${server.url}/agent/ag-${id}/respond`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msg_id: id, answer: 'this one' }) })
+      const res = await fetch(post(`${server.url}/agent/ag-${id}/respond`, { msg_id: id, answer: 'this one' }))
       expect({ id, status: res.status }).toEqual({ id, status: 200 })
     }
   })

@@ -4,6 +4,7 @@ import net from 'node:net'
 import { makeEvent } from '../src/protocol/event'
 import { ids } from '../src/views/targets'
 import { startTestServer, type TestServer } from './support/server'
+import { post, until } from './support/http'
 
 let s: TestServer | undefined
 afterEach(async () => {
@@ -31,14 +32,6 @@ async function connect(server: TestServer, query = '') {
   return { abort, readTo, get text() { return text }, mark: () => text.length }
 }
 
-async function until(condition: () => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await Bun.sleep(10)
-  }
-}
-
 describe('GET /events', () => {
   it('starts with a full snapshot of every panel and the signals', async () => {
     s = await startTestServer()
@@ -62,11 +55,7 @@ describe('GET /events', () => {
     expect(c.text).toContain(`data: selector #${ids.blockedList}\ndata: mode append\n`)
     expect(c.text).toContain('Multi\ndata: elements line &lt;question&gt;?')
     const resumed = new Promise((resolve) => s!.bus.listen((e) => e.action === 'resumed' && resolve(e.payload)))
-    const res = await fetch(`${s.url}/agent/a1/respond`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ msg_id, answer: 'yes' }),
-    })
+    const res = await fetch(post(`${s.url}/agent/a1/respond`, { msg_id, answer: 'yes' }))
     expect(res.status).toBe(200)
     expect(await resumed).toEqual({ msg_id, answer: 'yes' })
     await c.readTo((t) => t.includes(`data: selector #${ids.card(msg_id)}\ndata: mode remove`))
@@ -109,7 +98,7 @@ describe('GET /events', () => {
     const c = await connect(s)
     expect(s.hub.size).toBe(1)
     c.abort.abort()
-    await until(() => s!.hub.size === 0, 1000, 'client removed after disconnect')
+    await until('client removed after disconnect', () => s!.hub.size === 0)
     expect(s.hub.size).toBe(0)
   })
 
@@ -144,7 +133,7 @@ describe('GET /events', () => {
     stalled.write('GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n')
     stalled.pause()
     const reader = await connect(s)
-    await until(() => s!.hub.size === 2, 2000, 'both clients connected')
+    await until('both clients connected', () => s!.hub.size === 2)
     // Each flush re-sends the results panel: up to 50 failures of 4,000 characters each, ~200 KB a frame.
     const blob = 'x'.repeat(4_000)
     let sent = 0

@@ -5,6 +5,7 @@ import { resetSync } from '@logtape/logtape'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { configureLogs } from '../src/telemetry/log'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
@@ -13,11 +14,7 @@ beforeAll(async () => {
 afterAll(() => s.stop())
 
 const ask = (msg_id: string) =>
-  fetch(`${s.url}/api/questions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ agent_id: 'lock', question: 'Locked?', msg_id }),
-  })
+  fetch(post(`${s.url}/api/questions`, { agent_id: 'lock', question: 'Locked?', msg_id }))
 
 describe('a busy store', () => {
   it('answers 503 with Retry-After while another process holds the write lock, logs the incident once, then recovers', async () => {

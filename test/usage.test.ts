@@ -5,6 +5,7 @@ import { toPriceTable } from '../src/protocol/prices'
 import { compactTokens, usageText } from '../src/view-model/usage'
 import { spawn, tempDir } from './support/process'
 import { startTestServer, type TestServer } from './support/server'
+import { post } from './support/http'
 
 // Prices in whole dollars per million tokens, so every expected cost below is exact.
 // Parsed from JSON as the config is: in an object literal `__proto__` would set the prototype instead.
@@ -13,7 +14,7 @@ if (!PRICES.ok) throw new Error(PRICES.reason)
 
 let s: TestServer
 let n = 0
-const post = (body: unknown) => fetch(`${s.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const ingest = (body: unknown) => fetch(post(`${s.url}/api/events`, body))
 const ev = (category: string, action: string, fields: Record<string, unknown>) => ({ id: `u-${++n}`, timestamp: Date.now(), category, action, payload: {}, ...fields })
 const model = (agent_id: string, payload: Record<string, unknown>) => ev('model', 'response', { agent_id, graph_id: 'run-1', payload })
 
@@ -31,7 +32,7 @@ describe('model events', () => {
       [{ output_tokens: 1e13 }, 'payload.output_tokens'],
       [{ input_tokens: 10, output_tokens: 5, tokens: 14 }, 'payload.tokens'],
     ] as const) {
-      const res = await post(model('x', payload))
+      const res = await ingest(model('x', payload))
       expect(res.status).toBe(400)
       expect(((await res.json()) as { field: string }).field).toBe(field)
     }
@@ -41,10 +42,10 @@ describe('model events', () => {
 describe('tokens and cost', () => {
   it('add up exactly per agent and per run in /api/snapshot; an unknown model costs nothing and says so', async () => {
     const started = ev('graph', 'started', { graph_id: 'run-1', payload: { agents: [{ agent_id: 'a' }, { agent_id: '__proto__', name: '</svg><script>' }] } })
-    expect((await post([started, ev('agent', 'started', { agent_id: 'a', graph_id: 'run-1' }), model('a', { model: 'model-a', input_tokens: 1000, output_tokens: 200 })])).status).toBe(202)
+    expect((await ingest([started, ev('agent', 'started', { agent_id: 'a', graph_id: 'run-1' }), model('a', { model: 'model-a', input_tokens: 1000, output_tokens: 200 })])).status).toBe(202)
     // A snapshot in between: the page's sums are brought up to date again, not counted afresh.
     await fetch(`${s.url}/api/snapshot`)
-    const res = await post([
+    const res = await ingest([
       ev('agent', 'started', { agent_id: '__proto__', graph_id: 'run-1' }),
       model('a', { model: 'model-a', input_tokens: 3000, output_tokens: 800, tokens: 4000 }),
       model('a', { model: 'unknown-model', input_tokens: 500, output_tokens: 500 }),
@@ -73,7 +74,7 @@ describe('tokens and cost', () => {
   it('come back as they were after a restart (kept in the agents\' persisted snapshots)', async () => {
     const first = await startTestServer({ stream: { prices: PRICES.prices } })
     const events = [ev('agent', 'started', { agent_id: 'keep' }), ev('model', 'response', { agent_id: 'keep', payload: { model: 'model-a', input_tokens: 2000, output_tokens: 100 } })]
-    await fetch(`${first.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) })
+    await fetch(post(`${first.url}/api/events`, events))
     await first.stop()
     const second = await startTestServer({ dbPath: first.dbPath, stream: { prices: PRICES.prices } })
     try {

@@ -3,8 +3,9 @@ import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { freePort, running, spawn, start, tempDir } from './support/process'
-import { startReceiver, until, validSignature } from './support/receiver'
+import { startReceiver, validSignature } from './support/receiver'
 import { startTestServer, tempDb } from './support/server'
+import { post, until } from './support/http'
 
 const SECRET = 'restart-secret'
 const cleanups: Array<() => unknown> = []
@@ -13,8 +14,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-const post = (base: string, path: string, body: unknown) =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const failed = (agent_id: string, id: string) => ({ id, timestamp: Date.now(), category: 'agent', action: 'failed', agent_id, payload: { error: 'boom' } })
 
 /** The outbox as another reader of the file sees it. */
@@ -36,13 +35,13 @@ describe('webhooks across restarts', () => {
     const dbPath = tempDb()
     const webhooks = { urls: [receiver.url], retry: { firstMs: 10 }, pollMs: 50 }
     const first = await startTestServer({ dbPath, webhooks })
-    await post(first.url, '/api/questions', { agent_id: 'a', msg_id: 'before', question: 'Seen live?' })
+    await fetch(post(`${first.url}/api/questions`, { agent_id: 'a', msg_id: 'before', question: 'Seen live?' }))
     // Delivered and recorded so: a POST still in flight at stop() would be sent again, rightly, on the next start.
     await until('the live notice', () => first.notifier!.outbox.get('blocked:before:0')?.status === 'delivered')
     // As if the process died right after storing the next events, before they became outbox rows.
     await first.notifier!.stop()
-    expect((await post(first.url, '/api/questions', { agent_id: 'a', msg_id: 'in-the-gap', question: 'Lost?' })).status).toBe(201)
-    expect((await post(first.url, '/api/events', failed('b', 'gap-failure'))).status).toBe(202)
+    expect((await fetch(post(`${first.url}/api/questions`, { agent_id: 'a', msg_id: 'in-the-gap', question: 'Lost?' }))).status).toBe(201)
+    expect((await fetch(post(`${first.url}/api/events`, failed('b', 'gap-failure')))).status).toBe(202)
     await first.stop()
     expect(receiver.received.map((r) => r.delivery)).toEqual(['blocked:before:0'])
 
@@ -61,16 +60,16 @@ describe('webhooks across restarts', () => {
       SWITCHBOARD_WEBHOOK_RETRY_MS: '20',
     }
     const first = await start(env)
-    expect((await post(first.url, '/api/questions', { agent_id: 'a', msg_id: 'q1', question: 'First?' })).status).toBe(201)
-    expect((await post(first.url, '/api/events', failed('b', 'f1'))).status).toBe(202)
+    expect((await fetch(post(`${first.url}/api/questions`, { agent_id: 'a', msg_id: 'q1', question: 'First?' }))).status).toBe(201)
+    expect((await fetch(post(`${first.url}/api/events`, failed('b', 'f1')))).status).toBe(202)
     await until('attempts against the down receiver', () => outboxRows(env.SWITCHBOARD_DB).filter((r) => r.attempts > 0).length === 4)
     // Accepted, then killed at once: it may or may not have become outbox rows; either way it is sent.
-    expect((await post(first.url, '/api/questions', { agent_id: 'c', msg_id: 'q2', question: 'Last words?' })).status).toBe(201)
+    expect((await fetch(post(`${first.url}/api/questions`, { agent_id: 'c', msg_id: 'q2', question: 'Last words?' }))).status).toBe(201)
     first.proc.kill('SIGKILL')
     await first.proc.exited
 
     const second = await start(env)
-    expect((await post(second.url, '/agent/a/respond', { msg_id: 'q1', answer: 'yes' })).status).toBe(200)
+    expect((await fetch(post(`${second.url}/agent/a/respond`, { msg_id: 'q1', answer: 'yes' }))).status).toBe(200)
     const receiver = startReceiver(undefined, port)
     cleanups.push(receiver.stop)
     const expected = ['blocked:q1', 'f1', 'blocked:q2', 'resumed:q1'].flatMap((id) => [`${id}:0`, `${id}:1`]).sort()
@@ -87,7 +86,7 @@ describe('webhooks across restarts', () => {
     cleanups.push(receiver.stop)
     const env = { SWITCHBOARD_DB: join(tempDir(), 's.db'), SWITCHBOARD_WEBHOOK_URL: receiver.url, SWITCHBOARD_WEBHOOK_RETRY_MS: '20' }
     const first = await start(env)
-    await post(first.url, '/api/questions', { agent_id: 'a', msg_id: 'held', question: 'Hanging?' })
+    await fetch(post(`${first.url}/api/questions`, { agent_id: 'a', msg_id: 'held', question: 'Hanging?' }))
     await until('the POST in flight', () => receiver.received.length === 1)
     first.proc.kill('SIGTERM')
     expect(await first.proc.exited).toBe(0)

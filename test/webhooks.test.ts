@@ -1,8 +1,9 @@
 // Webhooks against a real receiver on a real port and a real server: bodies, signatures, retries, final failures.
 import { afterEach, describe, expect, it } from 'bun:test'
 import { backoff, DEFAULT_RETRY, retryAfterMs, verdict } from '../src/notify/retry'
-import { startReceiver, until, validSignature, type Received } from './support/receiver'
+import { startReceiver, validSignature, type Received } from './support/receiver'
 import { startTestServer, type TestServer } from './support/server'
+import { post, until } from './support/http'
 
 const SECRET = 'hook-secret'
 const FAST = { firstMs: 10, capMs: 50 }
@@ -19,8 +20,6 @@ async function setUp(answer?: Parameters<typeof startReceiver>[0], extra: { publ
   return { receiver, server }
 }
 
-const post = (server: TestServer, path: string, body: unknown) =>
-  fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 const event = (category: string, action: string, agent_id: string, payload: Record<string, unknown> = {}, id: string = crypto.randomUUID()) =>
   ({ id, timestamp: Date.now(), category, action, agent_id, payload })
 const one = (received: Received[], event: string) => until(event, () => received.find((r) => r.event === event))
@@ -28,17 +27,17 @@ const one = (received: Received[], event: string) => until(event, () => received
 describe('webhooks', () => {
   it('sends question asked, answered, timed out, cancelled and agent failed, each with its body and a valid signature', async () => {
     const { receiver, server } = await setUp(undefined, { publicUrl: 'https://board.example' })
-    expect((await post(server, '/api/events', [event('agent', 'started', 'docs', { name: 'Docs' }), event('agent', 'started', 'lint')])).status).toBe(202)
-    expect((await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm1', question: 'Which docstring\nstyle?', options: ['Google', 'NumPy'], graph_id: 'run-1' })).status).toBe(201)
+    expect((await fetch(post(`${server.url}/api/events`, [event('agent', 'started', 'docs', { name: 'Docs' }), event('agent', 'started', 'lint')]))).status).toBe(202)
+    expect((await fetch(post(`${server.url}/api/questions`, { agent_id: 'docs', msg_id: 'm1', question: 'Which docstring\nstyle?', options: ['Google', 'NumPy'], graph_id: 'run-1' }))).status).toBe(201)
     const asked = await one(receiver.received, 'question.asked')
-    expect((await post(server, '/agent/docs/respond', { msg_id: 'm1', answer: 'Google' })).status).toBe(200)
+    expect((await fetch(post(`${server.url}/agent/docs/respond`, { msg_id: 'm1', answer: 'Google' }))).status).toBe(200)
     const answered = await one(receiver.received, 'question.answered')
-    await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm2', question: 'Still there?', timeout_s: 0.05 })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'docs', msg_id: 'm2', question: 'Still there?', timeout_s: 0.05 }))
     const timedOut = await one(receiver.received, 'question.timed_out')
-    await post(server, '/api/questions', { agent_id: 'docs', msg_id: 'm3', question: 'Stale <b>?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'docs', msg_id: 'm3', question: 'Stale <b>?' }))
     server.questions.cancel((q) => q.msg_id === 'm3')
     const cancelled = await one(receiver.received, 'question.cancelled')
-    await post(server, '/api/events', event('agent', 'failed', 'lint', { error: 'ruff crashed' }, 'fail-1'))
+    await fetch(post(`${server.url}/api/events`, event('agent', 'failed', 'lint', { error: 'ruff crashed' }, 'fail-1')))
     const failed = await one(receiver.received, 'agent.failed')
 
     expect(asked.body).toEqual({
@@ -73,8 +72,8 @@ describe('webhooks', () => {
 
   it('sends a typed answer as it was given, and says in words who answered what', async () => {
     const { receiver, server } = await setUp(undefined, { publicUrl: 'https://board.example' })
-    await post(server, '/api/questions', { agent_id: 'ops', msg_id: 'ap', question: 'Deploy?', kind: 'approval' })
-    await post(server, '/agent/ops/respond', { msg_id: 'ap', answer: { approved: false, comment: 'not on Friday' }, answered_by: 'Ada' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'ops', msg_id: 'ap', question: 'Deploy?', kind: 'approval' }))
+    await fetch(post(`${server.url}/agent/ops/respond`, { msg_id: 'ap', answer: { approved: false, comment: 'not on Friday' }, answered_by: 'Ada' }))
     const answered = await one(receiver.received, 'question.answered')
     expect(answered.body).toMatchObject({ answer: { approved: false, comment: 'not on Friday' }, answered_by: 'Ada' })
     expect(answered.body.text).toBe('Agent ops was answered "Denied: not on Friday" by Ada to: Deploy? <https://board.example/#card-ap|Open in Switchboard>')
@@ -82,7 +81,7 @@ describe('webhooks', () => {
 
   it('links to the card on the address it listens on when no public URL is set', async () => {
     const { receiver, server } = await setUp()
-    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'odd id/ü', question: 'Where?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'odd id/ü', question: 'Where?' }))
     const asked = await one(receiver.received, 'question.asked')
     expect(asked.body.url).toBe(`${server.url}/#card-odd_20_id_2f__fc_`)
     expect(asked.delivery).toBe('blocked:odd%20id/%C3%BC:0')
@@ -90,7 +89,7 @@ describe('webhooks', () => {
 
   it('retries a receiver answering 500 twice and delivers on the third attempt, with the same delivery id', async () => {
     const { receiver, server } = await setUp((_, n) => (n <= 2 ? new Response('down', { status: 500 }) : undefined))
-    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'r1', question: 'Again?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'r1', question: 'Again?' }))
     await until('the row delivered', () => server.notifier!.outbox.get('blocked:r1:0')?.status === 'delivered')
     expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['blocked:r1:0', 1], ['blocked:r1:0', 2], ['blocked:r1:0', 3]])
     expect(server.notifier!.outbox.get('blocked:r1:0')).toMatchObject({ attempts: 3, last_status: 200 })
@@ -98,9 +97,9 @@ describe('webhooks', () => {
 
   it('does not retry a 400: the failure is recorded and later notices still go', async () => {
     const { receiver, server } = await setUp((r) => (r.body.msg_id === 'bad' ? new Response('no', { status: 400 }) : undefined))
-    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'bad', question: 'Refused?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'bad', question: 'Refused?' }))
     await until('the row failed', () => server.notifier!.outbox.get('blocked:bad:0')?.status === 'failed')
-    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'good', question: 'Taken?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'good', question: 'Taken?' }))
     await until('the next notice', () => server.notifier!.outbox.get('blocked:good:0')?.status === 'delivered')
     expect(receiver.received.map((r) => r.delivery)).toEqual(['blocked:bad:0', 'blocked:good:0'])
     expect(server.notifier!.outbox.get('blocked:bad:0')).toMatchObject({ attempts: 1, last_status: 400, last_error: 'HTTP 400' })
@@ -108,7 +107,7 @@ describe('webhooks', () => {
 
   it('retries 429 after the Retry-After it asks for', async () => {
     const { receiver, server } = await setUp((_, n) => (n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '0' } }) : undefined))
-    await post(server, '/api/questions', { agent_id: 'a', msg_id: 'busy', question: 'Now?' })
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'busy', question: 'Now?' }))
     await until('the row delivered', () => server.notifier!.outbox.get('blocked:busy:0')?.status === 'delivered')
     expect(receiver.received.map((r) => r.attempt)).toEqual([1, 2])
   })

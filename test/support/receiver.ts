@@ -41,14 +41,3 @@ export function validSignature(r: Received, secret: string): boolean {
   const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${r.raw}`).digest('hex')}`
   return sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
 }
-
-/** Wait until `check()` holds, looking every 10 ms, or throw naming `what` after the deadline. */
-export async function until<T>(what: string, check: () => T | undefined | false, deadlineMs = 15_000): Promise<T> {
-  const end = Date.now() + deadlineMs
-  for (;;) {
-    const value = check()
-    if (value) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}

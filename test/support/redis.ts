@@ -44,7 +44,7 @@ export async function startRedis(port = freePort()): Promise<TestRedis> {
   }
 }
 
-/** Poll `check` until it holds or the deadline passes (no fixed sleeps as synchronisation). */
+/** @deprecated the old argument order, kept only for cluster-questions.test.ts while the questions work rewrites it: use support/http's `until(what, check, ms)`. */
 export async function until<T>(check: () => T | Promise<T>, what: string, ms = 10_000): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + ms
   for (;;) {
