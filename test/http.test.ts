@@ -1,21 +1,17 @@
-// The HTTP contract: status codes and reasons for every route, through the real app on a real port.
+// The HTTP contract: status codes and reasons for every route, through the real app in-process (app.handle).
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { makeEvent } from '../src/protocol/event'
 import { draftKey, ids } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
+import { nextEvent } from './support/bus'
+import { req, post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer()
+  s = await startTestServer({ listen: false })
 })
 afterAll(() => s.stop())
 
-const json = (body: unknown, headers: Record<string, string> = {}) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-})
-const post = (path: string, body: unknown, headers?: Record<string, string>) => fetch(`${s.url}${path}`, json(body, headers))
 const ev = (id: string, extra: Record<string, unknown> = {}) => ({ id, timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'h1', payload: {}, ...extra })
 
 function blockedAgent(agentId: string, timeout_s?: number) {
@@ -25,7 +21,7 @@ function blockedAgent(agentId: string, timeout_s?: number) {
 
 describe('page and assets', () => {
   it('serves the shell with a CSP, fingerprinted assets and the stream starter outside every patch target', async () => {
-    const res = await fetch(s.url)
+    const res = await s.app.handle(req('/'))
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self' 'unsafe-eval'")
@@ -34,49 +30,49 @@ describe('page and assets', () => {
     expect(html).toContain(`<div id="${ids.stream}" hidden data-on-load="@get('/events')"></div>`)
     for (const target of [ids.summary, ids.agentList, ids.blockedList, ids.results, ids.eventList]) expect(html).toContain(`id="${target}"`)
     const script = html.match(/src="(\/assets\/datastar-[0-9a-f]{12}\.js)"/)![1]
-    const asset = await fetch(`${s.url}${script}`)
+    const asset = await s.app.handle(req(script))
     expect(asset.status).toBe(200)
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     expect((await asset.text()).length).toBeGreaterThan(30_000)
   })
   it('answers 404 with a reason for an unknown asset and an unknown route, @elysiajs/html mounted or not', async () => {
-    expect((await fetch(`${s.url}/assets/nope.js`)).status).toBe(404)
+    expect((await s.app.handle(req('/assets/nope.js'))).status).toBe(404)
     // @elysiajs/html's global auto-detect hook once turned these into empty 200s (see routes/page.tsx).
     for (const [method, path] of [['GET', '/nowhere'], ['POST', '/nowhere'], ['GET', '/inspect/a/b/c'], ['DELETE', '/']]) {
-      const res = await fetch(`${s.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
+      const res = await s.app.handle(req(path, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' }))
       expect(res.status).toBe(404)
       expect(((await res.json()) as { error: string }).error).toBe('no such route')
     }
   })
   it('serves the page through @elysiajs/html as HTML', async () => {
-    const res = await fetch(s.url)
+    const res = await s.app.handle(req('/'))
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
     expect(await res.text()).toStartWith('<!doctype html><html lang="en">')
   })
   it('rejects an unknown log category', async () => {
-    const res = await fetch(`${s.url}/events?include=weather`)
+    const res = await s.app.handle(req('/events?include=weather'))
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: string }).error).toContain('unknown category "weather"')
   })
-  it('is healthy', async () => expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ ok: true }))
+  it('is healthy', async () => expect(await (await s.app.handle(req('/healthz'))).json()).toEqual({ ok: true }))
 })
 
 describe('POST /api/events', () => {
   it('accepts one event or an array and counts duplicates', async () => {
-    const one = await post('/api/events', ev('i1'))
+    const one = await s.app.handle(post('/api/events', ev('i1')))
     expect(one.status).toBe(202)
     expect(await one.json()).toEqual({ accepted: 1, duplicates: 0 })
-    const many = await post('/api/events', [ev('i1'), ev('i2'), ev('i3', { timestamp: '2026-11-25T08:00:00Z' })])
+    const many = await s.app.handle(post('/api/events', [ev('i1'), ev('i2'), ev('i3', { timestamp: '2026-11-25T08:00:00Z' })]))
     expect(await many.json()).toEqual({ accepted: 2, duplicates: 1 })
   })
   it('names the failing field of the failing item', async () => {
-    const res = await post('/api/events', [ev('i4'), ev('i5', { category: 'weather' })])
+    const res = await s.app.handle(post('/api/events', [ev('i4'), ev('i5', { category: 'weather' })]))
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ field: '[1].category' })
   })
   it('refuses malformed JSON and oversized bodies', async () => {
-    expect((await post('/api/events', '{"id":')).status).toBe(400)
-    const big = await post('/api/events', [ev('i6', { payload: { blob: 'x'.repeat(1_100_000) } })])
+    expect((await s.app.handle(post('/api/events', '{"id":'))).status).toBe(400)
+    const big = await s.app.handle(post('/api/events', [ev('i6', { payload: { blob: 'x'.repeat(1_100_000) } })]))
     expect(big.status).toBe(413)
   })
 })
@@ -84,56 +80,58 @@ describe('POST /api/events', () => {
 describe('POST /agent/:agent_id/respond', () => {
   it('answers once: 200, then 409', async () => {
     const msg_id = blockedAgent('r1')
-    const first = await post('/agent/r1/respond', { msg_id, answer: 'yes' })
+    const first = await s.app.handle(post('/agent/r1/respond', { msg_id, answer: 'yes' }))
     expect(first.status).toBe(200)
     expect(await first.json()).toMatchObject({ msg_id, answer: 'yes' })
-    const second = await post('/agent/r1/respond', { msg_id, answer: 'no' })
+    const second = await s.app.handle(post('/agent/r1/respond', { msg_id, answer: 'no' }))
     expect(second.status).toBe(409)
     expect(((await second.json()) as { error: string }).error).toBeTruthy()
   })
   it('refuses empty and over-4 KB answers with 400', async () => {
     const msg_id = blockedAgent('r2')
-    expect((await post('/agent/r2/respond', { msg_id, answer: '  ' })).status).toBe(400)
-    expect((await post('/agent/r2/respond', { msg_id, answer: 'x'.repeat(4097) })).status).toBe(400)
-    expect((await post('/agent/r2/respond', { answer: 'x' })).status).toBe(400)
-    expect((await post('/agent/r2/respond', { msg_id, answer: 42 })).status).toBe(400)
+    expect((await s.app.handle(post('/agent/r2/respond', { msg_id, answer: '  ' }))).status).toBe(400)
+    expect((await s.app.handle(post('/agent/r2/respond', { msg_id, answer: 'x'.repeat(4097) }))).status).toBe(400)
+    expect((await s.app.handle(post('/agent/r2/respond', { answer: 'x' }))).status).toBe(400)
+    expect((await s.app.handle(post('/agent/r2/respond', { msg_id, answer: 42 }))).status).toBe(400)
   })
   it('answers 404 for an unknown question or another agent’s question', async () => {
     const msg_id = blockedAgent('r3')
-    expect((await post('/agent/r3/respond', { msg_id: 'nope', answer: 'x' })).status).toBe(404)
-    expect((await post('/agent/someone-else/respond', { msg_id, answer: 'x' })).status).toBe(404)
+    expect((await s.app.handle(post('/agent/r3/respond', { msg_id: 'nope', answer: 'x' }))).status).toBe(404)
+    expect((await s.app.handle(post('/agent/someone-else/respond', { msg_id, answer: 'x' }))).status).toBe(404)
   })
   it('answers 410 for a timed-out question', async () => {
+    // The service's deadline sweep says when the 1 ms deadline has passed (a fixed 5 ms sleep once stood in for it).
+    const timedOut = nextEvent(s.bus, (e) => e.action === 'resumed' && e.agent_id === 'r4' && e.payload.timed_out === true)
     const msg_id = blockedAgent('r4', 0.001)
-    await Bun.sleep(5) // let the 1 ms deadline pass; the assertion is on the status, not on time
-    expect((await post('/agent/r4/respond', { msg_id, answer: 'late' })).status).toBe(410)
+    await timedOut
+    expect((await s.app.handle(post('/agent/r4/respond', { msg_id, answer: 'late' }))).status).toBe(410)
   })
   it('answers 400 naming the field for hostile shapes, where Elysia\'s own message would throw', async () => {
-    const odd = await post('/agent/r1/respond', { msg_id: 1.5, answer: { toString: 1 } })
+    const odd = await s.app.handle(post('/agent/r1/respond', { msg_id: 1.5, answer: { toString: 1 } }))
     expect(odd.status).toBe(400)
     expect(((await odd.json()) as { field: string }).field).toBe('msg_id')
-    const deep = await fetch(`${s.url}/agent/r1/respond`, json(`{"msg_id":"m","answer":${'['.repeat(10_000)}${']'.repeat(10_000)}}`))
+    const deep = await s.app.handle(post('/agent/r1/respond', `{"msg_id":"m","answer":${'['.repeat(10_000)}${']'.repeat(10_000)}}`))
     expect(deep.status).toBe(400)
     expect(((await deep.json()) as { field: string }).field).toBe('answer')
   })
   it('answers 415 for a body that is not JSON', async () => {
-    const res = await fetch(`${s.url}/agent/r1/respond`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' })
+    const res = await s.app.handle(req('/agent/r1/respond', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }))
     expect(res.status).toBe(415)
   })
   it('answers a Datastar request 204 and tells its tab the outcome in a toast on its own stream', async () => {
     const msg_id = blockedAgent('r5')
     const tab = 'tab-r5'
-    const other = await fetch(`${s.url}/events?datastar=${encodeURIComponent(JSON.stringify({ tab: 'someone-else' }))}`)
-    const mine = await fetch(`${s.url}/events?datastar=${encodeURIComponent(JSON.stringify({ tab }))}`)
+    const other = await s.app.handle(req(`/events?datastar=${encodeURIComponent(JSON.stringify({ tab: 'someone-else' }))}`))
+    const mine = await s.app.handle(req(`/events?datastar=${encodeURIComponent(JSON.stringify({ tab }))}`))
     await readUntil(mine, (t) => t.includes(ids.blockedList))
-    const refused = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { x: 1 } }, { 'datastar-request': 'true' })
+    const refused = await s.app.handle(post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { x: 1 } }, { 'datastar-request': 'true' }))
     expect(refused.status).toBe(400)
     expect(await readUntil(mine, (t) => t.includes(`id="${ids.toast}"`))).toContain('toast error')
-    const ok = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'yes' } }, { 'datastar-request': 'true' })
+    const ok = await s.app.handle(post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'yes' } }, { 'datastar-request': 'true' }))
     expect(ok.status).toBe(204)
     const text = await readUntil(mine, (t) => t.includes('toast ok'))
     expect(text).toContain('Answered “yes”')
-    const again = await post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'no' } }, { 'datastar-request': 'true' })
+    const again = await s.app.handle(post(`/agent/r5/respond?msg_id=${msg_id}`, { tab, responseDraft: { [draftKey(msg_id)]: 'no' } }, { 'datastar-request': 'true' }))
     expect(again.status).toBe(409)
     expect(await readUntil(mine, (t) => t.includes('Already answered: “yes”'))).toBeTruthy()
     // The other tab sees the card go, never this tab's toasts.
@@ -146,7 +144,7 @@ describe('POST /agent/:agent_id/respond', () => {
 
 describe('GET /api/snapshot', () => {
   it('returns the view data', async () => {
-    const snap = (await (await fetch(`${s.url}/api/snapshot`)).json()) as Record<string, unknown[]>
+    const snap = (await (await s.app.handle(req('/api/snapshot'))).json()) as Record<string, unknown[]>
     expect(Object.keys(snap).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'results'])
     expect(snap.agents!.some((a) => (a as { agent_id: string }).agent_id === 'h1')).toBe(true)
   })

@@ -1,13 +1,14 @@
 // The OpenAPI document generated from the routes: every route documented, every documented route real, guarded by the token.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer } from './support/server'
+import { req } from './support/http'
 
 let s: TestServer
 let spec: { openapi: string; info: { title: string }; paths: Record<string, Record<string, unknown>> }
 beforeAll(async () => {
   // With a token, so that /login and /logout exist too.
-  s = await startTestServer({ token: 'docs-token' })
-  const res = await fetch(`${s.url}/openapi/json`, { headers: { authorization: 'Bearer docs-token' } })
+  s = await startTestServer({ listen: false, token: 'docs-token' })
+  const res = await s.app.handle(req('/openapi/json', { headers: { authorization: 'Bearer docs-token' } }))
   expect(res.status).toBe(200)
   spec = (await res.json()) as typeof spec
 })
@@ -35,12 +36,12 @@ describe('the OpenAPI document', () => {
     for (const op of documented()) {
       const [method, path] = op.split(' ') as [string, string]
       const abort = new AbortController()
-      const res = await fetch(`${s.url}${path.replace(/\{\w+\}/g, 'probe')}`, {
+      const res = await s.app.handle(req(`${path.replace(/\{\w+\}/g, 'probe')}`, {
         method,
         signal: abort.signal,
         headers: { authorization: 'Bearer docs-token', 'content-type': 'application/json' },
         body: method === 'GET' ? undefined : '{}',
-      })
+      }))
       // Streams stay open: the status and headers are enough.
       const body = res.headers.get('content-type')?.startsWith('text/event-stream') ? '' : await res.text()
       abort.abort()
@@ -59,18 +60,18 @@ describe('the OpenAPI document', () => {
 
 describe('guarding the API reference', () => {
   it('needs the token for the document and the page, like every route', async () => {
-    expect((await fetch(`${s.url}/openapi/json`)).status).toBe(401)
-    expect((await fetch(`${s.url}/openapi`)).status).toBe(401)
-    expect((await fetch(`${s.url}/openapi`, { headers: { authorization: 'Bearer docs-token' } })).status).toBe(200)
+    expect((await s.app.handle(req('/openapi/json'))).status).toBe(401)
+    expect((await s.app.handle(req('/openapi'))).status).toBe(401)
+    expect((await s.app.handle(req('/openapi', { headers: { authorization: 'Bearer docs-token' } }))).status).toBe(200)
   })
 
   it('serves the UI from its own fingerprinted assets, so the CSP (script-src \'self\') lets it run', async () => {
-    const page = await (await fetch(`${s.url}/openapi`, { headers: { authorization: 'Bearer docs-token' } })).text()
+    const page = await (await s.app.handle(req('/openapi', { headers: { authorization: 'Bearer docs-token' } }))).text()
     const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((u) => u !== 'data:,')
     expect(sources.length).toBe(3)
     for (const url of sources) {
       expect(url).toStartWith('/assets/')
-      const asset = await fetch(`${s.url}${url}`)
+      const asset = await s.app.handle(req(url))
       expect(asset.status).toBe(200)
       expect(asset.headers.get('content-type')).toMatch(/^text\/(javascript|css)/)
     }

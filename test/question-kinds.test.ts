@@ -1,4 +1,4 @@
-// Typed questions over real HTTP: approval and form questions asked, answered, refused with the field
+// Typed questions through the real app in-process (app.handle): approval and form questions asked, answered, refused with the field
 // named, read back typed; withdrawn by a person; who answered, stored and shown. Plus the card views.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { connect, AskCancelled } from '../src/client'
@@ -8,16 +8,15 @@ import { BlockedCard } from '../src/views/cards'
 import { renderMarkdown } from '../src/views/markdown'
 import { summarizeEvent } from '../src/view-model/event-summary'
 import { startTestServer, type TestServer } from './support/server'
+import { req, post, until } from './support/http'
 
 let server: TestServer
 beforeAll(async () => {
-  server = await startTestServer()
+  server = await startTestServer({ listen: false })
 })
 afterAll(() => server.stop())
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
-const status = async (msgId: string) => (await fetch(`${server.url}/api/questions/${msgId}`)).json() as Promise<Record<string, unknown>>
+const status = async (msgId: string) => (await server.app.handle(req(`/api/questions/${msgId}`))).json() as Promise<Record<string, unknown>>
 
 const DEPLOY: FormSchema = {
   type: 'object',
@@ -32,17 +31,17 @@ const DEPLOY: FormSchema = {
 
 describe('approval questions', () => {
   it('takes {approved, comment} and nothing else, and gives it back typed, with who answered', async () => {
-    expect((await post('/api/questions', { agent_id: 'ap', msg_id: 'ap-1', question: 'Delete the branch?', kind: 'approval' })).status).toBe(201)
+    expect((await server.app.handle(post('/api/questions', { agent_id: 'ap', msg_id: 'ap-1', question: 'Delete the branch?', kind: 'approval' }))).status).toBe(201)
     for (const [answer, field] of [
       ['yes', 'answer'],
       [{ approved: 'yes' }, 'answer.approved'],
       [{ approved: true, extra: 1 }, 'answer.extra'],
     ] as const) {
-      const res = await post('/agent/ap/respond', { msg_id: 'ap-1', answer })
+      const res = await server.app.handle(post('/agent/ap/respond', { msg_id: 'ap-1', answer }))
       expect(res.status).toBe(400)
       expect(await res.json()).toMatchObject({ field })
     }
-    const res = await post('/agent/ap/respond', { msg_id: 'ap-1', answer: { approved: false, comment: ' not yet ' }, answered_by: 'Ada' })
+    const res = await server.app.handle(post('/agent/ap/respond', { msg_id: 'ap-1', answer: { approved: false, comment: ' not yet ' }, answered_by: 'Ada' }))
     expect(res.status).toBe(200)
     expect(await status('ap-1')).toMatchObject({ kind: 'approval', status: 'answered', answer: { approved: false, comment: 'not yet' }, answered_by: 'Ada' })
     const resumed = server.bus.history().find((e) => e.action === 'resumed' && e.payload.msg_id === 'ap-1')
@@ -50,7 +49,7 @@ describe('approval questions', () => {
   })
 
   it('refuses options on an approval question', async () => {
-    const res = await post('/api/questions', { agent_id: 'ap', question: 'Ok?', kind: 'approval', options: ['a'] })
+    const res = await server.app.handle(post('/api/questions', { agent_id: 'ap', question: 'Ok?', kind: 'approval', options: ['a'] }))
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ field: 'options' })
   })
@@ -58,7 +57,7 @@ describe('approval questions', () => {
 
 describe('form questions', () => {
   it('checks the answer against the schema, naming the field, and stores the typed values', async () => {
-    expect((await post('/api/questions', { agent_id: 'fm', msg_id: 'fm-1', question: 'How to deploy?', schema: DEPLOY })).status).toBe(201)
+    expect((await server.app.handle(post('/api/questions', { agent_id: 'fm', msg_id: 'fm-1', question: 'How to deploy?', schema: DEPLOY }))).status).toBe(201)
     expect(await status('fm-1')).toMatchObject({ kind: 'form', schema: DEPLOY })
     for (const [answer, field] of [
       [{ replicas: 2 }, 'answer.env'],
@@ -70,19 +69,19 @@ describe('form questions', () => {
       [{ env: 'prod', replicas: 2, sneaky: 1 }, 'answer.sneaky'],
       ['prod', 'answer'],
     ] as const) {
-      const res = await post('/agent/fm/respond', { msg_id: 'fm-1', answer })
+      const res = await server.app.handle(post('/agent/fm/respond', { msg_id: 'fm-1', answer }))
       expect({ answer, status: res.status }).toEqual({ answer, status: 400 })
       expect(await res.json()).toMatchObject({ field })
     }
-    const ok = await post('/agent/fm/respond', { msg_id: 'fm-1', answer: { env: 'prod', replicas: 3, notify: 'ops@example.com', dry_run: false } })
+    const ok = await server.app.handle(post('/agent/fm/respond', { msg_id: 'fm-1', answer: { env: 'prod', replicas: 3, notify: 'ops@example.com', dry_run: false } }))
     expect(ok.status).toBe(200)
     expect((await status('fm-1')).answer).toEqual({ env: 'prod', replicas: 3, notify: 'ops@example.com', dry_run: false })
   })
 
   it('takes a card’s draft (strings from the inputs) converted to the schema’s types', async () => {
-    await post('/api/questions', { agent_id: 'fm', msg_id: 'fm-2', question: 'Again?', schema: DEPLOY })
+    await server.app.handle(post('/api/questions', { agent_id: 'fm', msg_id: 'fm-2', question: 'Again?', schema: DEPLOY }))
     const draft = { tab: 'tab-fm', responseDraft: { mfm_2d_2: { env: 'staging', replicas: '4', notify: '', dry_run: true } } }
-    const res = await post('/agent/fm/respond?msg_id=fm-2', draft, { 'datastar-request': 'true' })
+    const res = await server.app.handle(post('/agent/fm/respond?msg_id=fm-2', draft, { 'datastar-request': 'true' }))
     expect(res.status).toBe(204)
     expect((await status('fm-2')).answer).toEqual({ env: 'staging', replicas: 4, dry_run: true })
   })
@@ -96,14 +95,14 @@ describe('form questions', () => {
     [{ type: 'object', properties: { n: { type: 'number', minimum: 5, maximum: 1 } } }, 'schema.properties.n.minimum'],
     [{ type: 'object', properties: { e: { type: 'string', enum: ['x'], enumNames: ['X', 'Y'] } } }, 'schema.properties.e.enumNames'],
   ])('refuses the schema %j, naming %s', async (schema, field) => {
-    const res = await post('/api/questions', { agent_id: 'fm', question: 'Bad form?', schema })
+    const res = await server.app.handle(post('/api/questions', { agent_id: 'fm', question: 'Bad form?', schema }))
     expect(res.status).toBe(400)
     expect(((await res.json()) as { field: string }).field.startsWith(field)).toBe(true)
   })
 
   it('refuses a bad schema at ingest too, naming the event and field', async () => {
     const e = { ...makeEvent('agent', 'blocked', { agent_id: 'fm', payload: { question: 'Form?' } }), payload: { question: 'Form?', schema: { type: 'object', properties: { a: { type: 'date' } } } } }
-    const res = await post('/api/events', [e])
+    const res = await server.app.handle(post('/api/events', [e]))
     expect(res.status).toBe(400)
     expect(((await res.json()) as { field: string }).field).toStartWith('[0].payload.schema')
   })
@@ -111,35 +110,35 @@ describe('form questions', () => {
 
 describe('withdrawing a question', () => {
   it('cancels it, tells the agent, ends ask() with AskCancelled, and refuses a second withdrawal', async () => {
-    const client = connect({ url: server.url })
+    const client = connect({ url: server.url, fetch: (url, init) => server.app.handle(req(String(url), init)) })
     const agent = client.agent('wd')
     const asked = agent.ask('Still needed?', { msgId: 'wd-1' }).catch((e: unknown) => e)
-    while (server.questions.status('wd-1')?.status !== 'pending') await Bun.sleep(5)
-    expect((await post('/agent/wd/cancel', { msg_id: 'wd-1', answered_by: 'Grace' })).status).toBe(200)
+    await until('the question asked', () => server.questions.status('wd-1')?.status === 'pending')
+    expect((await server.app.handle(post('/agent/wd/cancel', { msg_id: 'wd-1', answered_by: 'Grace' }))).status).toBe(200)
     const error = await asked
     expect(error).toBeInstanceOf(AskCancelled)
     expect((error as AskCancelled).by).toBe('Grace')
     expect(await status('wd-1')).toMatchObject({ status: 'cancelled', answered_by: 'Grace' })
     expect(server.bus.history().some((e) => e.action === 'resumed' && e.payload.msg_id === 'wd-1' && e.payload.cancelled === true)).toBe(true)
-    expect((await post('/agent/wd/cancel', { msg_id: 'wd-1' })).status).toBe(410)
-    expect((await post('/agent/wd/cancel', { msg_id: 'nope' })).status).toBe(404)
-    expect((await post('/agent/wd/cancel', {})).status).toBe(400)
+    expect((await server.app.handle(post('/agent/wd/cancel', { msg_id: 'wd-1' }))).status).toBe(410)
+    expect((await server.app.handle(post('/agent/wd/cancel', { msg_id: 'nope' }))).status).toBe(404)
+    expect((await server.app.handle(post('/agent/wd/cancel', {}))).status).toBe(400)
     await client.close()
   })
 })
 
 describe('who answers', () => {
   it('keeps the name from the page’s cookie, and a name form post sets it', async () => {
-    const res = await fetch(`${server.url}/name`, { method: 'POST', body: new URLSearchParams({ name: 'Lin' }), redirect: 'manual' })
+    const res = await server.app.handle(req('/name', { method: 'POST', body: new URLSearchParams({ name: 'Lin' }), redirect: 'manual' }))
     expect(res.status).toBe(303)
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!
     expect(cookie).toBe('switchboard_name=Lin')
-    await post('/api/questions', { agent_id: 'wa', msg_id: 'wa-1', question: 'Name?' })
-    expect((await post('/agent/wa/respond', { msg_id: 'wa-1', answer: 'ok' }, { cookie })).status).toBe(200)
+    await server.app.handle(post('/api/questions', { agent_id: 'wa', msg_id: 'wa-1', question: 'Name?' }))
+    expect((await server.app.handle(post('/agent/wa/respond', { msg_id: 'wa-1', answer: 'ok' }, { cookie }))).status).toBe(200)
     expect((await status('wa-1')).answered_by).toBe('Lin')
-    const page = await (await fetch(server.url, { headers: { cookie } })).text()
+    const page = await (await server.app.handle(req('/', { headers: { cookie } }))).text()
     expect(page).toContain('value="Lin"')
-    const bad = await fetch(`${server.url}/name`, { method: 'POST', body: new URLSearchParams({ name: 'a\u202eb' }), redirect: 'manual' })
+    const bad = await server.app.handle(req('/name', { method: 'POST', body: new URLSearchParams({ name: 'a\u202eb' }), redirect: 'manual' }))
     expect(bad.status).toBe(400)
   })
 })

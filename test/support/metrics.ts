@@ -1,8 +1,9 @@
-// Scrape /metrics over HTTP and read samples by series name (with its labels as printed).
+// Scrape /metrics (over HTTP from a URL, or in-process from an app's handle) and read samples by series name (with its labels as printed).
 import { expect } from 'bun:test'
+import { req } from './http'
 
-export async function scrape(url: string, headers: Record<string, string> = {}): Promise<Map<string, number>> {
-  const res = await fetch(`${url}/metrics`, { headers })
+export async function scrape(from: string | ((request: Request) => Promise<Response>), headers: Record<string, string> = {}): Promise<Map<string, number>> {
+  const res = typeof from === 'string' ? await fetch(req(`${from}/metrics`, { headers })) : await from(req('/metrics', { headers }))
   expect(res.status).toBe(200)
   const samples = new Map<string, number>()
   for (const line of (await res.text()).split('\n')) {

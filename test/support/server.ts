@@ -11,6 +11,7 @@ import { openSqliteWorkspace } from '../../src/workspace/sqlite'
 import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-notifier'
 import { RemoraBridge } from '../../src/bridges/remora-bridge'
 import { openCluster } from '../../src/cluster/cluster'
+import { IN_PROCESS } from './http'
 
 export interface TestServerOptions {
   dbPath?: string
@@ -21,6 +22,8 @@ export interface TestServerOptions {
   stream?: AppServices['stream']
   mcp?: AppServices['mcp']
   pollMs?: number
+  /** false: bind no port; requests go in-process, `app.handle(req(...))` (default true) */
+  listen?: boolean
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
   /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
@@ -50,8 +53,8 @@ export async function startTestServer(options: TestServerOptions = {}) {
   await cluster?.join(bus, durable.store, questions)
   questions.resettle(dashboard.awaiting())
   const { app, hub, stream, mcp } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream, mcp: options.mcp })
-  app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
-  const url = `http://127.0.0.1:${app.server!.port}`
+  if (options.listen !== false) app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
+  const url = app.server ? `http://127.0.0.1:${app.server.port}` : IN_PROCESS
   const webhooks = options.webhooks
   const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {}, shared: cluster?.deliveries })
   notifier?.start(bus)
@@ -72,7 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     notifier,
     async stop() {
       await remora?.stop()
-      await app.stop(true)
+      if (app.server) await app.stop(true)
       await notifier?.stop()
       await cluster?.close()
       durable.close()
