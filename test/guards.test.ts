@@ -7,9 +7,9 @@ import { hostGuard } from '../src/server/guards/host'
 import { refusalReason, type Guard } from '../src/server/guards/refuse'
 import { guards } from '../src/server/security'
 import { SESSION_COOKIE, Sessions } from '../src/server/session'
+import { req } from './support/http'
 
-const request = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-  new Request(`http://127.0.0.1:3000${path}`, { ...init, headers: { host: '127.0.0.1:3000', ...init.headers } })
+const request = (path: string, init: RequestInit = {}) => req(`http://127.0.0.1:3000${path}`, init)
 const run = (guard: Guard, r: Request) => guard(r, new URL(r.url))
 const statusOf = (guard: Guard, r: Request) => run(guard, r)?.status
 
