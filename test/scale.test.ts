@@ -86,7 +86,7 @@ describe('10,000 agents over HTTP', () => {
     s.bus.publish(makeEvent('agent', 'failed', { agent_id: 'agent-5', graph_id: 'big', payload: { error: 'x' } }))
     s.stream.flush()
     expect(s.stream.renders).toBe(before + 1)
-    expect(s.stream.touched).toBe(2)
+    expect(s.stream.view.touched).toBe(2)
     const snapshot = (await (await fetch(`${s.url}/api/snapshot`)).json()) as { agents: Array<{ agent_id: string; state: string; current_tool: string | null }>; graphs: Array<{ total: number; failed: number }> }
     expect(snapshot.agents).toHaveLength(10_000)
     expect(snapshot.agents.find((a) => a.agent_id === 'agent-2')).toMatchObject({ state: 'running', current_tool: 'grep' })

@@ -1,11 +1,7 @@
-// The dashboard's live panels: render what changed once per flush, encode once, fan out per log filter.
-import type { DashboardHandle } from '../machines/dashboard'
+// The dashboard's live panels: render the read model's changes once per flush, encode once, fan out per log filter.
 import type { Category } from '../protocol/event'
-import type { PriceTable } from '../protocol/prices'
-import type { PendingQuestion } from '../questions/question-record'
-import { AgentBook, viewOf } from '../view-model/agent-book'
-import { agentPage } from '../view-model/agent-panel'
-import { DEFAULT_QUIET_MS, deriveViewModel, EVENT_LOG_LIMIT, filterEvents, type AgentView, type ViewModel } from '../view-model/derive'
+import type { DashboardView } from '../view-model/dashboard-view'
+import { EVENT_LOG_LIMIT, filterEvents, type AgentView, type ViewModel } from '../view-model/derive'
 import { AgentBadge, AgentCounts, AgentList } from '../views/agents'
 import { BlockedCard, BlockedList, QueueAnnouncer, Toast } from '../views/cards'
 import { EventLog, LogLine, Results } from '../views/results'
@@ -19,20 +15,6 @@ import type { SseHub } from './sse-hub'
 export interface StreamOptions {
   /** coalescing window: at most one flush per this many ms */
   flushMs?: number
-  /** how often "time in state" is refreshed */
-  tickMs?: number
-  /** a working agent silent for longer is marked quiet (SWITCHBOARD_QUIET_MINUTES) */
-  quietMs?: number
-  /** USD per million tokens by model (SWITCHBOARD_PRICES) */
-  prices?: PriceTable
-  /** the clock times in state are measured by (tests hold it still) */
-  now?: () => number
-}
-
-/** The question records the page shows as cards; structural, so this module needs no question service. */
-export interface QuestionSource {
-  pending(): PendingQuestion[]
-  onChange(listener: () => void): () => void
 }
 
 /** A log filter as a stable key: the categories, sorted. Clients with the same key share bytes. */
@@ -55,59 +37,24 @@ interface Rendered {
 }
 
 export class DashboardStream extends PanelStream {
+  /** the read model as this stream's clients have it (the last flush's) */
   private model: ViewModel
   private rendered: Rendered
   /** per log filter: the id of the newest entry its clients have */
   private readonly logTop = new Map<string, string | undefined>()
-  private readonly ticker: ReturnType<typeof setInterval>
-  private readonly unsubscribe: Array<() => void>
+  private readonly unsubscribe: () => void
   private toasts = 0
-  private readonly quietMs: number
-  private readonly now: () => number
-  /** the agents' view, brought up to date at each flush from the agents that changed since the last */
-  private readonly book: AgentBook
-  private readonly changed = new Set<string>()
-  /** agents brought up to date by the last derivation: what changed, not the size of the swarm */
-  touched = 0
 
   constructor(
-    private readonly dashboard: DashboardHandle,
-    private readonly questions: QuestionSource,
+    /** the read model this stream renders */
+    readonly view: DashboardView,
     hub: SseHub,
     options: StreamOptions = {},
   ) {
     super(hub.channel('dashboard'), options.flushMs ?? 50)
-    this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS
-    this.now = options.now ?? Date.now
-    this.book = new AgentBook(options.prices)
-    for (const actor of dashboard.agents.values()) this.changed.add(actor.getSnapshot().context.agent_id)
-    this.model = this.derive()
+    this.model = view.current()
     this.rendered = this.renderModel(this.model)
-    const sub = dashboard.actor.subscribe(() => this.schedule())
-    const onAgent = (agentId: string) => {
-      this.changed.add(agentId)
-      this.schedule()
-    }
-    this.unsubscribe = [() => sub.unsubscribe(), dashboard.agents.onChange(onAgent), questions.onChange(() => this.schedule())]
-    this.ticker = setInterval(() => this.model.progress.running + this.model.progress.blocked + this.model.blocked.length > 0 && this.schedule(), options.tickMs ?? 1000)
-  }
-
-  /** A fresh view model for a first paint (flushes first, so stream and page agree). */
-  fresh(): ViewModel {
-    this.settle()
-    return this.model
-  }
-
-  /** Every agent as the page would show it, in order of appearance (a scan: for the API, not a flush). */
-  agents(): AgentView[] {
-    const { now } = this.fresh()
-    return [...this.book.all()].map((a) => viewOf(a, now, this.quietMs))
-  }
-
-  /** One page of the agents matching a filter: the /agents list. */
-  agentPage(query: { q?: string; state?: AgentView['state']; page: number; size: number }) {
-    const { now } = this.fresh()
-    return { ...agentPage(this.book.all(), { ...query, now, quietMs: this.quietMs }), now }
+    this.unsubscribe = view.onChange(() => this.schedule())
   }
 
   /** A client's stream: the full snapshot, then patches of what changed. `tab` addresses its toasts. */
@@ -126,16 +73,7 @@ export class DashboardStream extends PanelStream {
 
   override close(): void {
     super.close()
-    clearInterval(this.ticker)
-    for (const stop of this.unsubscribe) stop()
-  }
-
-  private derive(): ViewModel {
-    const { agents } = this.dashboard
-    for (const agentId of this.changed) this.book.update(agentId, agents.get(agentId)?.getSnapshot(), agents.graphOf(agentId))
-    this.touched = this.changed.size
-    this.changed.clear()
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), this.now(), this.quietMs)
+    this.unsubscribe()
   }
 
   private log(key: string) {
@@ -173,7 +111,7 @@ export class DashboardStream extends PanelStream {
   /** Render once, diff against what clients have, send each filter's clients the same bytes. */
   protected render(): void {
     const before = this.rendered
-    this.model = this.derive()
+    this.model = this.view.current()
     this.rendered = this.renderModel(this.model)
     this.renders++
     const common = this.diff(before, this.rendered)

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus'
 import type { EventStore } from '../events/event-store'
 import { Inspector } from '../inspector/inspector'
 import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
+import { DashboardView, type ViewOptions } from '../view-model/dashboard-view'
 import { InspectStream } from '../live/inspect-stream'
 import { RunGraphStream } from '../live/run-graph-stream'
 import { SseHub, type HubOptions } from '../live/sse-hub'
@@ -44,7 +45,8 @@ export interface AppServices {
   /** Host header values accepted besides loopback (SWITCHBOARD_PUBLIC_URL's host, a bound address) */
   allowedHosts?: readonly string[]
   hub?: HubOptions
-  stream?: StreamOptions
+  /** the read model's clock and thresholds, and the streams' coalescing window */
+  stream?: StreamOptions & ViewOptions
   /** the observer passed to startDashboard's `inspect`; without one the inspector lists nothing */
   inspector?: Inspector
   /** the MCP endpoint's timings and bounds (tests shorten the progress interval) */
@@ -54,7 +56,9 @@ export interface AppServices {
 export function createApp(services: AppServices) {
   const { bus, questions, dashboard, token } = services
   const hub = new SseHub(services.hub)
-  const stream = new DashboardStream(dashboard, questions, hub, services.stream)
+  // One read model: routes read it, the dashboard stream renders and sends it.
+  const view = new DashboardView(dashboard, questions, services.stream)
+  const stream = new DashboardStream(view, hub, services.stream)
   const assets = loadAssets()
   const inspector = services.inspector ?? new Inspector()
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
@@ -71,16 +75,16 @@ export function createApp(services: AppServices) {
     .use(apiDocsRoutes(assets.apiDocs))
     .use(assetRoutes(assets.files))
     .use(token && sessions ? sessionRoutes(token, sessions, assets.urls) : new Elysia())
-    .use(pageRoutes(stream, assets.urls, { signOut: !!token }))
+    .use(pageRoutes(view, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream, bus))
     .use(nameRoutes())
-    .use(apiRoutes({ bus, questions, stream, store: services.store }))
+    .use(apiRoutes({ bus, questions, view, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(otlpRoutes(bus))
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices }))
     .use(historyRoutes(services.store, assets.urls))
-    .use(agentRoutes(stream, assets.urls))
+    .use(agentRoutes(view, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .use(mcpRoutes(mcp))
     .onStop(async () => {
@@ -88,7 +92,8 @@ export function createApp(services: AppServices) {
       inspectStream.close()
       graphStream.close()
       stream.close()
+      view.close()
       hub.close()
     })
-  return { app, hub, stream, inspector, inspectStream, mcp }
+  return { app, hub, view, stream, inspector, inspectStream, mcp }
 }

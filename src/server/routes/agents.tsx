@@ -1,6 +1,6 @@
 // GET /agents: find any agent of a swarm too large to show whole, by name or id and state, paginated.
 import { Elysia, t } from 'elysia'
-import type { DashboardStream } from '../../live/dashboard-stream'
+import type { DashboardView } from '../../view-model/dashboard-view'
 import { AGENT_STATES, type AgentStateName } from '../../machines/agent.machine'
 import { routes } from '../../protocol/routes'
 import { AgentsPage } from '../../views/agents-page'
@@ -9,14 +9,14 @@ import { htmlPlugin } from './page'
 
 const PAGE_SIZE = 200
 
-export function agentRoutes(stream: DashboardStream, assets: PageAssets) {
+export function agentRoutes(view: DashboardView, assets: PageAssets) {
   return new Elysia().use(htmlPlugin()).get(
     routes.agents(),
     ({ query, html }) => {
       const state = query.state ? (query.state as AgentStateName) : undefined
       const page = query.page ? Number(query.page) - 1 : 0
       const q = query.q || undefined
-      const found = stream.agentPage({ q, state, page, size: PAGE_SIZE })
+      const found = view.agentPage({ q, state, page, size: PAGE_SIZE })
       return html(<AgentsPage agents={found.agents} total={found.total} query={{ q, state, page }} size={PAGE_SIZE} now={found.now} assets={assets} />)
     },
     {

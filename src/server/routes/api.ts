@@ -2,7 +2,7 @@
 import { routes } from '../../protocol/routes'
 import { Elysia, t } from 'elysia'
 import type { EventBus } from '../../events/bus'
-import type { DashboardStream } from '../../live/dashboard-stream'
+import type { DashboardView } from '../../view-model/dashboard-view'
 import { InvalidEvent, validateEvent, type Event } from '../../protocol/event'
 import type { QuestionService } from '../../questions/question-service'
 import type { EventStore } from '../../events/event-store'
@@ -52,11 +52,12 @@ function pageSize(raw: string | undefined): number {
 interface ApiServices {
   bus: EventBus
   questions: QuestionService
-  stream: DashboardStream
+  /** the dashboard's read model: what the snapshot answers */
+  view: DashboardView
   store: EventStore
 }
 
-export function apiRoutes({ bus, questions, stream, store }: ApiServices) {
+export function apiRoutes({ bus, questions, view, store }: ApiServices) {
   return new Elysia()
     // The stored history, oldest first, a page at a time: `next` (or the x-next-after header) is the
     // `after` of the next page. NDJSON, one event a line, for Accept: application/x-ndjson.
@@ -74,8 +75,8 @@ export function apiRoutes({ bus, questions, stream, store }: ApiServices) {
       { query: historyQuery },
     )
     .get(routes.snapshot, () => {
-      const { blocked, graphs, results, events } = stream.fresh()
-      return { agents: stream.agents(), blocked, graphs, results, events }
+      const { blocked, graphs, results, events } = view.current()
+      return { agents: view.agents(), blocked, graphs, results, events }
     })
     .post(
       routes.ingest,

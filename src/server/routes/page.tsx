@@ -1,8 +1,8 @@
 // GET /: the shell, rendered from the current view model so the first paint is complete.
 import { html } from '@elysiajs/html'
 import { Elysia, t } from 'elysia'
-import type { DashboardStream } from '../../live/dashboard-stream'
 import { signalsOf } from '../../live/dashboard-stream'
+import type { DashboardView } from '../../view-model/dashboard-view'
 import { EVENT_LOG_LIMIT, filterEvents } from '../../view-model/derive'
 import type { PageAssets } from '../../views/head'
 import { Shell } from '../../views/shell'
@@ -18,12 +18,12 @@ import { newTabId } from './tab'
  */
 export const htmlPlugin = () => html({ autoDetect: false, autoDoctype: false, contentType: 'text/html; charset=utf-8' })
 
-export function pageRoutes(stream: DashboardStream, assets: PageAssets, options: { signOut: boolean }) {
+export function pageRoutes(view: DashboardView, assets: PageAssets, options: { signOut: boolean }) {
   return new Elysia().use(htmlPlugin()).get(
     '/',
     ({ query, html, request }) => {
       const include = parseInclude(query.include)
-      const model = stream.fresh()
+      const model = view.current()
       const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
       const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {}, [names.queueFilter]: '' }
       return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} signOut={options.signOut} answerer={nameOf(request)} />)
