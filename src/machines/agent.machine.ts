@@ -1,10 +1,9 @@
 // The life of one agent: a definition only, fed machine events mapped from the bus.
 import { and, assign, setup } from 'xstate'
+import type { AgentStateName } from './agent-states'
 import type { AgentMachineEvent } from './machine-events'
 
-export const AGENT_STATES = ['idle', 'running', 'blocked', 'resumed', 'done', 'failed', 'cancelled', 'skipped'] as const
-export type AgentStateName = (typeof AGENT_STATES)[number]
-export const FINAL_AGENT_STATES: readonly AgentStateName[] = ['done', 'failed', 'cancelled', 'skipped']
+export { AGENT_STATES, FINAL_AGENT_STATES, type AgentStateName } from './agent-states'
 
 export interface AgentInput {
   agent_id: string

@@ -6,7 +6,8 @@
 // Here a new agent costs a Map insert, whatever the number already running.
 import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate'
 import type { Event } from '../protocol/event'
-import { agentMachine, FINAL_AGENT_STATES, type AgentInput } from './agent.machine'
+import { agentMachine, type AgentInput } from './agent.machine'
+import { isFinalState } from './agent-states'
 import { toAgentEvent } from './machine-events'
 
 export type AgentActor = ReturnType<typeof createActor<typeof agentMachine>>
@@ -113,7 +114,7 @@ export class AgentRoster {
     for (const [agentId, actor] of this.actors) {
       if (this.graphs.has(agentId)) continue
       const { context, value } = actor.getSnapshot()
-      const since = FINAL_AGENT_STATES.includes(value) ? (context.entered_at ?? context.updated_at) : context.updated_at
+      const since = isFinalState(value) ? (context.entered_at ?? context.updated_at) : context.updated_at
       if (since !== null && at - since > afterMs) stale.push(agentId)
     }
     this.retire(stale)

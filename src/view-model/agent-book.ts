@@ -1,6 +1,7 @@
 // The agents' side of the view model, kept up to date one changed agent at a time: a flush costs what
 // changed, not the size of the swarm (counts per state and per graph, the badges on the page, the results).
-import type { AgentStateName, ModelUsage, ToolCallNote } from '../machines/agent.machine'
+import { isWorkingState, type AgentStateName } from '../machines/agent-states'
+import type { ModelUsage, ToolCallNote } from '../machines/agent.machine'
 import type { AgentSnapshot } from '../machines/roster'
 import type { PriceTable } from '../protocol/prices'
 import { bounded } from './bounded'
@@ -88,8 +89,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined,
 /** The view of an agent at `now`: quiet when working yet silent for longer than `quietMs`. */
 export function viewOf({ updated_at, result: _result, recent_tools: _tools, models: _models, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
   const silent = updated_at === null ? 0 : now - updated_at
-  const working = facts.state === 'running' || facts.state === 'resumed'
-  return { ...facts, quiet_for: working && silent > quietMs ? silent : null }
+  return { ...facts, quiet_for: isWorkingState(facts.state) && silent > quietMs ? silent : null }
 }
 
 const bump = (counts: StateCounts, state: AgentStateName, by: number) => {

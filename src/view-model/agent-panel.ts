@@ -1,5 +1,5 @@
 // Which agents the page shows one by one, and which it only counts: bounded whatever the swarm's size.
-import type { AgentStateName } from '../machines/agent.machine'
+import { isWorkingState, WORKING_AGENT_STATES, type AgentStateName } from '../machines/agent-states'
 import { STATE_LABELS, viewOf, type AgentBook, type AgentFacts, type AgentView, type StateCounts } from './agent-book'
 
 /** Up to this many agents, every one has its badge, in order of appearance (a run of 20 looks as it always did). */
@@ -8,7 +8,7 @@ export const SHOW_ALL_UP_TO = 100
 export const GROUP_CAP = 100
 
 /** Shown one by one in a large swarm, in this order: what needs a person, what works, what broke. */
-const INDIVIDUAL: ReadonlyArray<readonly AgentStateName[]> = [['blocked'], ['running', 'resumed'], ['failed']]
+const INDIVIDUAL: ReadonlyArray<readonly AgentStateName[]> = [['blocked'], WORKING_AGENT_STATES, ['failed']]
 /** Only counted in a large swarm (their lists are a click away, paginated). */
 const COUNTED: readonly AgentStateName[] = ['done', 'idle', 'skipped', 'cancelled']
 
@@ -58,7 +58,7 @@ export function agentPage(
   const needle = q?.toLowerCase()
   const matching: AgentFacts[] = []
   for (const a of agents)
-    if ((!state || a.state === state || (state === 'running' && a.state === 'resumed')) && (!needle || a.name.toLowerCase().includes(needle) || a.agent_id.toLowerCase().includes(needle)))
+    if ((!state || a.state === state || (state === 'running' && isWorkingState(a.state))) && (!needle || a.name.toLowerCase().includes(needle) || a.agent_id.toLowerCase().includes(needle)))
       matching.push(a)
   return { agents: matching.slice(page * size, (page + 1) * size).map((a) => viewOf(a, now, quietMs)), total: matching.length }
 }

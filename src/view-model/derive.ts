@@ -3,7 +3,8 @@
 import type { SnapshotFrom } from 'xstate'
 import type { DashboardHandle } from '../machines/dashboard'
 import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
-import type { AgentStateName, ToolCallNote } from '../machines/agent.machine'
+import type { ToolCallNote } from '../machines/agent.machine'
+import { WORKING_AGENT_STATES, type AgentStateName } from '../machines/agent-states'
 import type { FormSchema, QuestionKind } from '../protocol/form'
 import type { Category, Event } from '../protocol/event'
 import type { PriceTable } from '../protocol/prices'
@@ -101,14 +102,14 @@ export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
 export const DEFAULT_QUIET_MS = 10 * 60 * 1000
 
 export function progressOf(counts: Readonly<StateCounts>): Progress {
-  const n = (...states: AgentStateName[]) => states.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
+  const n = (...states: readonly AgentStateName[]) => states.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
   return {
     total: Object.values(counts).reduce((sum, c) => sum + (c ?? 0), 0),
     completed: n('done'),
     failed: n('failed'),
     skipped: n('skipped'),
     blocked: n('blocked'),
-    running: n('running', 'resumed'),
+    running: n(...WORKING_AGENT_STATES),
     cancelled: n('cancelled'),
   }
 }

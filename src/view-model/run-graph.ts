@@ -1,6 +1,6 @@
 // A run as a graph: its agents (state, name) and their depends_on edges, from a dashboard's actors (live or replayed).
 import type { DashboardHandle } from '../machines/dashboard'
-import type { AgentStateName } from '../machines/agent.machine'
+import type { AgentStateName } from '../machines/agent-states'
 import type { AgentSnapshot } from '../machines/roster'
 import type { RunShape } from '../inspector/run-layout'
 import { STATE_LABELS } from './agent-book'

@@ -1,5 +1,5 @@
 // /agents: every agent the dashboard holds, found by name or id and state, a page at a time (a snapshot, not live).
-import type { AgentStateName } from '../machines/agent.machine'
+import type { AgentStateName } from '../machines/agent-states'
 import { STATE_LABELS, type AgentView } from '../view-model/derive'
 import { AgentBadge } from './agents'
 import { SubPage } from './frame'

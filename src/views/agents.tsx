@@ -2,11 +2,11 @@
 import type { AgentPanel } from '../view-model/agent-panel'
 import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
-import { FINAL_STATES } from './format'
+import { isFinalState } from '../machines/agent-states'
 import { usageText, usageTitle } from '../view-model/usage'
 
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
-  const final = FINAL_STATES.has(agent.state)
+  const final = isFinalState(agent.state)
   return (
     <li id={ids.agent(agent.agent_id)} class={`badge state-${agent.state}${agent.quiet_for === null ? '' : ' quiet'}`}>
       <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>

@@ -1,4 +1,4 @@
-// Small display helpers shared by the views: times, durations, state classes.
+// Small display helpers shared by the views: times and durations.
 
 /** hh:mm:ss (UTC); a time no Date can hold shows as a dash rather than throwing. */
 export function clock(ms: number): string {
@@ -14,5 +14,3 @@ export function duration(ms: number): string {
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`
 }
-
-export const FINAL_STATES = new Set(['done', 'failed', 'cancelled', 'skipped'])

@@ -1,7 +1,7 @@
 // GET /agents: find any agent of a swarm too large to show whole, by name or id and state, paginated.
 import { Elysia, t } from 'elysia'
 import type { DashboardView } from '../../view-model/dashboard-view'
-import { AGENT_STATES, type AgentStateName } from '../../machines/agent.machine'
+import { AGENT_STATES, type AgentStateName } from '../../machines/agent-states'
 import { routes } from '../../protocol/routes'
 import { AgentsPage } from '../../views/agents-page'
 import type { PageAssets } from '../../views/head'
