@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { runDemoSwarm } from '../src/demo/swarm'
 import { makeEvent } from '../src/protocol/event'
 import { ids } from '../src/views/targets'
-import { launchChromium, openPage, skipBrowserTests } from './support/browser'
+import { launchChromium, openPage, skipBrowserTests, screenshotPath } from './support/browser'
 import { startTestServer, type TestServer } from './support/server'
 
 let server: TestServer
@@ -87,10 +87,10 @@ describe.skipIf(skip)('dashboard page', () => {
     const card = page.locator('.card').first()
     await card.waitFor({ timeout: 25_000 })
     await page.locator('.badge.state-done').first().waitFor({ timeout: 25_000 })
-    await page.screenshot({ path: 'docs/dashboard.png' })
+    await page.screenshot({ path: screenshotPath('dashboard.png') })
     const phone = await openPage(browser, own.url, { width: 390, height: 844 })
     await phone.page.locator('.card').first().waitFor()
-    await phone.page.screenshot({ path: 'docs/dashboard-phone.png', fullPage: false })
+    await phone.page.screenshot({ path: screenshotPath('dashboard-phone.png'), fullPage: false })
     await phone.page.close()
     const id = await card.getAttribute('id')
     await card.locator('button.option, button.submit').first().click()

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'bun:test'
 import type { Page } from 'playwright-core'
 import { makeEvent } from '../src/protocol/event'
 import { ids } from '../src/views/targets'
-import { browserSuite, openPage } from './support/browser'
+import { browserSuite, openPage, screenshotPath } from './support/browser'
 import { askEveryKind, UNBREAKABLE } from './support/questions'
 
 const suite = browserSuite()
@@ -60,9 +60,9 @@ describe.skipIf(skip)('questions queue', () => {
     await page.locator(`#${ids.card(kinds.form)} .recent-tools`).waitFor({ state: 'detached' })
 
     const panel = page.locator('.panel.questions')
-    await panel.screenshot({ path: 'docs/cards.png' })
+    await panel.screenshot({ path: screenshotPath('cards.png') })
     await page.emulateMedia({ colorScheme: 'dark' })
-    await panel.screenshot({ path: 'docs/cards-dark.png' })
+    await panel.screenshot({ path: screenshotPath('cards-dark.png') })
     await page.emulateMedia({ colorScheme: 'light' })
 
     // A phone: one long unbreakable option or question widens nothing (the page was 1,146 px wide).
@@ -77,7 +77,7 @@ describe.skipIf(skip)('questions queue', () => {
     // the log keeps its agent column, by name
     const agentCell = phone.page.locator(`#${ids.eventList} .agent >> text=Doc writer`).first()
     expect(await agentCell.isVisible()).toBe(true)
-    await phone.page.screenshot({ path: 'docs/cards-phone.png' })
+    await phone.page.screenshot({ path: screenshotPath('cards-phone.png') })
     await phone.page.close()
     expect([...errors, ...phone.errors]).toEqual([])
     await page.close()

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'bun:test'
 import { runDemoSwarm } from '../src/demo/swarm'
 import type { Event } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
-import { browserSuite, openPage } from './support/browser'
+import { browserSuite, openPage, screenshotPath } from './support/browser'
 import { post } from './support/http'
 
 const suite = browserSuite()
@@ -61,7 +61,7 @@ describe.skipIf(skip)('run graph page', () => {
       const { page, errors } = await openPage(suite.browser, suite.server.url + routes.runGraph(graph_id!))
       await page.locator('.rg-node.state-done').first().waitFor({ timeout: 25_000 })
       await page.locator('.rg-node.state-running, .rg-node.state-blocked').first().waitFor({ timeout: 25_000 })
-      await page.locator(`#${ids.runGraph}`).screenshot({ path: 'docs/run-graph.png' })
+      await page.locator(`#${ids.runGraph}`).screenshot({ path: screenshotPath('run-graph.png') })
       expect(errors).toEqual([])
       await page.close()
     } finally {

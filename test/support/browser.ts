@@ -4,7 +4,9 @@
 // In a browser test file: `const skip = skipBrowserTests()`; register the beforeAll/afterAll that start servers and
 // launch Chromium only `if (!skip)` (Bun runs top-level hooks even when every test is skipped, and counts hooks
 // inside a skipped describe as extra skips); wrap the tests in `describe.skipIf(skip)(...)`.
-import { accessSync, constants, statSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll } from 'bun:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startTestServer, type TestServer } from './server'
@@ -38,6 +40,18 @@ export function skipBrowserTests(): boolean {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS })
+}
+
+let screenshotDir: string | undefined
+
+/**
+ * Where a browser test saves the screenshot `name`: docs/ (the README's pictures) only with UPDATE_SCREENSHOTS=1,
+ * otherwise a temp folder, so that `npm test` changes no tracked file.
+ */
+export function screenshotPath(name: string): string {
+  if (process.env.UPDATE_SCREENSHOTS === '1') return resolve(import.meta.dir, '../../docs', name)
+  screenshotDir ??= mkdtempSync(join(tmpdir(), 'switchboard-screenshots-'))
+  return join(screenshotDir, name)
 }
 
 /** A page whose uncaught errors and console errors end up in `errors`. */
