@@ -36,7 +36,7 @@ export const metrics = {
   sseFlushes: new Counter({ name: 'switchboard_sse_flushes_total', help: 'Flushes (render, diff, broadcast) of a live stream', labelNames: ['stream'] as const, registers }),
   sseFrameBytes: new Counter({
     name: 'switchboard_sse_frame_bytes_total',
-    help: 'Bytes of the frames broadcast, counted once per frame (its clients share the bytes)',
+    help: 'Bytes of the frames a stream broadcast or sent to one tab, counted once per frame (its clients share the bytes)',
     labelNames: ['stream'] as const,
     registers,
   }),
