@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EventBus } from '../src/events/bus'
 import { openDurableBus } from '../src/events/durable'
-import { EventStore } from '../src/events/event-store'
+import { BUSY_FOR_MS, EventStore } from '../src/events/event-store'
+import { StorageUnavailable } from '../src/workspace/workspace'
 import { startDashboard } from '../src/machines/dashboard'
 import { makeEvent, type Event } from '../src/protocol/event'
 import { deriveAll } from '../src/view-model/derive'
@@ -180,5 +181,98 @@ describe('the durable bus', () => {
     expect(view(d2)).toBe(before)
     d2.stop()
     second.close()
+  })
+})
+
+/** Time the test moves: each step runs what fell due, so a 2 s budget runs out in a few steps, not in 2 s. */
+function steppedClock() {
+  let t = 0
+  let next = 0
+  const due = new Map<number, { at: number; fn: () => void }>()
+  return {
+    now: () => t,
+    later: (fn: () => void, ms: number) => (due.set(++next, { at: t + ms, fn }), next),
+    cancel: (handle: unknown) => void due.delete(handle as number),
+    pending: () => due.size,
+    /** move to `to` ms and run whatever is due by then, earliest first */
+    advance(to: number) {
+      t = to
+      for (;;) {
+        const [handle, first] = [...due].filter(([, d]) => d.at <= t).sort(([, a], [, b]) => a.at - b.at)[0] ?? []
+        if (handle === undefined) return
+        due.delete(handle)
+        first!.fn()
+      }
+    },
+  }
+}
+
+describe('a busy event store', () => {
+  const outcome = (p: Promise<void>) => p.then(() => 'stored', (error: unknown) => error)
+
+  it('retries a commit for a bounded time, then fails the waiting writes with StorageUnavailable and keeps nothing', async () => {
+    const path = tempDb()
+    const clock = steppedClock()
+    const durable = openDurableBus(path, undefined, undefined, undefined, { clock })
+    const other = new Database(path)
+    try {
+      other.exec('BEGIN IMMEDIATE')
+      const e = ev()
+      expect(durable.bus.publish(e)).toBe(true)
+      const waited = outcome(durable.bus.persisted())
+      clock.advance(0)
+      clock.advance(BUSY_FOR_MS - 1)
+      // Still trying just before the budget is spent (it retried forever before).
+      expect(clock.pending()).toBe(1)
+      // The next retry falls due 20 ms on, past the budget: that one gives up.
+      clock.advance(BUSY_FOR_MS + 20)
+      expect(clock.pending()).toBe(0)
+      const error = await waited
+      expect(error).toBeInstanceOf(StorageUnavailable)
+      expect((error as StorageUnavailable).busy).toBe(true)
+      other.exec('COMMIT')
+      // Not stored later either, and not remembered: sent again after its 503, it is stored, not a duplicate.
+      expect(durable.store.count()).toBe(0)
+      expect(durable.bus.history().map((h) => h.id)).not.toContain(e.id)
+      expect(durable.bus.publish(e)).toBe(true)
+      const again = outcome(durable.bus.persisted())
+      clock.advance(BUSY_FOR_MS + 20)
+      expect(await again).toBe('stored')
+      expect(durable.store.recentIds(5)).toEqual([e.id])
+    } finally {
+      other.close()
+      durable.close()
+    }
+  })
+
+  it('waits out a lock that clears within the budget', async () => {
+    const path = tempDb()
+    const clock = steppedClock()
+    const store = new EventStore(path, { clock })
+    const other = new Database(path)
+    other.exec('BEGIN IMMEDIATE')
+    store.append(ev())
+    const waited = outcome(store.flushed())
+    clock.advance(0)
+    clock.advance(BUSY_FOR_MS / 2)
+    other.exec('COMMIT')
+    clock.advance(BUSY_FOR_MS / 2 + 20)
+    expect(await waited).toBe('stored')
+    expect(store.count()).toBe(1)
+    other.close()
+    store.close()
+  })
+
+  it('says whether it can take a write now, without waiting for the lock', () => {
+    const path = tempDb()
+    const store = new EventStore(path)
+    const other = new Database(path)
+    expect(() => store.assertWritable()).not.toThrow()
+    other.exec('BEGIN IMMEDIATE')
+    expect(() => store.assertWritable()).toThrow(StorageUnavailable)
+    other.exec('COMMIT')
+    expect(() => store.assertWritable()).not.toThrow()
+    other.close()
+    store.close()
   })
 })

@@ -54,3 +54,32 @@ describe('a busy store', () => {
     expect(res.status).toBe(201)
   })
 })
+
+describe('a busy event store', () => {
+  const started = { id: 'locked-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'locked-agent', payload: {} }
+  const ingest = () => fetch(post(`${s.url}/api/events`, started))
+  const shown = async () => JSON.stringify(await (await fetch(`${s.url}/api/snapshot`)).json()).includes('locked-agent')
+  const stored = async () => ((await (await fetch(`${s.url}/api/events?agent_id=locked-agent`)).json()) as { events: Array<{ id: string }> }).events.map((e) => e.id)
+
+  it('answers POST /api/events 503 with Retry-After under a lock that does not clear (it hung), neither storing nor showing them; then takes them', async () => {
+    const other = new Database(s.dbPath)
+    try {
+      other.exec('BEGIN IMMEDIATE')
+      const res = await ingest()
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('1')
+      expect(((await res.json()) as { error: string }).error).toBe('storage unavailable: the database is locked by another process')
+      expect(await shown()).toBe(false)
+      other.exec('COMMIT')
+      expect(await stored()).toEqual([])
+      // Sent again after its 503, as Retry-After asks: stored and shown, not taken for a duplicate.
+      const again = await ingest()
+      expect(again.status).toBe(202)
+      expect(await again.json()).toEqual({ accepted: 1, duplicates: 0 })
+      expect(await stored()).toEqual(['locked-1'])
+      expect(await shown()).toBe(true)
+    } finally {
+      other.close()
+    }
+  })
+})

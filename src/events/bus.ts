@@ -14,6 +14,8 @@ export interface BusOptions {
     has?(id: string): boolean
     /** of these ids, the ones it holds: one question for a batch instead of one per event */
     holding?(ids: readonly string[]): Set<string>
+    /** throws (StorageUnavailable) when it cannot take events now */
+    assertWritable?(): void
   }
   /**
    * Several instances on one shared log (REDIS_URL): what is published here goes to the log first and is
@@ -115,6 +117,27 @@ export class EventBus {
   persisted(): Promise<void> {
     const stored = () => this.journal?.flushed() ?? Promise.resolve()
     return this.relay ? this.relay.sent().then(stored) : stored()
+  }
+
+  /**
+   * Throws StorageUnavailable when the journal cannot take events now. A writer that answers for what it
+   * publishes (POST /api/events) asks first: a 503 then means neither stored nor shown.
+   */
+  assertWritable(): void {
+    this.journal?.assertWritable?.()
+  }
+
+  /**
+   * The journal could not store these after all (it failed, or stayed busy too long): they no longer count
+   * as seen, so a writer that sends them again after its 503 has them stored, not called duplicates.
+   */
+  forget(events: readonly Event[]): void {
+    const gone = new Set(events.map((e) => e.id))
+    for (const id of gone) this.seen.delete(id)
+    // Their ring slots stay until overwritten; an id sent again and evicted early by its old slot is then
+    // looked up in the journal (seenAll is false by then), which holds it: still not a second copy.
+    const kept = this.recent.filter((e) => !gone.has(e.id))
+    this.recent.splice(0, this.recent.length, ...kept)
   }
 
   /** Synchronous listener, for actors and services that must see every event in order. Returns the unsubscribe. */

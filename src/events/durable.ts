@@ -1,7 +1,7 @@
 // A bus backed by the event store: what was accepted survives a restart, checkpoints keep start-up short, retention keeps the file bounded.
 import type { Event } from '../protocol/event'
 import { EventBus, type Relay } from './bus'
-import { EventStore, type StoredEvent } from './event-store'
+import { EventStore, type EventStoreOptions, type StoredEvent } from './event-store'
 import { logger } from '../telemetry/log'
 
 export interface Retention {
@@ -46,9 +46,10 @@ export interface DurableBus {
 }
 
 /** `relay`: the shared log of several instances (REDIS_URL); this file is then this instance's copy of it. */
-export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY, relay?: Relay): DurableBus {
-  const store = new EventStore(path)
+export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY, relay?: Relay, storeOptions?: EventStoreOptions): DurableBus {
+  const store = new EventStore(path, storeOptions)
   const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW, relay })
+  store.onDrop = (dropped) => bus.forget(dropped)
   const previous = store.loadCheckpoint(PREVIOUS)
   bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
   let checkpoint: (() => string) | undefined

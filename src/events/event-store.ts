@@ -40,6 +40,9 @@ export interface Checkpoint {
 
 type Row = { seq: number; body: string }
 
+// Short: bun:sqlite waits synchronously, and the loop must stay free (the retries are asynchronous).
+const BUSY_TIMEOUT_MS = 50
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -67,32 +70,64 @@ function decode(row: Row, onBad: (seq: number, error: unknown) => void): StoredE
   }
 }
 
+/** Time as the store sees it: injected by tests, so that they run out the busy budget without waiting it out. */
+export interface StoreClock {
+  now(): number
+  later(fn: () => void, ms: number): unknown
+  cancel(handle: unknown): void
+}
+
+const REAL_CLOCK: StoreClock = {
+  now: () => Date.now(),
+  later: (fn, ms) => setTimeout(fn, ms),
+  cancel: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+/**
+ * How long a commit is retried while another process holds the write lock before the writes waiting on
+ * it fail (StorageUnavailable: a 503 with Retry-After). Every write answers within about 3 s (DESIGN.md):
+ * this is about what server/storage-retry.ts waits before it, too. It retried every 20 ms forever: under a
+ * lock that never cleared, every write hung.
+ */
+export const BUSY_FOR_MS = 2_000
+const BUSY_RETRY_MS = 20
+
 export interface EventStoreOptions {
   /** how long appended events wait to be committed together; default: the next tick */
   flushMs?: number
   onBadRow?: (seq: number, error: unknown) => void
+  busyForMs?: number
+  clock?: StoreClock
 }
 
 export class EventStore {
   private readonly db: Database
   private buffer: Event[] = []
   private waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: unknown
   private readonly flushMs: number
+  private readonly busyForMs: number
+  private readonly clock: StoreClock
+  /** when the batch being retried first met a busy store */
+  private busySince: number | undefined
   private readonly onBadRow: (seq: number, error: unknown) => void
   private readonly insert
   private readonly hasId
   private readonly holdingIds
   /** called after each commit with the last committed seq (checkpoints hang off this) */
   onCommit: ((lastSeq: number) => void) | undefined
+  /** called with the events of a batch that failed: not stored, so whoever remembered them as taken must forget them */
+  onDrop: ((events: readonly Event[]) => void) | undefined
 
   constructor(path: string, options: EventStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     this.db = new Database(path, { create: true })
-    this.db.exec('PRAGMA busy_timeout = 50')
+    this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
     this.flushMs = options.flushMs ?? 0
+    this.busyForMs = options.busyForMs ?? BUSY_FOR_MS
+    this.clock = options.clock ?? REAL_CLOCK
     // Every history page and replay meets a bad row again: one line per row, not per read.
     const skipped = new OnceLog('skipping stored event', logger('events'))
     this.onBadRow = options.onBadRow ?? ((seq, error) => skipped.report(`#${seq}`, error))
@@ -104,7 +139,7 @@ export class EventStore {
   /** Queue an event for the next commit. Ids already stored are ignored there. */
   append(event: Event): void {
     this.buffer.push(event)
-    this.timer ??= setTimeout(() => this.commitSafely(), this.flushMs)
+    this.timer ??= this.clock.later(() => this.commitSafely(), this.flushMs)
   }
 
   /** Resolves once everything appended so far is committed; rejects if the store cannot take it. */
@@ -115,7 +150,7 @@ export class EventStore {
 
   /** Commit what is buffered now, in one transaction (at shutdown, and from the timer). */
   commit(): void {
-    clearTimeout(this.timer)
+    if (this.timer !== undefined) this.clock.cancel(this.timer)
     this.timer = undefined
     if (!this.buffer.length) return
     const batch = this.buffer
@@ -130,6 +165,7 @@ export class EventStore {
     }
     this.buffer = []
     this.waiting = []
+    this.busySince = undefined
     for (const w of waiting) w.resolve()
     this.onCommit?.(this.lastSeq())
   }
@@ -143,6 +179,23 @@ export class EventStore {
       this.db.transaction(() => this.db.query("INSERT OR REPLACE INTO checkpoints (name, seq, body, saved_at) VALUES ('ready-probe', 0, '', ?)").run(Date.now())).immediate()
     } catch (error) {
       throw storageError(error)
+    }
+  }
+
+  /**
+   * Throws StorageUnavailable unless the write lock can be taken now. Asked before events are published,
+   * so that a batch the store cannot take is refused before anything shows it. Cheap: the lock is taken
+   * and given back, nothing written, and not waited for (callers wait asynchronously: storage-retry.ts).
+   */
+  assertWritable(): void {
+    this.db.exec('PRAGMA busy_timeout = 0')
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+      this.db.exec('ROLLBACK')
+    } catch (error) {
+      throw storageError(error)
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
     }
   }
 
@@ -263,14 +316,29 @@ export class EventStore {
     try {
       this.commit()
     } catch (error) {
-      // Busy: keep the batch and try again shortly; failing: tell whoever waits.
+      // Busy: keep the batch and try again shortly, for a while; failing, or busy for too long: give it up.
       if (error instanceof StorageUnavailable && error.busy) {
-        this.timer = setTimeout(() => this.commitSafely(), 20)
-        return
+        const now = this.clock.now()
+        this.busySince ??= now
+        if (now - this.busySince < this.busyForMs) {
+          this.timer = this.clock.later(() => this.commitSafely(), BUSY_RETRY_MS)
+          return
+        }
       }
-      const waiting = this.waiting
-      this.waiting = []
-      for (const w of waiting) w.reject(error)
+      this.drop(error)
     }
+  }
+
+  /**
+   * The batch is not stored, and its writers are told so (a 503). It is not kept for a later commit
+   * either: a 503 means not stored, and the writer may send it again.
+   */
+  private drop(error: unknown): void {
+    const { buffer, waiting } = this
+    this.buffer = []
+    this.waiting = []
+    this.busySince = undefined
+    this.onDrop?.(buffer)
+    for (const w of waiting) w.reject(error)
   }
 }

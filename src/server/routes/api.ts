@@ -82,6 +82,9 @@ export function apiRoutes({ bus, questions, view, store }: ApiServices) {
       routes.ingest,
       async ({ body, status }) => {
         const events = parseBatch(body)
+        // A store that cannot take them now (another process holds the lock): a 503 before anything, a
+        // question's record included, shows them.
+        await withStorage(() => bus.assertWritable())
         // A question an agent asks by event becomes its record first: one that cannot is refused
         // here (400 naming the field, 409 for a msg_id holding another question), never shown as
         // a card nobody can answer.
