@@ -1,5 +1,6 @@
 // Webhooks from two instances on one real redis-server: every instance derives the same notices, one of them sends each.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
+import { KEY_PREFIX } from '../src/cluster/redis-questions'
 import { haveRedis, startRedis, type TestRedis } from './support/redis'
 import { startReceiver } from './support/receiver'
 import { startTestServer, type TestServer } from './support/server'
@@ -56,10 +57,14 @@ describe.skipIf(!haveRedis)('webhooks with several instances', () => {
 describe.skipIf(!haveRedis)('webhooks when the sending instance stops', () => {
   it('its delivery is taken over by the other instance once the lease lapses, and delivered', async () => {
     const redis = await startRedis()
+    const client = new Bun.RedisClient(redis.url)
+    // The delivery's lease in Redis (redis-deliveries.ts names it so).
+    const lease = `${KEY_PREFIX}webhook:lost-sender:0`
     // The first POST never gets an answer: its sender is stopped while it waits.
     const stalled: Array<() => void> = []
     const receiver = startReceiver((_r, n) => (n === 1 ? new Promise<Response>((resolve) => stalled.push(() => resolve(new Response('late')))) : undefined))
-    const webhooks = { urls: [receiver.url], retry: { firstMs: 10, capMs: 50 }, pollMs: 20, leaseMs: 300 }
+    // A lease no test run outlasts: the test, not a 300 ms timer racing two servers under load, decides when it lapses.
+    const webhooks = { urls: [receiver.url], retry: { firstMs: 10, capMs: 50 }, pollMs: 20, leaseMs: 600_000 }
     const servers = [await startTestServer({ redisUrl: redis.url, webhooks }), await startTestServer({ redisUrl: redis.url, webhooks })]
     const running = new Set(servers)
     const stop = (s: TestServer) => (running.delete(s) ? s.stop() : undefined)
@@ -70,12 +75,15 @@ describe.skipIf(!haveRedis)('webhooks when the sending instance stops', () => {
       const waiting = await until('the other instance waiting', () => servers.find((s) => s.notifier!.outbox.get('lost-sender:0')?.last_error === 'sent by another instance'))
       const sender = servers.find((s) => s !== waiting)!
       await stop(sender)
+      // The lease lapses as it would 10 minutes on: Redis expires the key, as it does when its time is up.
+      expect(await client.send('PEXPIRE', [lease, '1'])).toBe(1)
       await until('delivered by the other instance', () => waiting.notifier!.outbox.get('lost-sender:0')?.status === 'delivered')
       // At least once: the receiver saw the delivery id from each instance (the stopped one's POST went unanswered).
       expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['lost-sender:0', 1], ['lost-sender:0', 1]])
     } finally {
       for (const s of servers) await stop(s)
       for (const go of stalled) go()
+      client.close()
       receiver.stop()
       await redis.stop()
     }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { until } from './support/http'
 import { scrape, sample } from './support/metrics'
 import { freePort, running, spawn, start, tempDir } from './support/process'
 
@@ -28,7 +29,7 @@ describe('stopping', () => {
     const streamReader = questionStream.body!.getReader()
     await streamReader.read()
     // The long-poll must have reached the server (a request still in the accept queue is reset by any stop).
-    while (sample(await scrape(s.url), 'switchboard_question_waiters') < 2) await Bun.sleep(10)
+    await until('both waiters on the server', async () => sample(await scrape(s.url), 'switchboard_question_waiters') >= 2)
     s.proc.kill('SIGTERM')
     const polled = await longPoll
     expect(polled.status).toBe(200)
