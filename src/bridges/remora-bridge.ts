@@ -16,6 +16,7 @@ export interface RemoraBridgeOptions {
   /** the first reconnect delay; each next one doubles up to maxDelayMs */
   retryMs?: number
   maxDelayMs?: number
+  /** where its lines go; default: the log, as `switchboard.remora` */
   log?: (line: string) => void
 }
 
@@ -67,7 +68,7 @@ export class RemoraBridge {
       if (this.abort.signal.aborted) return
       // A connection that opened resets the backoff; a server that keeps refusing is asked less and less often.
       if (this.connected) {
-        this.log(`[remora] lost ${this.base}/events (${reason}); reconnecting`)
+        this.log(`lost ${this.base}/events (${reason}); reconnecting`)
         delay = first
       }
       this.connected = false
@@ -84,7 +85,7 @@ export class RemoraBridge {
     const res = await fetch(`${this.base}/events`, { headers: { accept: 'text/event-stream' }, signal: this.abort.signal })
     if (!res.ok || !res.body) throw new Error(`GET /events answered ${res.status}`)
     this.connected = true
-    this.log(`[remora] following ${this.base}/events`)
+    this.log(`following ${this.base}/events`)
     void this.resend()
     let tooLong = false
     const parser = createParser({
@@ -162,9 +163,9 @@ export class RemoraBridge {
         })
         // 400: Remora no longer knows the request (answered elsewhere, restarted): nothing to retry.
         if (res.ok || (res.status >= 400 && res.status < 500)) this.unsent.delete(request_id)
-        if (!res.ok) this.log(`[remora] POST /input for ${request_id.slice(0, 80)} answered ${res.status}${res.status < 500 ? '' : '; retried after the next reconnect'}`)
+        if (!res.ok) this.log(`POST /input for ${request_id.slice(0, 80)} answered ${res.status}${res.status < 500 ? '' : '; retried after the next reconnect'}`)
       } catch (error) {
-        if (!this.abort.signal.aborted) this.log(`[remora] POST /input for ${request_id.slice(0, 80)} failed (${String(error)}); retried after the next reconnect`)
+        if (!this.abort.signal.aborted) this.log(`POST /input for ${request_id.slice(0, 80)} failed (${String(error)}); retried after the next reconnect`)
       }
     }
   }
