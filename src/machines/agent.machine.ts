@@ -1,5 +1,6 @@
 // The life of one agent: a definition only, fed machine events mapped from the bus.
 import { and, assign, setup } from 'xstate'
+import { blockedMsgId } from '../protocol/question'
 import type { AgentStateName } from './agent-states'
 import type { AgentMachineEvent } from './machine-events'
 
@@ -190,7 +191,7 @@ export const agentMachine = setup({
       name: ({ context, event }) =>
         context.name === context.agent_id ? (str(payloadOf(event).name) ?? context.name) : context.name,
     }),
-    recordQuestion: assign({ awaiting: ({ event }) => str(payloadOf(event).msg_id) ?? event.event?.id ?? null }),
+    recordQuestion: assign({ awaiting: ({ event }) => (event.event ? blockedMsgId(event.event) : null) }),
     clearQuestion: assign({ awaiting: null }),
     recordResult: assign({ result: ({ event }) => payloadOf(event).result ?? payloadOf(event).summary }),
     recordError: assign({ error: ({ event }) => str(payloadOf(event).error) ?? 'unknown error' }),

@@ -2,6 +2,7 @@
 import type { EventStore, StoredEvent } from '../events/event-store'
 import { wireName, type Event } from '../protocol/event'
 import { answerSummary, type Answer } from '../protocol/form'
+import { blockedMsgId } from '../protocol/question'
 import { routes } from '../protocol/routes'
 import type { NoticeEvent, WebhookNotice } from '../protocol/webhook'
 
@@ -42,7 +43,7 @@ function agentName(store: EventStore, e: Event): string | undefined {
 /** The question an agent:resumed settles: agent:resumed carries only its msg_id. */
 function questionOf(store: EventStore, agentId: string, msgId: string): string | undefined {
   const asked = store.query({ agent_id: agentId, kind: 'agent:blocked', order: 'desc', limit: 200 })
-  return str(asked.find((s) => (s.event.payload.msg_id ?? s.event.id) === msgId)?.event.payload.question)
+  return str(asked.find((s) => blockedMsgId(s.event) === msgId)?.event.payload.question)
 }
 
 function summary(n: Omit<WebhookNotice, 'text'>): string {
@@ -64,7 +65,7 @@ export function noticeOf(store: EventStore, { event: e }: StoredEvent, base: str
   const event = kindOf(e)
   if (!event || e.agent_id === undefined) return undefined
   const p = e.payload
-  const msgId = event === 'agent.failed' ? undefined : (str(p.msg_id) ?? e.id)
+  const msgId = event === 'agent.failed' ? undefined : blockedMsgId(e)
   const fields: Omit<WebhookNotice, 'text'> = {
     event,
     event_id: e.id,

@@ -36,6 +36,12 @@ export type AskBody = Static<typeof AskBody>
 /** The payload of agent:blocked: the same question, its msg_id defaulting to the event id. */
 export const BlockedPayload = T.Object({ msg_id: T.Optional(Id()), ...questionFields }, { additionalProperties: true })
 
+/** The msg_id an agent:blocked asks under: its payload's, else the event's own id (the one place this is decided). */
+export const blockedMsgId = (e: { id: string; payload: Record<string, unknown> }): string => (typeof e.payload.msg_id === 'string' ? e.payload.msg_id : e.id)
+
+/** The kind of a question that names none: a form when it has a schema, options when it lists some, else text. */
+export const defaultKind = (schema: unknown, options: readonly unknown[]): QuestionKind => (schema !== undefined ? 'form' : options.length ? 'options' : 'text')
+
 /** POST /agent/:agent_id/respond from a JSON client. Datastar requests carry their signals instead. */
 export const RespondBody = T.Object(
   {
