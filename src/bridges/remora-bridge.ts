@@ -130,10 +130,10 @@ export class RemoraBridge {
     const status = this.options.questions.status(msgId)
     if (status?.status !== 'pending') return
     const answer = response || '(answered in Remora)'
-    const shared = this.options.questions.shared
-    // Several instances: decided in Redis like any answer (another instance following Remora may get there first).
-    if (!shared) this.options.questions.respond(status.agent_id, msgId, answer, ANSWERED_IN_REMORA)
-    else void shared.respond(status.agent_id, msgId, answer, ANSWERED_IN_REMORA).catch((error) => error instanceof AlreadyAnswered || this.skipped.report(`answer ${msgId}`, error))
+    // Decided like any answer: with several instances, another one following Remora may get there first.
+    this.options.questions
+      .respond(status.agent_id, msgId, answer, ANSWERED_IN_REMORA)
+      .catch((error) => error instanceof AlreadyAnswered || this.skipped.report(`answer ${msgId}`, error))
   }
 
   /** A person answered one of Remora's questions here: POST /input. */

@@ -1,7 +1,6 @@
 // Several instances on one Redis (REDIS_URL): the shared event log, the question records, who sends each webhook, and what joins them to one instance.
 import type { EventStore } from '../events/event-store'
 import type { EventBus } from '../events/bus'
-import { wireName } from '../protocol/event'
 import type { QuestionAuthority } from '../questions/authority'
 import type { QuestionService } from '../questions/question-service'
 import { logger } from '../telemetry/log'
@@ -28,22 +27,13 @@ export interface Cluster {
 export async function openCluster(url: string, maxLen: number, maxQueued?: number): Promise<Cluster> {
   const redis = await RedisLog.open(url, maxLen)
   const relay = new ClusterRelay(redis, maxQueued)
-  let unlisten: (() => void) | undefined
   return {
     relay,
     authority: new RedisQuestions((command, args) => redis.command(command, args)),
     deliveries: new RedisDeliveries((command, args) => redis.command(command, args)),
     async join(bus, store, questions) {
-      // An agent:blocked that another instance admitted (or asked) is a record here too: same checks,
-      // and the same question twice is no change. A listener must not throw into the reader.
-      unlisten = bus.listen((e) => {
-        if (wireName(e) !== 'agent:blocked') return
-        try {
-          questions.admit([e])
-        } catch (error) {
-          log.warn(`event ${e.id}: cannot keep its question here: ${error instanceof Error ? error.message : String(error)}`)
-        }
-      })
+      // An agent:blocked another instance admitted (or asked) becomes a record here too, at the bus's gate as it is
+      // read from the stream (the question service's): the same checks, and the same question twice is no change.
       const read = await relay.catchUp(bus, store)
       if (read) log.info(`caught up with the shared event log: ${read} entries read`)
       // An instance that settled a question and stopped before telling leaves it pending in every copy: told now.
@@ -51,7 +41,6 @@ export async function openCluster(url: string, maxLen: number, maxQueued?: numbe
       relay.follow(bus, store)
     },
     async close() {
-      unlisten?.()
       await relay.stop()
       redis.close()
     },

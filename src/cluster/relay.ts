@@ -98,7 +98,7 @@ export class ClusterRelay implements Relay {
     if (!entries.length) return 0
     for (const { id, body } of entries) {
       const event = parse(body)
-      if (event) bus.deliver(event)
+      if (event) deliver(bus, id, event)
       else log.warn(`skipping stream entry ${id}: not an event`)
       this.position = id
     }
@@ -167,6 +167,19 @@ export class ClusterRelay implements Relay {
     if (this.problem === undefined) return
     log.info(`shared event log available again after: ${this.problem}`, { incident: 'end' })
     this.problem = undefined
+  }
+}
+
+/**
+ * An entry the gate refuses (an agent:blocked another writer appended that no instance could answer) is skipped
+ * with one line, here as on every instance; a store that cannot take it now is thrown, so the entry is read again.
+ */
+function deliver(bus: EventBus, id: string, event: Event): void {
+  try {
+    bus.deliver(event)
+  } catch (error) {
+    if (error instanceof StorageUnavailable) throw error
+    log.warn(`skipping stream entry ${id}: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 

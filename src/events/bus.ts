@@ -32,6 +32,12 @@ export interface Relay {
   sent(): Promise<void>
 }
 
+/**
+ * Checks a batch before the bus takes any of it; a throw refuses the batch whole and reaches the publisher (a 400
+ * naming the field, a 409, a 503). The question service's: an agent:blocked becomes its record or is refused.
+ */
+export type Gate = (events: readonly Event[]) => void
+
 export class EventBus {
   readonly replaySize: number
   private readonly dedupeSize: number
@@ -43,6 +49,7 @@ export class EventBus {
   /** false once an id may have left the ring: only then is the journal asked about ids not in it */
   private seenAll = true
   private readonly listeners = new Set<(e: Event) => void>()
+  private readonly gates = new Set<Gate>()
   private readonly journal: BusOptions['journal']
   private readonly relay: Relay | undefined
   /** ids sent to the relay and not yet delivered back: a repeat meanwhile is a duplicate */
@@ -66,9 +73,20 @@ export class EventBus {
     this.recent.push(...recent.slice(-this.replaySize))
   }
 
-  /** Publish one event; returns false when its id was seen recently (dropped). */
+  /** A gate every event passes before it is taken, published here or delivered from the shared log. Returns the removal. */
+  gate(gate: Gate): () => void {
+    this.gates.add(gate)
+    return () => this.gates.delete(gate)
+  }
+
+  /** Publish one event; returns false when its id was seen recently (dropped). Throws what a gate refuses it with. */
   publish(event: Event): boolean {
-    if (!this.relay) return this.deliver(event)
+    this.pass([event])
+    return this.take(event)
+  }
+
+  private take(event: Event): boolean {
+    if (!this.relay) return this.apply(event)
     if (this.relaying.has(event.id) || this.isSeen(event.id)) {
       metrics.eventsDuplicate.inc()
       return false
@@ -84,21 +102,33 @@ export class EventBus {
    * tenth of ingest on a server that had seen more than the window).
    */
   publishAll(events: readonly Event[]): number {
+    // All or none: a batch a gate refuses is not taken at all.
+    this.pass(events)
     if (!this.seenAll && this.journal?.holding) {
       const asked = new Set(events.map((e) => e.id).filter((id) => !this.seen.has(id)))
       this.held = { asked, stored: this.journal.holding([...asked]) }
     }
     try {
       let accepted = 0
-      for (const event of events) if (this.publish(event)) accepted++
+      for (const event of events) if (this.take(event)) accepted++
       return accepted
     } finally {
       this.held = undefined
     }
   }
 
-  /** Apply one event from the shared log (or, without a relay, from publish); false for a repeat. */
+  /** Apply one event from the shared log; false for a repeat. Throws what a gate refuses it with. */
   deliver(event: Event): boolean {
+    this.pass([event])
+    return this.apply(event)
+  }
+
+  private pass(events: readonly Event[]): void {
+    for (const gate of this.gates) gate(events)
+  }
+
+  /** Take one event that passed the gates: remembered, journalled, heard; false for a repeat. */
+  private apply(event: Event): boolean {
     this.relaying.delete(event.id)
     if (this.isSeen(event.id)) {
       metrics.eventsDuplicate.inc()

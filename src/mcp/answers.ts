@@ -5,10 +5,10 @@ import type { AnswerResult } from '../questions/question-record'
 const text = (t: string) => ({ type: 'text' as const, text: t })
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** Why no answer came, in words; undefined when one came. */
-export function noAnswer(result: AnswerResult, timeout_s: number | undefined, withdrawnBy: string | undefined): string | undefined {
+/** Why no answer came, in words (who withdrew it, when known); undefined when one came. */
+export function noAnswer(result: AnswerResult, timeout_s: number | undefined): string | undefined {
   if ('timed_out' in result) return `Nobody answered${timeout_s === undefined ? ' in time' : ` within ${timeout_s} s`}: the question timed out.`
-  if ('cancelled' in result) return `The question was withdrawn${withdrawnBy ? ` by ${withdrawnBy}` : ''} on the dashboard: go on without an answer.`
+  if ('cancelled' in result) return `The question was withdrawn${result.answered_by ? ` by ${result.answered_by}` : ''} on the dashboard: go on without an answer.`
   return undefined
 }
 
@@ -16,8 +16,8 @@ export function noAnswer(result: AnswerResult, timeout_s: number | undefined, wi
  * ask_human's result: the answer as text (JSON for an approval or a form, as the spec asks of structured
  * results), the typed answer as structuredContent, and who answered; no answer is an error result.
  */
-export function askResult(result: AnswerResult, timeout_s: number | undefined, withdrawnBy?: string): CallToolResult {
-  const missing = noAnswer(result, timeout_s, withdrawnBy)
+export function askResult(result: AnswerResult, timeout_s: number | undefined): CallToolResult {
+  const missing = noAnswer(result, timeout_s)
   if (missing !== undefined || !('answer' in result)) return { content: [text(missing ?? 'No answer.')], isError: true }
   const by = result.answered_by ? [text(`Answered by ${result.answered_by}.`)] : []
   const answer = result.answer
@@ -28,8 +28,8 @@ export function askResult(result: AnswerResult, timeout_s: number | undefined, w
 /** Claude Code's permission prompt answer: its text content is this JSON. */
 export type Decision = { behavior: 'allow'; updatedInput: Record<string, unknown> } | { behavior: 'deny'; message: string }
 
-export function permissionDecision(result: AnswerResult, input: Record<string, unknown>, withdrawnBy?: string): Decision {
-  const missing = noAnswer(result, undefined, withdrawnBy)
+export function permissionDecision(result: AnswerResult, input: Record<string, unknown>): Decision {
+  const missing = noAnswer(result, undefined)
   if (missing !== undefined || !('answer' in result)) return { behavior: 'deny', message: missing ?? 'No answer.' }
   const answer = isObject(result.answer) ? result.answer : {}
   if (answer.approved === true) return { behavior: 'allow', updatedInput: input }

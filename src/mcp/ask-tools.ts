@@ -40,15 +40,14 @@ function callSignal(extra: ToolExtra): AbortSignal {
   return http instanceof AbortSignal ? AbortSignal.any([extra.signal, http]) : extra.signal
 }
 
-async function askAndWait(deps: AskDeps, agent: McpAgent, input: AskInput, extra: ToolExtra): Promise<{ result: AnswerResult; withdrawnBy?: string }> {
+async function askAndWait(deps: AskDeps, agent: McpAgent, input: AskInput, extra: ToolExtra): Promise<AnswerResult> {
   const { msg_id } = deps.questions.ask(input)
   const signal = callSignal(extra)
   const stop = sendProgress(extra, deps.progressMs)
   agent.waiting++
   try {
     await deps.bus.persisted()
-    const result = await deps.questions.waitForAnswer(msg_id, signal)
-    return { result, withdrawnBy: 'cancelled' in result ? deps.questions.status(msg_id)?.answered_by : undefined }
+    return await deps.questions.waitForAnswer(msg_id, signal)
   } catch (error) {
     // Nobody is left to read the answer (the call ended, or Switchboard stops and its sessions with it):
     // the card goes, and the agent is told it was withdrawn. A client asks again in its next session.
@@ -99,8 +98,7 @@ export function registerAskTools(server: McpServer, agent: McpAgent, deps: AskDe
       const { agent_id: _id, name: _name, ...question } = args
       const input = checked('ask_human', { ...question, agent_id: who.agent_id } as AskInput)
       invalidArguments('ask_human', () => agent.ensureStarted(who))
-      const { result, withdrawnBy } = await askAndWait(deps, agent, input, extra)
-      return askResult(result, args.timeout_s, withdrawnBy)
+      return askResult(await askAndWait(deps, agent, input, extra), args.timeout_s)
     },
   )
   server.registerTool(
@@ -121,8 +119,7 @@ export function registerAskTools(server: McpServer, agent: McpAgent, deps: AskDe
         details: permissionDetails(args.input),
       })
       invalidArguments('request_permission', () => agent.ensureStarted(who))
-      const { result, withdrawnBy } = await askAndWait(deps, agent, input, extra)
-      return decisionResult(permissionDecision(result, args.input, withdrawnBy))
+      return decisionResult(permissionDecision(await askAndWait(deps, agent, input, extra), args.input))
     },
   )
 }

@@ -1,8 +1,6 @@
 // Where questions are decided when several instances share one store (REDIS_URL): the records there are the truth,
-// each instance's workspace a copy kept in step. Without one, the local workspace decides (question-service.ts).
-import { answerSummary } from '../protocol/form'
-import { AlreadyAnswered, Expired } from './errors'
-import type { QuestionRecord, QuestionStatus, ResponseRecord, Settled } from './question-record'
+// each instance's workspace a copy kept in step (shared-decisions.ts). Without one, the local workspace decides.
+import type { QuestionRecord, ResponseRecord, Settled } from './question-record'
 
 /** The shared record of one question and, once answered, its response. */
 export interface Truth {
@@ -30,18 +28,4 @@ export interface QuestionAuthority {
   pending(): Promise<Array<[string, QuestionRecord]>>
   /** One atomic step: if msg_id is agent_id's and pending (and, for a person's outcome, not past its deadline), settle it. */
   settle(msgId: string, agentId: string, outcome: Settled, now: number, options: SettleOptions): Promise<Verdict>
-}
-
-/** The status GET /api/questions/:msg_id shows for a record and its response (the run's id left out). */
-export function statusOf(record: QuestionRecord, response: ResponseRecord | undefined): QuestionStatus {
-  const { graph_id: _graph, ...view } = record
-  return record.status === 'answered' && response ? { ...view, ...response } : view
-}
-
-/** The refusal for a question that had already ended: 409 answered, 410 timed out or withdrawn. */
-export function refusal(msgId: string, { record, response }: Truth): Error {
-  if (record.status === 'timeout') return new Expired(`question ${msgId} has timed out`)
-  if (record.status !== 'answered') return new Expired(`question ${msgId} was cancelled`)
-  const said = response === undefined ? undefined : answerSummary(response.answer)
-  return new AlreadyAnswered(`question ${msgId} is already answered${said ? `: ${said}` : ''}`, said)
 }

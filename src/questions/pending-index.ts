@@ -30,6 +30,11 @@ export class PendingIndex {
     if (had !== (record.status === 'pending')) this.changed()
   }
 
+  /** A record written in a transaction that was rolled back: it is not there after all. */
+  drop(msgId: string): void {
+    if (this.byMsgId.delete(msgId)) this.changed()
+  }
+
   /** Replace everything with what the workspace holds now (other processes write too). */
   replace(pending: Iterable<[string, QuestionRecord]>): void {
     const before = [...this.byMsgId.keys()].join('\n')

@@ -2,6 +2,7 @@
 // writes the question service decides with (alone), or copies the shared records into (several instances).
 import { WorkspaceCorrupt, type Workspace } from '../workspace/workspace'
 import type { Truth } from './authority'
+import { outcomeOf, statusOf } from './ended'
 import { Conflict } from './errors'
 import type { OnceLog } from '../telemetry/once'
 import type { PendingIndex } from './pending-index'
@@ -14,8 +15,8 @@ import {
   questionKey,
   responseKey,
   sameQuestion,
-  settledOf,
   type QuestionRecord,
+  type QuestionStatus,
   type ResponseRecord,
   type Settled,
 } from './question-record'
@@ -34,6 +35,13 @@ export class QuestionCopy {
 
   response(msgId: string): ResponseRecord | undefined {
     return asResponse(this.read(responseKey(msgId)), this.now())
+  }
+
+  /** The status as this workspace has it (with several instances, a copy of the shared record's). */
+  status(msgId: string): QuestionStatus | undefined {
+    const record = this.record(msgId)
+    if (!record) return undefined
+    return statusOf(record, record.status === 'answered' ? this.response(msgId) : undefined)
   }
 
   /**
@@ -63,26 +71,43 @@ export class QuestionCopy {
     return true
   }
 
-  /** Inside a transaction: the pending record ends as `s`. */
-  settle(msgId: string, record: QuestionRecord, s: Settled): Settled {
+  /** New pending records in one transaction, all or none; how many were new. */
+  storeAll(made: ReadonlyArray<{ msgId: string; record: QuestionRecord }>): number {
+    const added: string[] = []
+    try {
+      return this.ws.transaction(() => {
+        added.length = 0
+        for (const { msgId, record } of made) if (this.store(msgId, record)) added.push(msgId)
+        return added.length
+      })
+    } catch (error) {
+      // Rolled back (a later msg_id held another question): a refused batch once showed its first questions as
+      // cards until the next poll re-read the file.
+      for (const msgId of added) this.index.drop(msgId)
+      throw error
+    }
+  }
+
+  /** Inside a transaction: the pending record ends as `s`; returns the record as it is now. */
+  settle(msgId: string, record: QuestionRecord, s: Settled): QuestionRecord {
     const next: QuestionRecord = { ...record, status: s.kind }
     if (s.kind === 'cancelled' && s.by !== undefined) next.answered_by = s.by
+    if (s.kind === 'answered' && !this.response(msgId)) this.ws.set(responseKey(msgId), s.response)
     this.ws.set(questionKey(msgId), next)
     this.index.track(msgId, next) // inside the transaction: the record leaves pending
     countSettled(record, s)
-    return s
+    return next
   }
 
   /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
   adopt(msgId: string, { record, response }: Truth): boolean {
     // Read first without the write lock: most calls find the copy already settled (every GET of an ended question).
     if (record.status === 'pending' || this.record(msgId)?.status !== 'pending') return false
-    const s: Settled = record.status === 'cancelled' ? { kind: 'cancelled', by: record.answered_by } : settledOf(record, response)
     return this.ws.transaction(() => {
       const current = this.record(msgId)
       if (current?.status !== 'pending') return false
       if (response) this.ws.set(responseKey(msgId), response)
-      this.settle(msgId, current, s)
+      this.settle(msgId, current, outcomeOf(record, response))
       return true
     })
   }

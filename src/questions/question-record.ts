@@ -1,9 +1,9 @@
 // The question and response records of the workspace layout, made from validated input or read back from storage.
 import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { makeEvent, type Event } from '../protocol/event'
+import type { Event } from '../protocol/event'
 import { ApprovalAnswer, formAnswerProblem, formSchemaProblem, QUESTION_KINDS, type Answer, type FormSchema, type QuestionKind } from '../protocol/form'
-import { AskBody, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
+import { AskBody, blockedMsgId, defaultKind, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
 import { MAX_DEPTH, MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure, Id, tooDeep } from '../protocol/schema'
 import { Invalid } from './errors'
@@ -31,7 +31,8 @@ export interface AskInput {
   context?: string
   details?: unknown
 }
-export type AnswerResult = ResponseRecord | { timed_out: true } | { cancelled: true }
+/** How waitForAnswer ends: the response, a timeout, or a withdrawal (by whom, when known). */
+export type AnswerResult = ResponseRecord | { timed_out: true } | { cancelled: true; answered_by?: string }
 /** A pending question as the page shows it: the record plus its msg_id. */
 export type PendingQuestion = QuestionRecord & { msg_id: string }
 
@@ -39,16 +40,6 @@ export const QUESTION_PREFIX = 'outbox:question:'
 export const questionKey = (msgId: string) => `${QUESTION_PREFIX}${msgId}`
 export const responseKey = (msgId: string) => `inbox:response:${msgId}`
 export const announcedKey = (msgId: string) => `announced:${msgId}`
-
-/** An event id derived from a msg_id, so the same fact published twice is one event; always a valid id. */
-function derivedId(prefix: string, msgId: string): string {
-  const id = prefix + msgId
-  if (id.length <= MAX_ID_LENGTH) return id
-  return `${prefix}#${new Bun.CryptoHasher('sha256').update(msgId).digest('hex')}`
-}
-
-/** The id of the agent:blocked announcing msgId. */
-export const announceId = (msgId: string) => derivedId('blocked:', msgId)
 
 /** A new pending record from caller input, or Invalid naming the first bad field (the same schema as ingest). */
 export function recordFromInput(input: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {
@@ -68,7 +59,7 @@ export function recordFromInput(input: unknown, createdAt: number, defaultMsgId:
 
 /** The question's kind, given or implied, checked against what else it carries. */
 function kindOf(body: AskInput, options: string[]): QuestionKind {
-  const kind = body.kind ?? (body.schema !== undefined ? 'form' : options.length ? 'options' : 'text')
+  const kind = body.kind ?? defaultKind(body.schema, options)
   if (kind === 'form' && body.schema === undefined) throw new Invalid('schema', 'is required for a form question')
   if (kind !== 'form' && body.schema !== undefined) throw new Invalid('kind', 'must be form when a schema is given')
   if (kind === 'options' && !options.length) throw new Invalid('options', 'must list at least one option for an options question')
@@ -91,7 +82,7 @@ const json = (v: unknown) => JSON.stringify(v ?? null)
 /** What an ingested agent:blocked asks, as ask() input (its msg_id defaulting to the event id). */
 export function askInputOf(e: Event): Record<string, unknown> {
   const { question, options, timeout_s, kind, schema, context, details } = e.payload
-  const input = { agent_id: e.agent_id, msg_id: e.payload.msg_id ?? e.id, question, options, timeout_s, kind, schema, context, details, graph_id: e.graph_id }
+  const input = { agent_id: e.agent_id, msg_id: blockedMsgId(e), question, options, timeout_s, kind, schema, context, details, graph_id: e.graph_id }
   // undefined fields are absent, not values the schema must check
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
 }
@@ -124,7 +115,7 @@ export function asRecord(value: unknown): QuestionRecord | undefined {
   // A schema we cannot render or check makes the record one we cannot answer: skipped, not guessed at.
   const schema = r.schema === undefined ? undefined : formSchemaProblem(r.schema) ? null : r.schema
   if (schema === null) return undefined
-  const kind: QuestionKind = QUESTION_KINDS.includes(r.kind as QuestionKind) ? (r.kind as QuestionKind) : schema ? 'form' : options.length ? 'options' : 'text'
+  const kind: QuestionKind = QUESTION_KINDS.includes(r.kind as QuestionKind) ? (r.kind as QuestionKind) : defaultKind(schema, options)
   if ((kind === 'form') !== (schema !== undefined)) return undefined
   const record: QuestionRecord = {
     agent_id: r.agent_id,
@@ -177,9 +168,12 @@ export function reportedOutcome(p: Record<string, unknown>, now: number): Settle
   return response ? { kind: 'answered', response } : { kind: p.timed_out === true ? 'timeout' : 'cancelled' }
 }
 
-/** How a settled record ended, its response included (an answered record without one reads as withdrawn). */
-export const settledOf = (record: QuestionRecord, response: ResponseRecord | undefined): Settled =>
-  record.status === 'answered' && response ? { kind: 'answered', response } : { kind: record.status === 'timeout' ? 'timeout' : 'cancelled' }
+/** A person's answer as its response record: checked against what the question asks, with when and by whom. */
+export function responseOf(record: QuestionRecord, answer: unknown, at: number, by: string | undefined): ResponseRecord {
+  const response: ResponseRecord = { answer: checkAnswer(record, answer), responded_at: at }
+  if (by !== undefined) response.answered_by = by
+  return response
+}
 
 /** A person's answer as stored: trimmed, non-empty, bounded. */
 export function answerText(answer: unknown): string {
@@ -204,25 +198,4 @@ export function checkAnswer(record: QuestionRecord, answer: unknown): Answer {
     return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '' && v !== null && v !== undefined))
   }
   return answerText(answer)
-}
-
-/** The agent:blocked announcing a record (its id derived from the msg_id, so announcing twice is one event). */
-export function blockedEvent(msgId: string, r: QuestionRecord): Event {
-  const payload: Record<string, unknown> = { msg_id: msgId, question: r.question, options: r.options, kind: r.kind }
-  if (r.timeout_s !== undefined) payload.timeout_s = r.timeout_s
-  if (r.schema !== undefined) payload.schema = r.schema
-  if (r.context !== undefined) payload.context = r.context
-  if (r.details !== undefined) payload.details = r.details
-  return makeEvent('agent', 'blocked', { id: announceId(msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload })
-}
-
-/** The agent:resumed telling an agent how its question ended: one per question, so telling it twice is one event. */
-export function resumedEvent(msgId: string, r: QuestionRecord, s: Settled): Event {
-  const outcome =
-    s.kind === 'answered'
-      ? { answer: s.response.answer, ...(s.response.answered_by ? { answered_by: s.response.answered_by } : {}) }
-      : s.kind === 'timeout'
-        ? { timed_out: true }
-        : { cancelled: true, ...(s.by ? { answered_by: s.by } : {}) }
-  return makeEvent('agent', 'resumed', { id: derivedId('resumed:', msgId), agent_id: r.agent_id, graph_id: r.graph_id, payload: { msg_id: msgId, ...outcome } })
 }

@@ -1,40 +1,28 @@
 // The question service: the workspace's question records are the one truth about every question (with several
-// instances, the shared records are, and the workspace is this instance's copy: shared-decisions.ts). Layout
-// (shared with Remora): `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}` the ResponseRecord,
-// `announced:{msg_id}` a marker apart from the record, so a record another process wrote raw still gets announced
-// once. Cards derive from `pending()`, an index kept in step with every write here, re-read on each poll.
+// instances, the shared records are, and the workspace is this instance's copy). Layout (shared with Remora):
+// `outbox:question:{msg_id}` the QuestionRecord, `inbox:response:{msg_id}` the ResponseRecord, `announced:{msg_id}`
+// a marker apart from the record, so a record another process wrote raw still gets announced once. Cards derive
+// from `pending()`, an index kept in step with every write here, re-read on each poll.
 import type { EventBus } from '../events/bus'
-import { makeEvent, wireName, type Event } from '../protocol/event'
-import { answerSummary } from '../protocol/form'
+import type { Event } from '../protocol/event'
 import type { Workspace } from '../workspace/workspace'
-import { AlreadyAnswered, Expired, NotFound, ServiceClosing } from './errors'
-import { statusOf, type QuestionAuthority, type Truth } from './authority'
-import { SharedDecisions, type LocalCopy } from './shared-decisions'
+import { admission } from './admission'
+import type { QuestionAuthority } from './authority'
+import type { Decisions } from './decisions'
+import { answerOf } from './ended'
+import { ServiceClosing } from './errors'
+import { LocalDecisions } from './local-decisions'
+import { OnceLog } from '../telemetry/once'
 import { PendingIndex } from './pending-index'
 import { QuestionCopy } from './question-copy'
-import { reportedEndings } from './agent-reports'
-import { OnceLog } from '../telemetry/once'
-import { Waiters } from './waiters'
+import { blockedEvent } from './question-events'
 import { countAsked } from './question-metrics'
-import {
-  announcedKey,
-  askInputOf,
-  blockedEvent,
-  resumedEvent,
-  type Settled,
-  checkAnswer,
-  settledOf,
-  pastDeadline,
-  questionKey,
-  recordFromInput,
-  responseKey,
-  type AnswerResult,
-  type AskInput,
-  type PendingQuestion,
-  type QuestionRecord,
-  type QuestionStatus,
-  type ResponseRecord,
-} from './question-record'
+import { pollFinds } from './due'
+import { resettle } from './resettle'
+import { reportedEndings } from './agent-reports'
+import { SharedDecisions } from './shared-decisions'
+import { Waiters } from './waiters'
+import { questionKey, recordFromInput, type AnswerResult, type AskInput, type PendingQuestion, type QuestionRecord, type QuestionStatus, type ResponseRecord } from './question-record'
 
 export interface QuestionServiceOptions {
   workspace: Workspace
@@ -46,56 +34,30 @@ export interface QuestionServiceOptions {
 }
 
 export class QuestionService {
-  private readonly ws: Workspace
   private readonly bus: EventBus
   private readonly pollMs: number
   private readonly now: () => number
-  private readonly waiters: Waiters
   private readonly skipped = new OnceLog('[questions] skipping')
-  private readonly index = new PendingIndex()
   private readonly copy: QuestionCopy
+  private readonly waiters: Waiters
+  /** answers, withdrawals, deadlines and what agents report: decided here (one instance) or in Redis (several) */
+  private readonly decisions: Decisions
+  private readonly ungate: () => void
   private timer?: ReturnType<typeof setInterval>
   private unlisten?: () => void
   private closed = false
   private closing = false
-  /** several instances: answers, withdrawals and timeouts are decided here (respond() and withdraw() are the local ones) */
-  readonly shared?: SharedDecisions
 
   constructor({ workspace, bus, pollMs = 250, now = Date.now, authority }: QuestionServiceOptions) {
-    this.ws = workspace
     this.bus = bus
     this.pollMs = pollMs
     this.now = now
-    this.copy = new QuestionCopy(workspace, this.index, now, this.skipped)
-    this.waiters = new Waiters(bus, (msgId) => this.status(msgId))
-    if (authority) {
-      const local: LocalCopy = {
-        record: (id) => this.copy.record(id),
-        status: (id) => this.status(id),
-        keep: (id, record) => void this.ws.transaction(() => this.copy.store(id, record)),
-        pendingIds: () => this.index.entries().map(([id]) => id),
-        adopt: (id, truth) => this.adopt(id, truth),
-        waitLocal: (id, ms, signal) => this.waiters.wait(id, signal, this.closing ? 0 : ms, true),
-      }
-      this.shared = new SharedDecisions(authority, local, bus, now, (what, e) => this.skipped.report(what, e))
-    }
-  }
-
-  /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
-  private adopt(msgId: string, truth: Truth): boolean {
-    const changed = this.copy.adopt(msgId, truth)
-    this.waiters.checkAll()
-    return changed
-  }
-
-  /** The status that decides: the shared record's with several instances, else the workspace's. */
-  async current(msg_id: string): Promise<QuestionStatus | undefined> {
-    return this.shared ? this.shared.current(msg_id) : this.status(msg_id)
-  }
-
-  /** With several instances, at start: the copy brought in line with the shared records. */
-  async sync(): Promise<void> {
-    await this.shared?.sync()
+    this.copy = new QuestionCopy(workspace, new PendingIndex(), now, this.skipped)
+    this.waiters = new Waiters(bus, (msgId) => this.copy.status(msgId))
+    const parts = { copy: this.copy, waiters: this.waiters, bus, now, skipped: this.skipped }
+    // The one place that asks whether this instance is alone.
+    this.decisions = authority ? new SharedDecisions(authority, parts) : new LocalDecisions(parts)
+    this.ungate = bus.gate(admission(this.copy, now))
   }
 
   start(): void {
@@ -106,137 +68,89 @@ export class QuestionService {
     this.timer = setInterval(() => this.safePoll(), this.pollMs)
   }
 
+  /** At start (after reading the shared stream, with several instances): the copy brought in line with the decisions. */
+  sync(): Promise<void> {
+    return this.decisions.sync()
+  }
+
   /** The pending questions, oldest first: what the page shows as cards. */
   pending(): PendingQuestion[] {
-    return this.index.list()
+    return this.copy.index.list()
   }
 
   /** Called whenever the set of pending questions changes. Returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    return this.index.onChange(listener)
+    return this.copy.index.onChange(listener)
   }
 
   ask(input: AskInput | unknown): { msg_id: string; created: boolean } {
     const { msgId, record } = recordFromInput(input, this.now())
-    const created = this.ws.transaction(() => this.copy.store(msgId, record))
+    const created = this.copy.storeAll([{ msgId, record }]) === 1
     if (created) this.publishBlocked(msgId, record)
     return { msg_id: msgId, created }
   }
 
-  /** Records for agent:blocked events at ingest, before they are published: all or none (Conflict: a msg_id holds another question). */
-  admit(events: readonly Event[]): void {
-    const blocked = events.filter((e) => wireName(e) === 'agent:blocked')
-    if (!blocked.length) return
-    const now = this.now()
-    const made = blocked.map((e) => recordFromInput(askInputOf(e), now))
-    // Counted once committed: a conflict later in the batch rolls back the earlier records too.
-    countAsked(this.ws.transaction(() => made.filter(({ msgId, record }) => this.copy.store(msgId, record)).length))
+  /** A person's answer, checked against the question's kind; `by` is who answers, when known. */
+  respond(agent_id: string, msg_id: string, answer: unknown, by?: string): Promise<{ msg_id: string } & ResponseRecord> {
+    return this.decisions.respond(agent_id, msg_id, answer, by)
   }
 
-  /** A person's answer, checked against the question's kind; `by` is who answers, when known. */
-  respond(agent_id: string, msg_id: string, answer: unknown, by?: string): { msg_id: string } & ResponseRecord {
-    const outcome = this.ws.transaction(() => {
-      const record = this.copy.record(msg_id)
-      if (!record || record.agent_id !== agent_id) return { kind: 'missing' as const }
-      if (record.status !== 'pending') return { kind: record.status, record, settled: undefined, response: undefined }
-      // An answer another process wrote straight into the inbox came first.
-      const raw = this.copy.response(msg_id)
-      if (raw) return { kind: 'answered' as const, record, settled: this.copy.settle(msg_id, record, { kind: 'answered', response: raw }) }
-      if (pastDeadline(record, this.now())) return { kind: 'timeout' as const, record, settled: this.copy.settle(msg_id, record, { kind: 'timeout' }) }
-      const response: ResponseRecord = { answer: checkAnswer(record, answer), responded_at: this.now() }
-      if (by !== undefined) response.answered_by = by
-      this.ws.set(responseKey(msg_id), response)
-      return { kind: 'ok' as const, record, response, settled: this.copy.settle(msg_id, record, { kind: 'answered', response }) }
-    })
-    if (outcome.kind === 'missing') throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
-    if (outcome.settled) this.bus.publish(resumedEvent(msg_id, outcome.record, outcome.settled))
-    if (outcome.kind === 'answered') {
-      const earlier = this.copy.response(msg_id)
-      const said = earlier && answerSummary(earlier.answer)
-      throw new AlreadyAnswered(`question ${msg_id} is already answered${said ? `: ${said}` : ''}`, said)
-    }
-    if (outcome.kind === 'timeout') throw new Expired(`question ${msg_id} has timed out`)
-    if (outcome.kind === 'cancelled') throw new Expired(`question ${msg_id} was cancelled`)
-    this.bus.publish(makeEvent('user', 'responded', { agent_id, payload: { agent_id, msg_id } }))
-    return { msg_id, ...outcome.response! }
+  /** A person withdraws one pending question (stale, no longer relevant): the agent is told it was withdrawn, and by whom. */
+  withdraw(agent_id: string, msg_id: string, by?: string): Promise<QuestionStatus> {
+    return this.decisions.withdraw(agent_id, msg_id, by)
+  }
+
+  /** The status that decides: the shared record's with several instances, else the workspace's. */
+  current(msg_id: string): Promise<QuestionStatus | undefined> {
+    return this.decisions.current(msg_id)
   }
 
   /** The status in this instance's workspace (with several instances, a copy: see current()). */
   status(msg_id: string): QuestionStatus | undefined {
-    const record = this.copy.record(msg_id)
-    if (!record) return undefined
-    return statusOf(record, record.status === 'answered' ? this.copy.response(msg_id) : undefined)
+    return this.copy.status(msg_id)
   }
 
   async waitForAnswer(msg_id: string, signal?: AbortSignal): Promise<AnswerResult> {
     if (this.closing) throw new ServiceClosing()
-    const s = await this.waiters.wait(msg_id, signal)
-    if (s.status === 'timeout') return { timed_out: true }
-    if (s.status === 'cancelled') return { cancelled: true }
-    return { answer: s.answer ?? '', responded_at: s.responded_at ?? 0, ...(s.answered_by ? { answered_by: s.answered_by } : {}) }
+    return answerOf(await this.waiters.wait(msg_id, signal))
   }
 
   /** Resolves when msg_id leaves pending or after timeoutMs; at once, with the status as it is, while stopping. */
   waitForChange(msg_id: string, timeoutMs: number, signal?: AbortSignal): Promise<QuestionStatus> {
-    if (this.shared) return this.shared.waitForChange(msg_id, this.closing ? 0 : timeoutMs, signal)
-    return this.waiters.wait(msg_id, signal, this.closing ? 0 : timeoutMs)
+    return this.decisions.waitForChange(msg_id, this.closing ? 0 : timeoutMs, signal)
   }
 
   get stopping(): boolean { return this.closing } // once release() was called
 
-  /** One reconciliation pass; the interval calls it, tests call it to be deterministic. */
+  /** One pass over the pending records (announce, settle what is due); the interval calls it, tests call it to be deterministic. */
   pollOnce(): void {
     if (this.closed) return
     const now = this.now()
     this.copy.reindex()
-    for (const [msgId, record] of this.index.entries()) {
+    for (const [msgId, record] of this.copy.index.entries()) {
       try {
-        this.reconcile(msgId, record, now)
+        const found = pollFinds(this.copy, msgId, record, now)
+        if (found?.announce) this.publishBlocked(msgId, found.record)
+        // An answer written straight into the inbox, or a deadline: decided like any other (in Redis, with several instances).
+        if (found?.due) this.decisions.settle(msgId, found.record.agent_id, found.due)
       } catch (error) {
         this.skipped.report(questionKey(msgId), error)
       }
     }
-    this.shared?.retry()
+    this.decisions.retry()
     this.waiters.checkAll()
   }
 
-  /** Withdraw the pending questions `which` selects (a demo no longer running); agents are told. Returns how many. */
+  /** Withdraw the pending questions `which` selects (a demo no longer running, an MCP call that ended); agents are told. Returns how many. */
   cancel(which: (q: PendingQuestion) => boolean): number {
     const chosen = this.pending().filter(which)
-    for (const q of chosen)
-      if (this.shared) this.shared.propose(q.msg_id, q.agent_id, { kind: 'cancelled' }, true)
-      else this.settleOne(q.msg_id, { kind: 'cancelled' }, true)
+    for (const q of chosen) this.decisions.settle(q.msg_id, q.agent_id, { kind: 'cancelled' })
     return chosen.length
   }
 
-  /** A person withdraws one pending question (stale, no longer relevant): the agent is told it was cancelled. */
-  withdraw(agent_id: string, msg_id: string, by?: string): QuestionStatus {
-    const s = this.status(msg_id)
-    if (!s || s.agent_id !== agent_id) throw new NotFound(`no question ${msg_id} for agent ${agent_id}`)
-    if (s.status === 'answered') throw new AlreadyAnswered(`question ${msg_id} is already answered`, s.answer === undefined ? undefined : answerSummary(s.answer))
-    if (s.status !== 'pending') throw new Expired(`question ${msg_id} has ${s.status === 'timeout' ? 'timed out' : 'been withdrawn'}`)
-    this.settleOne(msg_id, { kind: 'cancelled', by }, true)
-    return this.status(msg_id)!
-  }
-
-  /**
-   * After a restart: an agent the event store left blocked on a question its record says is settled
-   * (answered, timed out, withdrawn) is told again. A crash between the record's transaction and the
-   * event's commit would otherwise leave it blocked, with no card to answer. Returns how many.
-   */
+  /** After a restart: agents left blocked on questions that ended are told how (resettle.ts). Returns how many. */
   resettle(awaiting: ReadonlyArray<{ agent_id: string; msg_id: string }>): number {
-    let told = 0
-    for (const { agent_id, msg_id } of awaiting) {
-      const record = this.copy.record(msg_id)
-      if (!record || record.agent_id !== agent_id || record.status === 'pending') continue
-      // A record another process rewrote may fit no event (a line break in its graph_id): one line, not a start that throws.
-      try {
-        if (this.bus.publish(resumedEvent(msg_id, record, settledOf(record, this.copy.response(msg_id))))) told++
-      } catch (error) {
-        this.skipped.report(questionKey(msg_id), error)
-      }
-    }
-    return told
+    return resettle(this.copy, this.bus, this.skipped, awaiting)
   }
 
   /** Stopping: answer the long-polls with what is known now and refuse new waits; the file stays open. */
@@ -250,58 +164,18 @@ export class QuestionService {
     this.closed = true
     clearInterval(this.timer)
     this.unlisten?.()
+    this.ungate()
     this.waiters.cancelAll(new Error('question service closed'))
-    this.ws.close()
+    this.copy.ws.close()
   }
 
   /** Bus listener: what agents report settles their questions. Inside bus.publish: a throw would break its ingest, so report instead. */
   private follow(e: Event): void {
     try {
-      for (const [msgId, s] of reportedEndings(e, this.index.view(), this.now()))
-        // Several instances: the shared record decides (it may hold another outcome already); the copy follows it.
-        if (this.shared) this.shared.propose(msgId, this.index.get(msgId)!.agent_id, s, false)
-        else this.settleOne(msgId, s, false)
+      for (const [msgId, s] of reportedEndings(e, this.copy.index.view(), this.now())) this.decisions.settleReported(msgId, this.copy.index.get(msgId)!.agent_id, s)
     } catch (error) {
       this.skipped.report(`event ${e.id}`, error)
     }
-  }
-
-  /** Settle one pending question in its own transaction; `announce` publishes agent:resumed for it. */
-  private settleOne(msgId: string, s: Settled, announce: boolean): void {
-    const record = this.ws.transaction(() => {
-      const current = this.copy.record(msgId)
-      if (current?.status !== 'pending') return undefined
-      if (s.kind === 'answered' && !this.copy.response(msgId)) this.ws.set(responseKey(msgId), s.response)
-      this.copy.settle(msgId, current, s)
-      return current
-    })
-    if (record && announce) this.bus.publish(resumedEvent(msgId, record, s))
-    this.waiters.checkAll()
-  }
-
-  private reconcile(msgId: string, seen: QuestionRecord, now: number): void {
-    const needsWork = !this.ws.get(announcedKey(msgId)) || this.copy.response(msgId) || pastDeadline(seen, now)
-    if (!needsWork) return
-    // Re-read under the write lock: another process on the same file may have got here first.
-    const result = this.ws.transaction(() => {
-      const record = this.copy.record(msgId)
-      if (record?.status !== 'pending') return undefined
-      const announce = !this.ws.get(announcedKey(msgId))
-      if (announce) this.ws.set(announcedKey(msgId), now)
-      const raw = this.copy.response(msgId)
-      const expires = pastDeadline(record, now)
-      let outcome: Settled | undefined = raw ? { kind: 'answered', response: raw } : expires ? { kind: 'timeout' } : undefined
-      // Several instances: a deadline (or an answer written raw into this file) is proposed to the shared record.
-      if (outcome && this.shared) {
-        this.shared.propose(msgId, record.agent_id, outcome, true)
-        outcome = undefined
-      }
-      const settled = outcome && this.copy.settle(msgId, record, outcome)
-      return { record, announce, settled }
-    })
-    if (!result) return
-    if (result.announce) this.publishBlocked(msgId, result.record)
-    if (result.settled) this.bus.publish(resumedEvent(msgId, result.record, result.settled))
   }
 
   private publishBlocked(msgId: string, r: QuestionRecord): void {

@@ -79,7 +79,7 @@ export function createApp(services: AppServices) {
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream, bus))
     .use(nameRoutes())
-    .use(apiRoutes({ bus, questions, view, store: services.store }))
+    .use(apiRoutes({ bus, view, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(otlpRoutes(bus))
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices }))

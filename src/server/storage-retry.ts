@@ -20,11 +20,11 @@ function recovered(): void {
   for (const reason of incidents.endAll()) log.info(`available again after: ${reason}`, { incident: 'end', reason })
 }
 
-/** Run a synchronous store operation; while the store is busy, try again a little later. */
-export async function withStorage<T>(operation: () => T): Promise<T> {
+/** Run a store operation; while the store is busy, try again a little later (an operation that ran into it changed nothing). */
+export async function withStorage<T>(operation: () => T | Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const value = operation()
+      const value = await operation()
       recovered()
       return value
     } catch (error) {

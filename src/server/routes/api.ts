@@ -4,7 +4,6 @@ import { Elysia, t } from 'elysia'
 import type { EventBus } from '../../events/bus'
 import type { DashboardView } from '../../view-model/dashboard-view'
 import { InvalidEvent, validateEvent, type Event } from '../../protocol/event'
-import type { QuestionService } from '../../questions/question-service'
 import type { EventStore } from '../../events/event-store'
 import { Id } from '../../protocol/schema'
 import { Invalid } from '../../questions/errors'
@@ -51,13 +50,12 @@ function pageSize(raw: string | undefined): number {
 
 interface ApiServices {
   bus: EventBus
-  questions: QuestionService
   /** the dashboard's read model: what the snapshot answers */
   view: DashboardView
   store: EventStore
 }
 
-export function apiRoutes({ bus, questions, view, store }: ApiServices) {
+export function apiRoutes({ bus, view, store }: ApiServices) {
   return new Elysia()
     // The stored history, oldest first, a page at a time: `next` (or the x-next-after header) is the
     // `after` of the next page. NDJSON, one event a line, for Accept: application/x-ndjson.
@@ -85,11 +83,9 @@ export function apiRoutes({ bus, questions, view, store }: ApiServices) {
         // A store that cannot take them now (another process holds the lock): a 503 before anything, a
         // question's record included, shows them.
         await withStorage(() => bus.assertWritable())
-        // A question an agent asks by event becomes its record first: one that cannot is refused
-        // here (400 naming the field, 409 for a msg_id holding another question), never shown as
-        // a card nobody can answer.
-        await withStorage(() => questions.admit(events))
-        const accepted = bus.publishAll(events)
+        // All or none: the bus's gate makes each agent:blocked its question's record, or refuses the batch
+        // (400 naming the field, 409 for a msg_id holding another question) before any of it is taken.
+        const accepted = await withStorage(() => bus.publishAll(events))
         // Stored before acknowledged: the 202 means a restart will not lose them.
         await bus.persisted()
         return status(202, { accepted, duplicates: events.length - accepted })

@@ -4,6 +4,7 @@ import type { EventBus } from '../../events/bus'
 import { encodeResponse, encodeStatus, encodingOf, MAX_OTLP_BYTES, OtlpRefused } from '../../otlp/otlp-codec'
 import { readExport } from '../../otlp/otlp-ingest'
 import { routes } from '../../protocol/routes'
+import { withStorage } from '../storage-retry'
 
 const reply = (status: number, { body, type }: { body: Uint8Array | string; type: string }) =>
   new Response(body as Uint8Array<ArrayBuffer> | string, { status, headers: { 'content-type': type } })
@@ -18,7 +19,8 @@ export function otlpRoutes(bus: EventBus) {
         if (Number(request.headers.get('content-length') ?? 0) > MAX_OTLP_BYTES) throw new OtlpRefused(413, `body over ${MAX_OTLP_BYTES} bytes`)
         const body = new Uint8Array(await request.arrayBuffer())
         const read = readExport({ contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding'), body })
-        for (const event of read.events) bus.publish(event)
+        // One batch through the bus's gate, as POST /api/events: all of it is taken or none.
+        await withStorage(() => bus.publishAll(read.events))
         // Stored before acknowledged, as POST /api/events: a 200 means a restart will not lose them.
         await bus.persisted()
         return reply(200, encodeResponse(read.encoding, read.rejected, read.reason))

@@ -26,7 +26,7 @@ async function readAnswer(questions: QuestionService, query: { msg_id?: string; 
   if (!msgId) throw new Invalid('msg_id', 'is required')
   // Read where the question is decided: with several instances it may not have reached this copy yet.
   const needed = query.option !== undefined || (query.approve === undefined && body.answer === undefined)
-  const current = !needed ? undefined : questions.shared ? await questions.shared.current(msgId) : await withStorage(() => questions.status(msgId))
+  const current = needed ? await withStorage(() => questions.current(msgId)) : undefined
   if (query.option !== undefined) {
     const options = current?.options ?? []
     const index = /^\d{1,3}$/.test(query.option) ? Number(query.option) : -1
@@ -88,8 +88,6 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
           async () => {
             const { msgId, answer } = await readAnswer(questions, query, body)
             const by = body.answered_by ?? nameOf(request)
-            // Several instances: decided by one atomic step on the shared record.
-            if (questions.shared) return questions.shared.respond(params.agent_id, msgId, answer, by)
             return withStorage(() => questions.respond(params.agent_id, msgId, answer, by))
           },
           (result) => `Answered “${answerSummary(result.answer)}”: the agent resumes.`,
@@ -111,8 +109,7 @@ export function respondRoutes(questions: QuestionService, stream: DashboardStrea
             const msgId = query.msg_id ?? body.msg_id
             if (!msgId) throw new Invalid('msg_id', 'is required')
             const by = body.answered_by ?? nameOf(request)
-            if (questions.shared) return { msg_id: msgId, ...(await questions.shared.withdraw(params.agent_id, msgId, by)) }
-            return withStorage(() => ({ msg_id: msgId, ...questions.withdraw(params.agent_id, msgId, by) }))
+            return { msg_id: msgId, ...(await withStorage(() => questions.withdraw(params.agent_id, msgId, by))) }
           },
           () => 'Withdrawn: the agent goes on without an answer.',
           (code) => status(code, undefined),
