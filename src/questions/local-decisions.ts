@@ -21,10 +21,11 @@ export class LocalDecisions implements Decisions {
   }
 
   async respond(agentId: string, msgId: string, answer: unknown, by: string | undefined): Promise<{ msg_id: string } & ResponseRecord> {
-    const taken = this.take(agentId, msgId, (record) => ({ kind: 'answered', response: responseOf(record, answer, this.q.now(), by) }))
-    if (taken.refused || taken.told?.kind !== 'answered') throw taken.refused
+    let response: ResponseRecord | undefined
+    const taken = this.take(agentId, msgId, (record) => ({ kind: 'answered', response: (response = responseOf(record, answer, this.q.now(), by)) }))
+    if (taken.refused || !response) throw taken.refused
     this.q.bus.publish(respondedEvent(agentId, msgId))
-    return { msg_id: msgId, ...taken.told.response }
+    return { msg_id: msgId, ...response }
   }
 
   async withdraw(agentId: string, msgId: string, by: string | undefined): Promise<QuestionStatus> {
