@@ -5,10 +5,12 @@ import { dirname } from 'node:path'
 import type { Category, Event } from '../protocol/event'
 import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
-import { StorageUnavailable } from '../workspace/workspace'
 import { logger } from '../telemetry/log'
 import { timeWrite } from '../telemetry/metrics'
 import { OnceLog } from '../telemetry/once'
+import { GroupCommit, type GroupCommitOptions } from './group-commit'
+
+export { BUSY_FOR_MS, type StoreClock } from './group-commit'
 
 export interface StoredEvent {
   seq: number
@@ -70,46 +72,13 @@ function decode(row: Row, onBad: (seq: number, error: unknown) => void): StoredE
   }
 }
 
-/** Time as the store sees it: injected by tests, so that they run out the busy budget without waiting it out. */
-export interface StoreClock {
-  now(): number
-  later(fn: () => void, ms: number): unknown
-  cancel(handle: unknown): void
-}
-
-const REAL_CLOCK: StoreClock = {
-  now: () => Date.now(),
-  later: (fn, ms) => setTimeout(fn, ms),
-  cancel: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-}
-
-/**
- * How long a commit is retried while another process holds the write lock before the writes waiting on
- * it fail (StorageUnavailable: a 503 with Retry-After). Every write answers within about 3 s (DESIGN.md):
- * this is about what server/storage-retry.ts waits before it, too. It retried every 20 ms forever: under a
- * lock that never cleared, every write hung.
- */
-export const BUSY_FOR_MS = 2_000
-const BUSY_RETRY_MS = 20
-
-export interface EventStoreOptions {
-  /** how long appended events wait to be committed together; default: the next tick */
-  flushMs?: number
+export interface EventStoreOptions extends Pick<GroupCommitOptions, 'flushMs' | 'busyForMs' | 'clock'> {
   onBadRow?: (seq: number, error: unknown) => void
-  busyForMs?: number
-  clock?: StoreClock
 }
 
 export class EventStore {
   private readonly db: Database
-  private buffer: Event[] = []
-  private waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
-  private timer: unknown
-  private readonly flushMs: number
-  private readonly busyForMs: number
-  private readonly clock: StoreClock
-  /** when the batch being retried first met a busy store */
-  private busySince: number | undefined
+  private readonly batches: GroupCommit
   private readonly onBadRow: (seq: number, error: unknown) => void
   private readonly insert
   private readonly hasId
@@ -125,9 +94,12 @@ export class EventStore {
     this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
-    this.flushMs = options.flushMs ?? 0
-    this.busyForMs = options.busyForMs ?? BUSY_FOR_MS
-    this.clock = options.clock ?? REAL_CLOCK
+    this.batches = new GroupCommit({
+      ...options,
+      write: (batch) => this.write(batch),
+      committed: () => this.onCommit?.(this.lastSeq()),
+      dropped: (batch) => this.onDrop?.(batch),
+    })
     // Every history page and replay meets a bad row again: one line per row, not per read.
     const skipped = new OnceLog('skipping stored event', logger('events'))
     this.onBadRow = options.onBadRow ?? ((seq, error) => skipped.report(`#${seq}`, error))
@@ -138,36 +110,17 @@ export class EventStore {
 
   /** Queue an event for the next commit. Ids already stored are ignored there. */
   append(event: Event): void {
-    this.buffer.push(event)
-    this.timer ??= this.clock.later(() => this.commitSafely(), this.flushMs)
+    this.batches.append(event)
   }
 
   /** Resolves once everything appended so far is committed; rejects if the store cannot take it. */
   flushed(): Promise<void> {
-    if (!this.buffer.length) return Promise.resolve()
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
+    return this.batches.flushed()
   }
 
   /** Commit what is buffered now, in one transaction (at shutdown, and from the timer). */
   commit(): void {
-    if (this.timer !== undefined) this.clock.cancel(this.timer)
-    this.timer = undefined
-    if (!this.buffer.length) return
-    const batch = this.buffer
-    const waiting = this.waiting
-    try {
-      const write = this.db.transaction(() => {
-        for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
-      })
-      timeWrite('events', () => write.immediate())
-    } catch (error) {
-      throw storageError(error)
-    }
-    this.buffer = []
-    this.waiting = []
-    this.busySince = undefined
-    for (const w of waiting) w.resolve()
-    this.onCommit?.(this.lastSeq())
+    this.batches.commit()
   }
 
   /**
@@ -312,33 +265,14 @@ export class EventStore {
     }
   }
 
-  private commitSafely(): void {
+  private write(batch: readonly Event[]): void {
     try {
-      this.commit()
+      const write = this.db.transaction(() => {
+        for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
+      })
+      timeWrite('events', () => write.immediate())
     } catch (error) {
-      // Busy: keep the batch and try again shortly, for a while; failing, or busy for too long: give it up.
-      if (error instanceof StorageUnavailable && error.busy) {
-        const now = this.clock.now()
-        this.busySince ??= now
-        if (now - this.busySince < this.busyForMs) {
-          this.timer = this.clock.later(() => this.commitSafely(), BUSY_RETRY_MS)
-          return
-        }
-      }
-      this.drop(error)
+      throw storageError(error)
     }
-  }
-
-  /**
-   * The batch is not stored, and its writers are told so (a 503). It is not kept for a later commit
-   * either: a 503 means not stored, and the writer may send it again.
-   */
-  private drop(error: unknown): void {
-    const { buffer, waiting } = this
-    this.buffer = []
-    this.waiting = []
-    this.busySince = undefined
-    this.onDrop?.(buffer)
-    for (const w of waiting) w.reject(error)
   }
 }
