@@ -12,6 +12,7 @@ import type { Decisions } from './decisions'
 import { answerOf } from './ended'
 import { ServiceClosing } from './errors'
 import { LocalDecisions } from './local-decisions'
+import { logger } from '../telemetry/log'
 import { OnceLog } from '../telemetry/once'
 import { PendingIndex } from './pending-index'
 import { QuestionCopy } from './question-copy'
@@ -37,7 +38,7 @@ export class QuestionService {
   private readonly bus: EventBus
   private readonly pollMs: number
   private readonly now: () => number
-  private readonly skipped = new OnceLog('[questions] skipping')
+  private readonly skipped = new OnceLog('skipping', logger('questions'))
   private readonly copy: QuestionCopy
   private readonly waiters: Waiters
   /** answers, withdrawals, deadlines and what agents report: decided here (one instance) or in Redis (several) */

@@ -3,7 +3,7 @@ import { createDashboard, type DashboardHandle } from '../machines/dashboard'
 import type { Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
 import type { PriceTable } from '../protocol/prices'
-import type { QuestionStatus } from '../protocol/question'
+import { blockedMsgId, type QuestionStatus } from '../protocol/question'
 import { bookOf, deriveViewModel, type ViewModel } from './derive'
 
 export interface RunQuestion {
@@ -36,7 +36,7 @@ export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => 
   for (const e of events) {
     dashboard.apply(e)
     if (e.category === 'agent' && e.action === 'blocked' && e.agent_id) {
-      const msgId = typeof e.payload.msg_id === 'string' ? e.payload.msg_id : e.id
+      const msgId = blockedMsgId(e)
       if (!asked.has(msgId)) asked.set(msgId, { msg_id: msgId, agent_id: e.agent_id, question: String(e.payload.question ?? ''), asked_at: e.timestamp, status: 'unknown', answer: undefined })
     }
   }
