@@ -1,4 +1,5 @@
 // A bus backed by the event store: what was accepted survives a restart, checkpoints keep start-up short, retention keeps the file bounded.
+import { DEFAULTS } from '../protocol/defaults'
 import type { Event } from '../protocol/event'
 import { EventBus, type Relay } from './bus'
 import { EventStore, type EventStoreOptions, type StoredEvent } from './event-store'
@@ -11,7 +12,7 @@ export interface Retention {
   events: number
 }
 
-export const DEFAULT_RETENTION: Retention = { days: 30, events: 1_000_000 }
+export const DEFAULT_RETENTION: Retention = { days: DEFAULTS.retainDays, events: DEFAULTS.retainEvents }
 /** a checkpoint every this many events (and at shutdown) */
 export const CHECKPOINT_EVERY = 5_000
 /**

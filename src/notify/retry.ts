@@ -1,4 +1,5 @@
 // When a failed delivery is tried again, and which failures are final.
+import { DEFAULTS } from '../protocol/defaults'
 
 export interface RetryPolicy {
   /** the delay after the first failure; each next one doubles */
@@ -11,9 +12,8 @@ export interface RetryPolicy {
   maxAgeMs: number
 }
 
-// 2 s doubling to a 5-minute cap: a receiver down for a deploy gets its notices seconds after it is
-// back; a day's outage costs about 300 attempts per notice, then it is recorded as given up.
-export const DEFAULT_RETRY: RetryPolicy = { firstMs: 2_000, capMs: 5 * 60_000, maxAttempts: 300, maxAgeMs: 24 * 3_600_000 }
+// 2 s doubling to a 5-minute cap (protocol/defaults.ts says why); after a day it is recorded as given up.
+export const DEFAULT_RETRY: RetryPolicy = { firstMs: DEFAULTS.webhookRetryMs, capMs: DEFAULTS.webhookRetryCapMs, maxAttempts: 300, maxAgeMs: 24 * 3_600_000 }
 /** a receiver asking for longer (Retry-After) is obeyed up to this */
 const RETRY_AFTER_MAX_MS = 3_600_000
 

@@ -8,6 +8,7 @@ import { WORKING_AGENT_STATES, type AgentStateName } from '../machines/agent-sta
 import type { FormSchema, QuestionKind } from '../protocol/form'
 import type { Category, Event } from '../protocol/event'
 import type { PriceTable } from '../protocol/prices'
+import { DEFAULTS } from '../protocol/defaults'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
 import { agentPanel, type AgentPanel } from './agent-panel'
@@ -99,7 +100,7 @@ export const EVENT_LOG_LIMIT = 200
 export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
 
 /** An agent that reports nothing for this long while working is marked quiet: likely dead. */
-export const DEFAULT_QUIET_MS = 10 * 60 * 1000
+export const DEFAULT_QUIET_MS = DEFAULTS.quietMinutes * 60_000
 
 export function progressOf(counts: Readonly<StateCounts>): Progress {
   const n = (...states: readonly AgentStateName[]) => states.reduce((sum, s) => sum + (counts[s] ?? 0), 0)

@@ -1,16 +1,12 @@
-// Real server on a real port for tests: real SQLite file, real bus, real actors.
+// The real server for tests, started by startSwitchboard as `npm start` is: real SQLite file, real bus, real actors; on a real port unless `listen: false`.
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { QuestionService } from '../../src/questions/question-service'
-import { openDurableBus } from '../../src/events/durable'
-import { Inspector } from '../../src/inspector/inspector'
-import { startDashboard } from '../../src/machines/dashboard'
-import { createApp, type AppServices } from '../../src/server/app'
-import { openSqliteWorkspace } from '../../src/workspace/sqlite'
-import { WebhookNotifier, type WebhookOptions } from '../../src/notify/webhook-notifier'
-import { RemoraBridge } from '../../src/bridges/remora-bridge'
-import { openCluster } from '../../src/cluster/cluster'
+import { defaultConfig } from '../../src/config'
+import { DEFAULTS } from '../../src/protocol/defaults'
+import type { AppServices } from '../../src/server/app'
+import type { WebhookOptions } from '../../src/notify/webhook-notifier'
+import { startSwitchboard } from '../../src/switchboard'
 import { IN_PROCESS } from './http'
 
 export interface TestServerOptions {
@@ -22,13 +18,13 @@ export interface TestServerOptions {
   stream?: AppServices['stream']
   mcp?: AppServices['mcp']
   pollMs?: number
-  /** false: bind no port; requests go in-process, `app.handle(req(...))` (default true) */
-  listen?: boolean
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
-  /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
+  /** false: bind no port; requests go in-process, `app.handle(req(...))`, and url is IN_PROCESS (default true) */
+  listen?: boolean
   /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
   remora?: { url: string; retryMs?: number }
+  /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
   webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs'> & { publicUrl?: string }
   /** one of several instances on this Redis (as REDIS_URL does) */
   redisUrl?: string
@@ -39,50 +35,35 @@ export interface TestServerOptions {
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
 
 export async function startTestServer(options: TestServerOptions = {}) {
-  const dbPath = options.dbPath ?? tempDb()
-  const workspace = openSqliteWorkspace(dbPath)
-  const cluster = options.redisUrl === undefined ? undefined : await openCluster(options.redisUrl, 1_000_000, options.maxQueued)
-  // The same durable bus as `npm start`: events stored in the file, actors rebuilt from it on a restart.
-  const durable = openDurableBus(dbPath, undefined, undefined, cluster?.relay)
-  const { bus } = durable
-  const inspector = new Inspector()
-  const dashboard = startDashboard(bus, { inspect: inspector.observe, restore: durable.restore })
-  durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
-  const questions = new QuestionService({ workspace, bus, pollMs: options.pollMs ?? 50, authority: cluster?.authority })
-  questions.start()
-  await cluster?.join(bus, durable.store, questions)
-  questions.resettle(dashboard.awaiting())
-  const { app, hub, stream, mcp } = createApp({ bus, questions, dashboard, inspector, store: durable.store, token: options.token, metricsToken: options.metricsToken, allowedHosts: options.allowedHosts, hub: options.hub, stream: options.stream, mcp: options.mcp })
-  if (options.listen !== false) app.listen({ port: options.port ?? 0, hostname: '127.0.0.1' })
-  const url = app.server ? `http://127.0.0.1:${app.server.port}` : IN_PROCESS
-  const webhooks = options.webhooks
-  const notifier = webhooks && new WebhookNotifier({ ...webhooks, dbPath, store: durable.store, baseUrl: webhooks.publicUrl ?? url, log: () => {}, shared: cluster?.deliveries })
-  notifier?.start(bus)
-  const remora = options.remora && new RemoraBridge({ ...options.remora, bus, questions, maxDelayMs: 1_000, log: () => {} })
-  remora?.start()
-  return {
-    url,
-    dbPath,
-    bus,
-    store: durable.store,
-    questions,
-    dashboard,
-    inspector,
-    app,
-    hub,
-    stream,
-    mcp,
-    notifier,
-    async stop() {
-      await remora?.stop()
-      if (app.server) await app.stop(true)
-      await notifier?.stop()
-      await cluster?.close()
-      durable.close()
-      dashboard.stop()
-      questions.close()
-    },
+  const { urls, secret, publicUrl, ...webhookTimings } = options.webhooks ?? { urls: [] }
+  const { url: remoraUrl, ...remoraTimings } = options.remora ?? { url: undefined }
+  const config = {
+    ...defaultConfig(),
+    port: options.port ?? 0,
+    dbPath: options.dbPath ?? tempDb(),
+    token: options.token,
+    metricsToken: options.metricsToken,
+    publicUrl,
+    webhooks: options.webhooks && { urls: [...urls], secret, retryMs: webhookTimings.retry?.firstMs ?? DEFAULTS.webhookRetryMs },
+    // As before the harness moved here: events with fixed timestamps long past are not retired for being old.
+    retireMinutes: Infinity,
+    demo: false,
+    remoraUrl,
+    redisUrl: options.redisUrl,
   }
+  const quiet = () => {}
+  const board = await startSwitchboard(config, {
+    listen: options.listen,
+    allowedHosts: options.allowedHosts,
+    pollMs: options.pollMs ?? 50,
+    hub: options.hub,
+    stream: options.stream,
+    mcp: options.mcp,
+    webhooks: { log: quiet, ...webhookTimings },
+    remora: { log: quiet, maxDelayMs: 1_000, ...remoraTimings },
+    maxQueued: options.maxQueued,
+  })
+  return { ...board, url: options.listen === false ? IN_PROCESS : board.url, dbPath: config.dbPath }
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>
