@@ -231,7 +231,7 @@ export async function startSwitchboard(config: Config, overrides: Overrides = {}
   }
   let stopped: Promise<void> | undefined
   const { bus, store } = p.durable!
-  const { app, hub, stream, mcp } = p.http!
+  const { app, hub, view, stream, mcp } = p.http!
   return {
     /** where it listens, without a trailing slash (not listening: the base for `app.handle` requests) */
     url,
@@ -243,6 +243,8 @@ export async function startSwitchboard(config: Config, overrides: Overrides = {}
     inspector,
     app,
     hub,
+    /** the read model: what routes and streams show */
+    view,
     stream,
     mcp,
     notifier: p.notifier,
