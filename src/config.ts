@@ -163,7 +163,7 @@ export const SETTINGS = {
   remoraUrl: setting<string | undefined>({ env: 'SWITCHBOARD_REMORA_URL', flag: '--remora-url=URL', ...unset, parse: urlWithoutSlash, about: 'a running `remora serve` (e.g. http://127.0.0.1:8420) to follow: its events on the\ndashboard, its human-input requests as cards, answers sent to its POST /input' }),
   redisUrl: setting<string | undefined>({ env: 'REDIS_URL', ...unset, parse: parseRedisUrl, about: 'redis://[user:password@]host:port[/db]: run as one of several instances sharing this Redis\n(the event stream and the question records); SWITCHBOARD_DB stays this instance\'s copy' }),
   demo: setting({ env: 'DEMO', flag: '--no-demo', default: true, shown: '1', parse: parseDemo, about: '0 turns the simulated swarm off' }),
-  inspect: setting<Config['inspect']>({ flag: '--inspect=stately', default: 'local', about: 'also feed Stately\'s hosted inspector (@statelyai/inspect, when installed and online)' }),
+  inspect: setting<Config['inspect']>({ flag: '--inspect=local|stately', default: 'local', about: 'also feed Stately\'s hosted inspector (@statelyai/inspect, when installed and online)' }),
 } satisfies Record<string, Setting<unknown>>
 
 type Values = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['default'] }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'bun:test'
-import { parseConfig } from '../src/config'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseConfig, SETTINGS, USAGE, type Setting } from '../src/config'
+import { DEFAULT_RETENTION } from '../src/events/durable'
+import { DEFAULT_RETRY } from '../src/notify/retry'
+import { DEFAULT_QUIET_MS } from '../src/view-model/derive'
 
 const cfg = (argv: string[], env: Record<string, string> = {}) => {
   const r = parseConfig(argv, env)
@@ -61,4 +66,43 @@ describe('parseConfig', () => {
       expect(() => cfg([], { REDIS_URL: bad })).toThrow(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL with a host$/)
   })
   it('answers --help', () => expect(parseConfig(['--help'], {})).toEqual({ help: true }))
+})
+
+describe('the table of settings', () => {
+  const rows = Object.values(SETTINGS) as Array<Setting<unknown>>
+  const names = (s: Setting<unknown>) => [s.env, s.flag].filter((n): n is string => !!n)
+
+  it('writes --help: every setting is listed by its names with its default', () => {
+    const lines = USAGE.split('\n')
+    for (const s of rows) {
+      const line = lines.find((l) => l.trimStart().startsWith(`${names(s)[0]} `))
+      expect(line, `${names(s)[0]} in --help`).toBeDefined()
+      for (const name of names(s)) expect(line).toContain(name)
+      expect(line).toContain(`(default ${s.shown})`)
+    }
+  })
+
+  it('is what `switchboard --help` prints, exit code 0', () => {
+    const run = Bun.spawnSync([process.execPath, 'run', resolve(import.meta.dir, '../src/main.ts'), '--help'], { cwd: resolve(import.meta.dir, '..') })
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout.toString()).toBe(`${USAGE}\n`)
+  })
+
+  it('is the README\'s Configuration table: a row per setting, with the same default', () => {
+    const readme = readFileSync(resolve(import.meta.dir, '../README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1))
+    const table = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.replaceAll('\\|', '\u0000').split('|').map((c) => c.trim().replaceAll('\u0000', '|')))
+    for (const s of rows) {
+      const row = table.find((cells) => names(s).every((n) => cells[1]!.includes(`\`${n}\``)))
+      expect(row, `README row for ${names(s).join(' / ')}`).toBeDefined()
+      expect(row![2]!.replaceAll('`', '')).toBe(s.shown)
+    }
+  })
+
+  it('gives the event store, the view model and the webhook retry their defaults', () => {
+    expect(DEFAULT_RETENTION).toEqual({ days: SETTINGS.retainDays.default, events: SETTINGS.retainEvents.default })
+    expect(DEFAULT_QUIET_MS).toBe(SETTINGS.quietMinutes.default * 60_000)
+    expect(DEFAULT_RETRY.firstMs).toBe(SETTINGS.webhookRetryMs.default)
+    expect(USAGE).toContain(`doubling up to ${DEFAULT_RETRY.capMs / 60_000} minutes`)
+  })
 })

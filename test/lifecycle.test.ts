@@ -6,10 +6,13 @@ import { join } from 'node:path'
 
 import { until } from './support/http'
 import { scrape, sample } from './support/metrics'
-import { freePort, running, spawn, start, tempDir } from './support/process'
+import { alive, descendants, freePort, running, spawn, start, tempDir } from './support/process'
 
+/** Processes a test saw below a launcher, killed if the test left them running. */
+const below: number[] = []
 afterEach(() => {
   for (const s of running.splice(0)) s.proc.kill('SIGKILL')
+  for (const pid of below.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL')
 })
 
 describe('stopping', () => {
@@ -42,6 +45,28 @@ describe('stopping', () => {
     expect(await drain(streamReader).catch(() => 'failed')).toBe('failed')
     expect(await s.proc.exited).toBe(0)
     expect(await s.output()).not.toContain('still stopping')
+  })
+})
+
+describe('npm start', () => {
+  const npm = Bun.which('npm')
+  if (!npm) it.skip('needs npm on PATH (not found)', () => {})
+  // It ran `bun` under `sh -c`: npm passed SIGTERM to the shell, which died, and bun kept the port.
+  it.skipIf(!npm)('stops the server when npm is sent SIGTERM: the port is free and no process of it is left', async () => {
+    const port = freePort()
+    const s = spawn({ PORT: String(port), SWITCHBOARD_DB: join(tempDir(), 's.db') }, [npm!, 'start', '--', '--no-demo'])
+    running.push({ proc: s.proc, url: `http://127.0.0.1:${port}`, output: s.output })
+    await s.seen('listening on')
+    const server = descendants(s.proc.pid)
+    below.push(...server)
+    expect(server.length).toBeGreaterThan(0)
+    s.proc.kill('SIGTERM')
+    expect(await s.proc.exited).toBe(0)
+    expect(await s.output()).toContain('stopped')
+    expect(server.filter(alive)).toEqual([])
+    // Nobody holds the port: it can be bound again at once.
+    const probe = Bun.serve({ port, hostname: '127.0.0.1', reusePort: false, fetch: () => new Response() })
+    void probe.stop(true)
   })
 })
 

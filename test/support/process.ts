@@ -1,9 +1,11 @@
-// The real server as a child process (`bun run src/main.ts --no-demo`), its output collected as it comes.
-import { mkdtempSync } from 'node:fs'
+// The real server as a child process (`bun run src/main.ts --no-demo`, or `npm start`), its output collected as it comes.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-const MAIN = resolve(import.meta.dir, '../../src/main.ts')
+const ROOT = resolve(import.meta.dir, '../..')
+const MAIN = resolve(ROOT, 'src/main.ts')
+const SERVER = [process.execPath, 'run', MAIN, '--no-demo']
 export const freePort = () => {
   const probe = Bun.serve({ port: 0, fetch: () => new Response() })
   const port = probe.port!
@@ -21,8 +23,10 @@ export interface Started {
 /** Every server started, for the caller's afterEach to kill. */
 export const running: Started[] = []
 
-export function spawn(env: Record<string, string>) {
-  const proc = Bun.spawn([process.execPath, 'run', MAIN, '--no-demo'], {
+/** `command`: what starts the server, run in the project's folder (default: bun on src/main.ts, without the demo). */
+export function spawn(env: Record<string, string>, command: string[] = SERVER) {
+  const proc = Bun.spawn(command, {
+    cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', ...env },
     stdin: 'ignore',
     stdout: 'pipe',
@@ -61,3 +65,21 @@ export async function start(env: Record<string, string> = {}): Promise<Started> 
   return started
 }
 
+
+/** Every process below `pid` now (Linux: /proc/<pid>/task/<pid>/children), children before grandchildren. */
+export function descendants(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`
+  const children = existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : []
+  return children.flatMap((child) => [child, ...descendants(child)])
+}
+
+/** Still running (a zombie, waiting to be reaped, is not). */
+export function alive(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`
+  if (!existsSync(stat)) return false
+  try {
+    return readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z'
+  } catch {
+    return false // gone between the two reads
+  }
+}
