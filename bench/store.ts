@@ -8,10 +8,12 @@ import { join } from 'node:path'
 import { EventBus } from '../src/events/bus'
 import { openDurableBus } from '../src/events/durable'
 import { EventStore } from '../src/events/event-store'
+import { defaultConfig } from '../src/config'
 import { startDashboard } from '../src/machines/dashboard'
 import { makeEvent, type Event } from '../src/protocol/event'
 import { QuestionService } from '../src/questions/question-service'
 import { createApp } from '../src/server/app'
+import { startSwitchboard } from '../src/switchboard'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 
 const arg = (name: string, fallback: string) => Bun.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback
@@ -30,23 +32,23 @@ function event(i: number, prefix: string): Event {
   return i % 2 ? makeEvent('tool', 'called', { ...base, payload: { tool: 'read_file', args: { path: `src/f${i % 97}.py` } } }) : makeEvent('model', 'response', { ...base, payload: { model: 'm', tokens: 120 } })
 }
 
-/** The real app over HTTP, with the durable bus or a bus that stores nothing. */
+/**
+ * The real server over HTTP (started as `npm start` starts it), or for the baseline the same app over a
+ * bus that stores nothing: that one is wired here on purpose, since no configuration of the server has no store.
+ */
 async function server(durable: boolean) {
   const path = join(dir(), 's.db')
-  const d = durable ? openDurableBus(path) : undefined
-  const bus = d?.bus ?? new EventBus()
-  const store = d?.store ?? new EventStore(':memory:')
-  const dashboard = startDashboard(bus, { restore: d?.restore })
-  d?.start(() => dashboard.checkpoint())
+  if (durable) return startSwitchboard({ ...defaultConfig(), port: 0, dbPath: path, demo: false })
+  const bus = new EventBus()
+  const dashboard = startDashboard(bus)
   const questions = new QuestionService({ workspace: openSqliteWorkspace(path), bus })
   questions.start()
-  const { app } = createApp({ bus, questions, dashboard, store })
+  const { app } = createApp({ bus, questions, dashboard, store: new EventStore(':memory:') })
   app.listen({ port: 0, hostname: '127.0.0.1' })
   return {
     url: `http://127.0.0.1:${app.server!.port}`,
     async stop() {
       await app.stop(true)
-      d?.close()
       dashboard.stop()
       questions.close()
     },
