@@ -24,10 +24,6 @@ if (parsed.help) {
 const { config } = parsed
 configureLogs(config.logFormat)
 const log = logger('server')
-const board = await startSwitchboard(config).catch(refuse)
-const [url, redis] = [`${board.url}/`, config.redisUrl ? redisTarget(config.redisUrl) : 'unset']
-log.info(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`, { event: 'start', url, db: config.dbPath, redis, token: config.token ? 'set' : 'unset', demo: config.demo })
-
 let stopping = false
 async function shutdown(signal: string) {
   if (stopping) return
@@ -37,9 +33,14 @@ async function shutdown(signal: string) {
     log.error(`still stopping after ${STOP_DEADLINE_MS} ms; exiting`, { event: 'stop', clean: false })
     process.exit(1)
   }, STOP_DEADLINE_MS).unref()
-  await board.stop()
+  await (await board).stop()
   log.info('stopped', { event: 'stop', clean: true })
   process.exit(0)
 }
+// Before "listening" is said: a signal sent on reading it must find its handler (without one, it kills).
+const board = startSwitchboard(config).catch(refuse)
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+const [url, redis] = [`${(await board).url}/`, config.redisUrl ? redisTarget(config.redisUrl) : 'unset']
+log.info(`Switchboard listening on ${url}${config.demo ? ' (demo swarm running; --no-demo to turn it off)' : ''}`, { event: 'start', url, db: config.dbPath, redis, token: config.token ? 'set' : 'unset', demo: config.demo })
+

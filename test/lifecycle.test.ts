@@ -5,6 +5,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { until } from './support/http'
+import { defaultConfig } from '../src/config'
+import { CannotListen, DatabaseUnusable, startSwitchboard } from '../src/switchboard'
+import { req } from './support/http'
 import { scrape, sample } from './support/metrics'
 import { alive, descendants, freePort, running, spawn, start, tempDir } from './support/process'
 
@@ -88,6 +91,38 @@ describe('refusing to start', () => {
     const lines = (await bad.output()).trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toStartWith(`switchboard: cannot use the database ${join(dir, 'not-a-folder', 's.db')}`)
+  })
+})
+
+describe('startSwitchboard', () => {
+  const config = (fields: Partial<ReturnType<typeof defaultConfig>>) => ({ ...defaultConfig(), port: 0, dbPath: join(tempDir(), 's.db'), demo: false, ...fields })
+
+  it('throws CannotListen with the line the CLI prints when the port is taken, and the same file starts after it', async () => {
+    const taken = Bun.serve({ port: 0, hostname: '127.0.0.1', reusePort: false, fetch: () => new Response() })
+    const c = config({ port: taken.port! })
+    const error = await startSwitchboard(c).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CannotListen)
+    expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${taken.port}: the port is already in use`)
+    void taken.stop(true)
+    const again = await startSwitchboard({ ...c, port: 0 })
+    expect((await fetch(`${again.url}/healthz`)).status).toBe(200)
+    await again.stop()
+  })
+
+  it('throws DatabaseUnusable naming the file when it cannot be opened', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'a-file'), 'x')
+    const error = await startSwitchboard(config({ dbPath: join(dir, 'a-file', 's.db') })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DatabaseUnusable)
+    expect((error as Error).message).toStartWith(`cannot use the database ${join(dir, 'a-file', 's.db')} for the workspace: `)
+  })
+
+  it('with listen: false binds no port and answers in-process; stop() ends it', async () => {
+    const board = await startSwitchboard(config({}), { listen: false })
+    expect(board.app.server).toBeFalsy()
+    expect((await board.app.handle(req('/healthz'))).status).toBe(200)
+    await board.stop()
+    await board.stop()
   })
 })
 
