@@ -54,7 +54,7 @@ export interface Overrides {
   /** over the configuration's quiet time and prices */
   stream?: StreamOptions
   mcp?: McpOptions
-  webhooks?: Pick<WebhookOptions, 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs' | 'log'>
+  webhooks?: Pick<WebhookOptions, 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs' | 'log' | 'clock'>
   remora?: Pick<RemoraBridgeOptions, 'retryMs' | 'maxDelayMs' | 'log'>
   /** with REDIS_URL: how many events may wait while Redis is away (default: the relay's) */
   maxQueued?: number

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { backoff, DEFAULT_RETRY, retryAfterMs, verdict } from '../src/notify/retry'
 import { startReceiver, validSignature, type Received } from './support/receiver'
 import { startTestServer, type TestServer } from './support/server'
+import { ManualClock } from './support/clock'
 import { post, until } from './support/http'
 
 const SECRET = 'hook-secret'
@@ -23,6 +24,22 @@ async function setUp(answer?: Parameters<typeof startReceiver>[0], extra: { publ
 const event = (category: string, action: string, agent_id: string, payload: Record<string, unknown> = {}, id: string = crypto.randomUUID()) =>
   ({ id, timestamp: Date.now(), category, action, agent_id, payload })
 const one = (received: Received[], event: string) => until(event, () => received.find((r) => r.event === event))
+
+/** A notifier on the default retry policy whose time moves only when the test says so. */
+async function onClock(answer: Parameters<typeof startReceiver>[0]) {
+  const clock = new ManualClock()
+  const receiver = startReceiver(answer)
+  cleanups.push(receiver.stop)
+  const server = await startTestServer({ webhooks: { urls: [receiver.url], secret: SECRET, clock } })
+  cleanups.push(server.stop)
+  return { clock, receiver, server }
+}
+/** The row once its n-th attempt is recorded (the attempt's answer came and was written down). */
+const attempted = (server: TestServer, deliveryId: string, n: number) =>
+  until(`attempt ${n} of ${deliveryId} recorded`, () => {
+    const row = server.notifier!.outbox.get(deliveryId)
+    return row?.attempts === n ? row : undefined
+  })
 
 describe('webhooks', () => {
   it('sends question asked, answered, timed out, cancelled and agent failed, each with its body and a valid signature', async () => {
@@ -87,9 +104,17 @@ describe('webhooks', () => {
     expect(asked.delivery).toBe('blocked:odd%20id/%C3%BC:0')
   })
 
-  it('retries a receiver answering 500 twice and delivers on the third attempt, with the same delivery id', async () => {
-    const { receiver, server } = await setUp((_, n) => (n <= 2 ? new Response('down', { status: 500 }) : undefined))
+  it('retries a receiver answering 500 twice, after the default doubling backoff, and delivers on the third attempt with the same delivery id', async () => {
+    const { clock, receiver, server } = await onClock((_, n) => (n <= 2 ? new Response('down', { status: 500 }) : undefined))
     await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'r1', question: 'Again?' }))
+    // 2 s doubling, half of it random: the second attempt falls due 1–2 s after the first, the third 2–4 s after that.
+    for (const [attempt, [least, most]] of [[1, [1_000, 2_000]], [2, [2_000, 4_000]]] as const) {
+      const row = await attempted(server, 'blocked:r1:0', attempt)
+      expect(row).toMatchObject({ status: 'pending', last_status: 500 })
+      expect(row.next_at - clock.now()).toBeGreaterThanOrEqual(least)
+      expect(row.next_at - clock.now()).toBeLessThanOrEqual(most)
+      clock.advance(row.next_at - clock.now())
+    }
     await until('the row delivered', () => server.notifier!.outbox.get('blocked:r1:0')?.status === 'delivered')
     expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['blocked:r1:0', 1], ['blocked:r1:0', 2], ['blocked:r1:0', 3]])
     expect(server.notifier!.outbox.get('blocked:r1:0')).toMatchObject({ attempts: 3, last_status: 200 })
@@ -105,9 +130,29 @@ describe('webhooks', () => {
     expect(server.notifier!.outbox.get('blocked:bad:0')).toMatchObject({ attempts: 1, last_status: 400, last_error: 'HTTP 400' })
   })
 
-  it('retries 429 after the Retry-After it asks for', async () => {
-    const { receiver, server } = await setUp((_, n) => (n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '0' } }) : undefined))
+  // Regression: while a POST was in flight its row was due, so the notifier woke again at once, ~700 times a second.
+  it('waits for a slow receiver without waking more than once per poll', async () => {
+    const held: Array<() => void> = []
+    const { clock, receiver, server } = await onClock(() => new Promise<Response>((resolve) => held.push(() => resolve(new Response('ok')))))
+    await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'held', question: 'Slow?' }))
+    await until('the POST held', () => receiver.received.length === 1)
+    const before = clock.fired
+    clock.advance(5_000)
+    // The default poll is a second.
+    expect(clock.fired - before).toBeLessThanOrEqual(5)
+    for (const go of held) go()
+    await until('the row delivered', () => server.notifier!.outbox.get('blocked:held:0')?.status === 'delivered')
+  })
+
+  it('retries 429 after the Retry-After it asks for, when that is longer than the backoff', async () => {
+    const { clock, receiver, server } = await onClock((_, n) => (n === 1 ? new Response('slow down', { status: 429, headers: { 'retry-after': '7' } }) : undefined))
     await fetch(post(`${server.url}/api/questions`, { agent_id: 'a', msg_id: 'busy', question: 'Now?' }))
+    const row = await attempted(server, 'blocked:busy:0', 1)
+    expect(row.next_at - clock.now()).toBe(7_000)
+    // The polls on the way (every second) find nothing due.
+    clock.advance(6_999)
+    expect(server.notifier!.outbox.get('blocked:busy:0')).toMatchObject({ attempts: 1, status: 'pending' })
+    clock.advance(1)
     await until('the row delivered', () => server.notifier!.outbox.get('blocked:busy:0')?.status === 'delivered')
     expect(receiver.received.map((r) => r.attempt)).toEqual([1, 2])
   })

@@ -14,6 +14,19 @@ export interface RetryPolicy {
 
 // 2 s doubling to a 5-minute cap (protocol/defaults.ts says why); after a day it is recorded as given up.
 export const DEFAULT_RETRY: RetryPolicy = { firstMs: DEFAULTS.webhookRetryMs, capMs: DEFAULTS.webhookRetryCapMs, maxAttempts: 300, maxAgeMs: 24 * 3_600_000 }
+/** The time retries wait in: the system's, or a clock a test moves by hand instead of racing real delays. */
+export interface RetryClock {
+  now(): number
+  setTimeout(run: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const SYSTEM_CLOCK: RetryClock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
 /** a receiver asking for longer (Retry-After) is obeyed up to this */
 const RETRY_AFTER_MAX_MS = 3_600_000
 

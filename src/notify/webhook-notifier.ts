@@ -6,7 +6,7 @@ import { wireName } from '../protocol/event'
 import { WEBHOOK_HEADERS as H } from '../protocol/webhook'
 import { NOTICE_KINDS, noticeOf } from './notice'
 import { Outbox, type Delivery, type DeliveryStatus, type NewDelivery } from './outbox'
-import { backoff, DEFAULT_RETRY, retryAfterMs, verdict, type RetryPolicy } from './retry'
+import { backoff, DEFAULT_RETRY, retryAfterMs, SYSTEM_CLOCK, verdict, type RetryClock, type RetryPolicy } from './retry'
 import { signature } from './sign'
 import { logger } from '../telemetry/log'
 
@@ -30,6 +30,8 @@ export interface WebhookOptions {
   shared?: SharedDeliveries
   /** several instances: how long a delivery stays with the instance sending it (renewed with each attempt) */
   leaseMs?: number
+  /** when rows fall due and the poll comes round; default the system's */
+  clock?: RetryClock
 }
 
 /** Who sends a delivery when several instances derive the same notices from the same events. */
@@ -54,14 +56,15 @@ const headerSafe = (s: string) => s.replace(/[^\x21-\x7e]|%/gu, (c) => encodeURI
 
 export class WebhookNotifier {
   readonly outbox: Outbox
-  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry' | 'shared' | 'leaseMs'>> & Pick<WebhookOptions, 'secret' | 'shared'>
+  private readonly o: Required<Omit<WebhookOptions, 'secret' | 'retry' | 'shared' | 'leaseMs' | 'clock'>> & Pick<WebhookOptions, 'secret' | 'shared'>
   private readonly leaseMs: number
   private readonly retry: RetryPolicy
+  private readonly clock: RetryClock
   private readonly inflight = new Map<string, Promise<void>>()
   private readonly stopping = new AbortController()
   /** URLs whose failures were already reported: one line per incident, not per attempt */
   private readonly failing = new Set<string>()
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: unknown
   private unlisten: (() => void) | undefined
   private nudged = false
   private lastPrune = 0
@@ -69,11 +72,12 @@ export class WebhookNotifier {
   constructor(options: WebhookOptions) {
     this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => logger('webhooks').warn(l), ...options }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
+    this.clock = options.clock ?? SYSTEM_CLOCK
     // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
     this.leaseMs = options.leaseMs ?? this.o.timeoutMs + LEASE_SLACK_MS
     this.outbox = new Outbox(options.dbPath)
     // The first start with webhooks begins at the present: history is not announced.
-    if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), Date.now())
+    if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), this.clock.now())
   }
 
   /** Deliver what is pending and follow the bus: each event that may be a notice brings a look once it is stored. */
@@ -93,7 +97,7 @@ export class WebhookNotifier {
   async stop(): Promise<void> {
     if (this.stopping.signal.aborted) return
     this.stopping.abort()
-    clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
     this.unlisten?.()
     await Promise.allSettled(this.inflight.values())
     this.outbox.close()
@@ -103,8 +107,8 @@ export class WebhookNotifier {
   private tick(): void {
     this.nudged = false
     if (this.stopping.signal.aborted) return
-    clearTimeout(this.timer)
-    const now = Date.now()
+    this.clock.clearTimeout(this.timer)
+    const now = this.clock.now()
     try {
       this.collect(now)
       this.pump(now)
@@ -113,9 +117,11 @@ export class WebhookNotifier {
       // A busy or failing file: everything stays where it is until the next look.
       this.o.log(`[webhooks] outbox unavailable, trying again: ${String(error)}`)
     }
+    // A row still due after pump() is in flight or waits for a free slot: the end of a send ticks again, so it
+    // needs no wake-up (waiting 0 for it spun ~700 ticks a second while a slow receiver held a POST open).
     const next = this.outbox.nextDue()
-    const wait = Math.min(this.o.pollMs, next === undefined ? Infinity : Math.max(0, next - now))
-    this.timer = setTimeout(() => this.tick(), wait)
+    const wait = next === undefined || next <= now ? this.o.pollMs : Math.min(this.o.pollMs, next - now)
+    this.timer = this.clock.setTimeout(() => this.tick(), wait)
   }
 
   /** Events stored since the cursor → outbox rows, the cursor moved with them in the same transaction. */
@@ -164,7 +170,7 @@ export class WebhookNotifier {
       this.o.log(`[webhooks] cannot tell whether another instance sends ${d.delivery_id}, later: ${String(error)}`)
     }
     if (claim === 'mine') return true
-    const now = Date.now()
+    const now = this.clock.now()
     if (claim === 'elsewhere') this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'pending', error: 'sent by another instance', nextAt: now + this.o.pollMs * 5, now })
     else this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: claim, error: `${claim} by another instance`, now })
     return false
@@ -173,10 +179,10 @@ export class WebhookNotifier {
   private async send(d: Delivery): Promise<void> {
     const attempts = d.attempts + 1
     const index = this.o.urls.indexOf(d.url)
-    if (index < 0) return this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'failed', error: 'URL no longer in SWITCHBOARD_WEBHOOK_URL', now: Date.now() })
+    if (index < 0) return this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'failed', error: 'URL no longer in SWITCHBOARD_WEBHOOK_URL', now: this.clock.now() })
     const shared = this.o.shared
     if (shared && !(await this.ourTurn(d, shared))) return
-    const timestamp = Math.floor(Date.now() / 1000)
+    const timestamp = Math.floor(this.clock.now() / 1000)
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'Switchboard-Webhook/1',
@@ -193,7 +199,7 @@ export class WebhookNotifier {
       const signal = AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.stopping.signal])
       const res = await fetch(d.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal })
       status = res.status
-      after = retryAfterMs(res.headers.get('retry-after'), Date.now())
+      after = retryAfterMs(res.headers.get('retry-after'), this.clock.now())
       await res.body?.cancel()
     } catch (e) {
       if (this.stopping.signal.aborted) return
@@ -204,7 +210,7 @@ export class WebhookNotifier {
   }
 
   private record(d: Delivery, index: number, attempts: number, status: number | undefined, error: string | undefined, after: number | undefined): DeliveryStatus {
-    const now = Date.now()
+    const now = this.clock.now()
     const where = `webhook #${index + 1} (${URL.parse(d.url)?.host ?? '?'})`
     const outcome = status === undefined ? 'retry' : verdict(status)
     const reason = error ?? `HTTP ${status}`

@@ -25,7 +25,7 @@ export interface TestServerOptions {
   /** follow this `remora serve` (a stand-in), reconnecting after retryMs */
   remora?: { url: string; retryMs?: number }
   /** webhooks on: where to, and optionally the secret, a small backoff, a public URL for links */
-  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs'> & { publicUrl?: string }
+  webhooks?: Pick<WebhookOptions, 'urls' | 'secret' | 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs' | 'clock'> & { publicUrl?: string }
   /** one of several instances on this Redis (as REDIS_URL does) */
   redisUrl?: string
   /** with redisUrl: how many events may wait while Redis is away (default: the relay's) */
