@@ -174,7 +174,8 @@ function helpLines(s: Setting<unknown>): string {
   return [`  ${names} (default ${s.shown})`, ...s.about.split('\n').map((line) => `      ${line}`)].join('\n')
 }
 
-export const USAGE = `Usage: switchboard [--no-demo] [--inspect=stately] [--remora-url=URL] [--help]
+const flags = Object.values(SETTINGS).flatMap((s: Setting<unknown>) => (s.flag ? [`[${s.flag}]`] : []))
+export const USAGE = `Usage: switchboard ${flags.join(' ')} [--help]
 
 Settings (environment variable, flag):
 ${Object.values(SETTINGS).map(helpLines).join('\n')}`
