@@ -4,6 +4,7 @@ import net from 'node:net'
 import { makeEvent } from '../src/protocol/event'
 import { ids } from '../src/views/targets'
 import { startTestServer, type TestServer } from './support/server'
+import { ManualClock } from './support/clock'
 import { post, until } from './support/http'
 
 let s: TestServer | undefined
@@ -117,9 +118,13 @@ describe('GET /events', () => {
     all.abort.abort()
   })
 
-  it('sends a heartbeat on a quiet stream', async () => {
-    s = await startTestServer({ hub: { heartbeatMs: 50 } })
+  it('sends a heartbeat on a quiet stream every 15 s, before Bun\'s idle timeout would end it', async () => {
+    const clock = new ManualClock()
+    s = await startTestServer({ hub: { timers: clock } })
     const c = await connect(s)
+    clock.advance(14_999)
+    expect(clock.fired).toBe(0)
+    clock.advance(1)
     await c.readTo((t) => t.includes(': heartbeat'))
     c.abort.abort()
   })

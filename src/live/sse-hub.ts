@@ -11,6 +11,8 @@ export interface HubOptions {
   /** bytes a client may have queued before it is dropped (it resyncs from a full snapshot on reconnect) */
   maxQueueBytes?: number
   heartbeatMs?: number
+  /** the heartbeat's timer; a test passes one it moves by hand */
+  timers?: { setInterval(run: () => void, ms: number): unknown; clearInterval(handle: unknown): void }
 }
 
 /**
@@ -103,7 +105,8 @@ export class SseHub {
   private readonly clients = new Map<number, Client>()
   private readonly channels = new Map<StreamKind, HubChannel>()
   private readonly maxQueueBytes: number
-  private readonly heartbeatTimer: ReturnType<typeof setInterval>
+  private readonly heartbeatTimer: unknown
+  private readonly timers: NonNullable<HubOptions['timers']>
   private lastId = 0
   /** why the last clients were dropped (at most 100 kept), for logs and tests */
   readonly dropped: Array<{ id: number; reason: string }> = []
@@ -116,7 +119,8 @@ export class SseHub {
 
   constructor(options: HubOptions = {}) {
     this.maxQueueBytes = options.maxQueueBytes ?? 1 << 20
-    this.heartbeatTimer = setInterval(() => this.broadcastAll(encodeFrame([heartbeat()])), options.heartbeatMs ?? 15_000)
+    this.timers = options.timers ?? { setInterval: (run, ms) => setInterval(run, ms), clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>) }
+    this.heartbeatTimer = this.timers.setInterval(() => this.broadcastAll(encodeFrame([heartbeat()])), options.heartbeatMs ?? 15_000)
   }
 
   /** The channel of one stream kind; each stream owns its kind's channel (asking twice gives the same one). */
@@ -136,7 +140,7 @@ export class SseHub {
   }
 
   close(): void {
-    clearInterval(this.heartbeatTimer)
+    this.timers.clearInterval(this.heartbeatTimer)
     for (const client of [...this.clients.values()]) client.end('server closing')
   }
 
