@@ -4,10 +4,9 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { until } from './support/http'
 import { defaultConfig } from '../src/config'
 import { CannotListen, DatabaseUnusable, startSwitchboard } from '../src/switchboard'
-import { req } from './support/http'
+import { req, until } from './support/http'
 import { scrape, sample } from './support/metrics'
 import { alive, descendants, freePort, running, spawn, start, tempDir } from './support/process'
 
@@ -115,6 +114,18 @@ describe('startSwitchboard', () => {
     const error = await startSwitchboard(config({ dbPath: join(dir, 'a-file', 's.db') })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DatabaseUnusable)
     expect((error as Error).message).toStartWith(`cannot use the database ${join(dir, 'a-file', 's.db')} for the workspace: `)
+  })
+
+  it('stops even while a request never ends: a client that sends half a body is cut, not waited for', async () => {
+    const board = await startSwitchboard(config({}))
+    const { port } = new URL(board.url)
+    let closed!: () => void
+    const cut = new Promise<void>((resolve) => (closed = resolve))
+    const socket = await Bun.connect({ hostname: '127.0.0.1', port: Number(port), socket: { data() {}, close: () => closed() } })
+    socket.write(`POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"id":`)
+    await until('the request reached the server', () => (board.app.server?.pendingRequests ?? 0) > 0)
+    await board.stop()
+    await cut
   })
 
   it('with listen: false binds no port and answers in-process; stop() ends it', async () => {
