@@ -19,13 +19,26 @@ const SENT_DEADLINE_MS = 2_500
 /** events kept while Redis is away, to go out once it is back; past this a write is refused (503) and not kept */
 export const MAX_QUEUED = 20_000
 
+/** The relay's timers (the write deadline, the retries): the system's, or a clock a test moves by hand. */
+export interface RelayTimers {
+  setTimeout(run: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+  sleep(ms: number): Promise<void>
+}
+
+const SYSTEM_TIMERS: RelayTimers = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  sleep: (ms) => Bun.sleep(ms),
+}
+
 interface Wait {
   seq: number
   /** the stream id to be read back before the wait is over, once its events are appended */
   until?: string
   resolve: () => void
   reject: (error: unknown) => void
-  timer: ReturnType<typeof setTimeout>
+  timer: unknown
 }
 
 export class ClusterRelay implements Relay {
@@ -40,7 +53,11 @@ export class ClusterRelay implements Relay {
   private problem: string | undefined
   private reading: Promise<void> | undefined
 
-  constructor(private readonly redis: RedisLog, private readonly maxQueued = MAX_QUEUED) {}
+  constructor(
+    private readonly redis: RedisLog,
+    private readonly maxQueued = MAX_QUEUED,
+    private readonly timers: RelayTimers = SYSTEM_TIMERS,
+  ) {}
 
   send(event: Event): void {
     if (this.queue.length >= this.maxQueued)
@@ -53,7 +70,7 @@ export class ClusterRelay implements Relay {
   sent(): Promise<void> {
     if (this.appended >= this.queued && compareIds(this.position, this.lastAppended) >= 0) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const wait: Wait = { seq: this.queued, resolve, reject, timer: setTimeout(() => this.expire(wait), SENT_DEADLINE_MS) }
+      const wait: Wait = { seq: this.queued, resolve, reject, timer: this.timers.setTimeout(() => this.expire(wait), SENT_DEADLINE_MS) }
       if (this.appended >= wait.seq) wait.until = this.lastAppended
       this.waits.push(wait)
     })
@@ -83,7 +100,7 @@ export class ClusterRelay implements Relay {
         } catch (error) {
           if (this.stopped) return
           this.report(error)
-          await Bun.sleep(RETRY_MS)
+          await this.timers.sleep(RETRY_MS)
         }
       }
     })()
@@ -91,7 +108,7 @@ export class ClusterRelay implements Relay {
 
   async stop(): Promise<void> {
     this.stopped = true
-    for (const w of this.waits.splice(0)) (clearTimeout(w.timer), w.reject(new StorageUnavailable('stopping', false)))
+    for (const w of this.waits.splice(0)) (this.timers.clearTimeout(w.timer), w.reject(new StorageUnavailable('stopping', false)))
   }
 
   private apply(entries: ReadonlyArray<{ id: string; body: unknown }>, bus: EventBus, store: EventStore): number {
@@ -125,7 +142,7 @@ export class ClusterRelay implements Relay {
           this.report(error)
           // Whoever waits hears now (503, Retry-After); the events stay queued and go out once Redis is back.
           for (const w of this.waits.splice(0)) this.fail(w)
-          await Bun.sleep(RETRY_MS)
+          await this.timers.sleep(RETRY_MS)
           continue
         }
         this.queue.splice(0, batch.length)
@@ -141,7 +158,7 @@ export class ClusterRelay implements Relay {
   private settle(): void {
     this.waits = this.waits.filter((w) => {
       if (w.until === undefined || compareIds(this.position, w.until) < 0) return true
-      clearTimeout(w.timer)
+      this.timers.clearTimeout(w.timer)
       w.resolve()
       return false
     })
@@ -153,7 +170,7 @@ export class ClusterRelay implements Relay {
   }
 
   private fail(wait: Wait): void {
-    clearTimeout(wait.timer)
+    this.timers.clearTimeout(wait.timer)
     wait.reject(new StorageUnavailable(`redis: ${this.problem ?? 'the shared event log did not confirm in time'}`, false))
   }
 
