@@ -240,10 +240,8 @@ describe('runDemoSwarm', () => {
     await asked1
     ac.abort()
     const publishedAtAbort = events.length
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const guard = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('did not stop within 1 s')), 1000)))
-    await Promise.race([stopped, guard])
-    clearTimeout(timer)
+    // A swarm that did not stop never resolves: the test's own timeout fails it (a 1 s race was a timed assertion).
+    await stopped
     expect(events.length).toBe(publishedAtAbort)
   })
 

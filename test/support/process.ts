@@ -50,7 +50,8 @@ export function spawn(env: Record<string, string>, command: string[] = SERVER) {
       const check = () => (text.includes(needle) ? (waiters.delete(check), resolve()) : undefined)
       waiters.add(check)
       check()
-      void proc.exited.then(() => setTimeout(() => reject(new Error(`exited before "${needle}": ${text}`)), 50))
+      // Once the process is gone and both pipes are read to their end, the text is all there will be.
+      void pumped.then(() => (check(), reject(new Error(`exited before "${needle}": ${text}`))))
     })
   return { proc, output, seen }
 }
