@@ -1,10 +1,10 @@
-// Property test over a real server: thousands of generated hostile bodies to every write route never
+// Property test over the real app in-process (app.handle): thousands of generated hostile bodies to every write route never
 // get a 5xx, never crash it, and a restart on the same database still starts and renders every page.
 import { afterAll, describe, expect, it } from 'bun:test'
 import fc from 'fast-check'
 import { ACTIONS, CATEGORIES } from '../src/protocol/event'
 import { startTestServer, type TestServer } from './support/server'
-import { post } from './support/http'
+import { req, post } from './support/http'
 
 const SEED = 20261125
 const servers: TestServer[] = []
@@ -91,7 +91,7 @@ const respond = fc.record({
 const deepJson = (depth: number, open = '[', close = ']') => `${open.repeat(depth)}${close.repeat(depth)}`
 
 async function postStatus(s: TestServer, path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(post(`${s.url}${path}`, body, headers))
+  const res = await s.app.handle(post(path, body, headers))
   await res.arrayBuffer()
   return res.status
 }
@@ -101,7 +101,7 @@ const text = (v: unknown) => JSON.stringify(v) ?? 'null'
 
 describe('hostile input over a real server', () => {
   it('never answers 5xx to thousands of generated bodies, and survives a restart on the same database', async () => {
-    const first = await startTestServer()
+    const first = await startTestServer({ listen: false })
     servers.push(first)
     // A few known askers so that some respond calls reach real questions.
     for (const agent_id of ['__proto__', 'constructor', 'a\u00e9'])
@@ -136,7 +136,7 @@ describe('hostile input over a real server', () => {
       await check(await postStatus(first, path, deepJson(100_000)), `${path} deep array`)
       await check(await postStatus(first, path, deepJson(100_000, '{"a":', '}')), `${path} deep object`)
       await check(await postStatus(first, path, `{"answer": ${'9'.repeat(400)}, "timestamp": 1e999}`), `${path} huge number`)
-      const bytes = await fetch(`${first.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0xff, 0xfe, 0x7b]) })
+      const bytes = await first.app.handle(req(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0xff, 0xfe, 0x7b]) }))
       await check(bytes.status, `${path} bytes`)
     }
     expect(seen.length).toBeGreaterThan(2700)
@@ -144,14 +144,14 @@ describe('hostile input over a real server', () => {
     expect(seen.filter((s) => s < 300).length).toBeGreaterThan(20)
     expect(seen.filter((s) => s >= 400).length).toBeGreaterThan(1000)
 
-    for (const path of ['/', '/api/snapshot', '/inspect', '/inspect/-/dashboard']) expect([path, (await fetch(`${first.url}${path}`)).status]).toEqual([path, 200])
+    for (const path of ['/', '/api/snapshot', '/inspect', '/inspect/-/dashboard']) expect([path, (await first.app.handle(req(path))).status]).toEqual([path, 200])
     await first.stop()
     servers.splice(servers.indexOf(first), 1)
 
-    const second = await startTestServer({ dbPath: first.dbPath })
+    const second = await startTestServer({ listen: false, dbPath: first.dbPath })
     servers.push(second)
-    for (const path of ['/', '/api/snapshot', '/inspect', '/inspect/-/dashboard']) expect([path, (await fetch(`${second.url}${path}`)).status]).toEqual([path, 200])
-    const cards = ((await (await fetch(`${second.url}/api/snapshot`)).json()) as { blocked: unknown[] }).blocked
+    for (const path of ['/', '/api/snapshot', '/inspect', '/inspect/-/dashboard']) expect([path, (await second.app.handle(req(path))).status]).toEqual([path, 200])
+    const cards = ((await (await second.app.handle(req('/api/snapshot'))).json()) as { blocked: unknown[] }).blocked
     expect(cards.length).toBeGreaterThan(0)
   }, 240_000)
 })

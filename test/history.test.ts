@@ -1,11 +1,11 @@
 // GET /api/events: the stored history for programs, filtered and paginated, as JSON or NDJSON.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer } from './support/server'
-import { post } from './support/http'
+import { req, post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer()
+  s = await startTestServer({ listen: false })
   const T = 1_764_057_600_000
   const events = [
     { id: 'h1', timestamp: T, category: 'graph', action: 'started', graph_id: 'hg', payload: { agents: [{ agent_id: 'ha' }, { agent_id: 'hb' }] } },
@@ -15,13 +15,13 @@ beforeAll(async () => {
     { id: 'h5', timestamp: T + 4, category: 'agent', action: 'failed', agent_id: 'hb', graph_id: 'hg', payload: { error: 'boom' } },
     { id: 'h6', timestamp: T + 5, category: 'agent', action: 'started', agent_id: 'other', payload: {} },
   ]
-  const res = await fetch(post(`${s.url}/api/events`, events))
+  const res = await s.app.handle(post('/api/events', events))
   expect(res.status).toBe(202)
 })
 afterAll(() => s.stop())
 
 type Page = { events: Array<{ seq: number; id: string; payload: Record<string, unknown> }>; next: number | null }
-const page = async (query: string) => (await (await fetch(`${s.url}/api/events?${query}`)).json()) as Page
+const page = async (query: string) => (await (await s.app.handle(req(`/api/events?${query}`))).json()) as Page
 
 describe('GET /api/events', () => {
   it('pages through a run in order, with payloads, `next` leading to the following page', async () => {
@@ -42,7 +42,7 @@ describe('GET /api/events', () => {
   })
 
   it('answers NDJSON, one event a line, for Accept: application/x-ndjson', async () => {
-    const res = await fetch(`${s.url}/api/events?graph_id=hg&limit=3`, { headers: { accept: 'application/x-ndjson' } })
+    const res = await s.app.handle(req('/api/events?graph_id=hg&limit=3', { headers: { accept: 'application/x-ndjson' } }))
     expect(res.headers.get('content-type')).toBe('application/x-ndjson')
     const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; seq: number })
     expect(lines.map((l) => l.id)).toEqual(['h1', 'h2', 'h3'])
@@ -51,7 +51,7 @@ describe('GET /api/events', () => {
 
   it('refuses a bad filter with 400 naming it', async () => {
     for (const [query, field] of [['limit=0', 'limit'], ['limit=5000', 'limit'], ['after=-1', 'after'], ['agent_id=..', 'agent_id']] as const) {
-      const res = await fetch(`${s.url}/api/events?${query}`)
+      const res = await s.app.handle(req(`/api/events?${query}`))
       expect([query, res.status]).toEqual([query, 400])
       expect(((await res.json()) as { field: string }).field).toBe(`query.${field}`)
     }
@@ -60,29 +60,29 @@ describe('GET /api/events', () => {
 
 describe('GET /history', () => {
   it('searches the stored log on the server, newest first, each line opening to its payload', async () => {
-    const res = await fetch(`${s.url}/history?q=needle`)
+    const res = await s.app.handle(req('/history?q=needle'))
     expect(res.status).toBe(200)
     const html = await res.text()
     expect(html).toContain('<details>')
     expect(html).toContain('Find the NEEDLE')
     expect(html).toContain('value="needle"')
     expect(html.match(/class="log-line /g)).toHaveLength(1)
-    const byAgent = await (await fetch(`${s.url}/history?agent=hb&kind=&q=`)).text()
+    const byAgent = await (await s.app.handle(req('/history?agent=hb&kind=&q='))).text()
     expect(byAgent.match(/class="log-line /g)).toHaveLength(2)
     expect(byAgent.indexOf('agent:failed')).toBeLessThan(byAgent.indexOf('agent:started'))
   })
 
   it('escapes what was searched for, and refuses a bad page position with 400', async () => {
-    const html = await (await fetch(`${s.url}/history?q=${encodeURIComponent('"><script>x</script>')}`)).text()
+    const html = await (await s.app.handle(req(`/history?q=${encodeURIComponent('"><script>x</script>')}`))).text()
     // Inside a quoted attribute only the quote can break out: it is escaped, so the value stays whole.
     expect(html).toContain('value="&#34;><script>x</script>"')
     // the head's four module scripts, and the searched text's one, inside the attribute value
     expect(html.match(/<script/g)).toHaveLength(5)
     expect(html.match(/<script type="module"/g)).toHaveLength(4)
-    expect((await fetch(`${s.url}/history?before=abc`)).status).toBe(400)
+    expect((await s.app.handle(req('/history?before=abc'))).status).toBe(400)
   })
 
   it('is offered on the dashboard next to the live log', async () => {
-    expect(await (await fetch(s.url)).text()).toContain('action="/history"')
+    expect(await (await s.app.handle(req('/'))).text()).toContain('action="/history"')
   })
 })

@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { draftKey } from '../src/views/targets'
 import { startTestServer, type TestServer } from './support/server'
-import { post } from './support/http'
+import { req, post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer()
+  s = await startTestServer({ listen: false })
 })
 afterAll(() => s.stop())
 
@@ -24,7 +24,7 @@ const blocked = (agent_id: string, payload: Record<string, unknown>) => ({
 
 /** The cards as the page has them: from /api/snapshot, the same view model the stream renders. */
 async function cards(): Promise<Array<{ msg_id: string; agent_id: string; options: string[] }>> {
-  return ((await (await fetch(`${s.url}/api/snapshot`)).json()) as { blocked: never[] }).blocked
+  return ((await (await s.app.handle(req('/api/snapshot'))).json()) as { blocked: never[] }).blocked
 }
 
 describe('odd questions at ingest', () => {
@@ -40,15 +40,15 @@ describe('odd questions at ingest', () => {
   ]
   for (const [what, payload, field] of refused)
     it(`refuses ${what} with 400 naming ${field}, and shows no card`, async () => {
-      const res = await fetch(post(`${s.url}/api/events`, blocked(`odd-agent-${seq}`, payload)))
+      const res = await s.app.handle(post('/api/events', blocked(`odd-agent-${seq}`, payload)))
       expect(res.status).toBe(400)
       expect(((await res.json()) as { field: string }).field).toBe(field)
       expect((await cards()).map((c) => c.msg_id)).not.toContain(payload.msg_id as string)
     })
 
   it('refuses a msg_id that already holds a different question with 409', async () => {
-    expect((await fetch(post(`${s.url}/api/events`, blocked('twice', { msg_id: 'held', question: 'First?' })))).status).toBe(202)
-    const res = await fetch(post(`${s.url}/api/events`, blocked('twice', { msg_id: 'held', question: 'Second?' })))
+    expect((await s.app.handle(post('/api/events', blocked('twice', { msg_id: 'held', question: 'First?' })))).status).toBe(202)
+    const res = await s.app.handle(post('/api/events', blocked('twice', { msg_id: 'held', question: 'Second?' })))
     expect(res.status).toBe(409)
     expect(s.questions.status('held')?.question).toBe('First?')
   })
@@ -65,19 +65,19 @@ describe('odd questions that are accepted are answerable by every control', () =
   for (const [what, msgId, payload] of accepted) {
     const agent = `__proto__-${msgId.length}-${what.length}`
     it(`${what}: each option button answers, and so does the text box`, async () => {
-      expect((await fetch(post(`${s.url}/api/events`, blocked(agent, { ...payload, msg_id: msgId })))).status).toBe(202)
+      expect((await s.app.handle(post('/api/events', blocked(agent, { ...payload, msg_id: msgId })))).status).toBe(202)
       const card = (await cards()).find((c) => c.msg_id === msgId)!
       expect(card.options).toEqual(payload.options as string[])
       // Every option button's request, one at a time on fresh copies of the question.
       for (let i = 0; i < card.options.length; i++) {
         const copy = `${msgId.slice(0, 190)}#${i}`
         s.questions.ask({ agent_id: agent, msg_id: copy, question: payload.question as string, options: payload.options as string[] })
-        const res = await fetch(post(`${s.url}/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: copy, option: String(i) })}`, {}))
+        const res = await s.app.handle(post(`/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: copy, option: String(i) })}`, {}))
         expect(res.status).toBe(200)
         expect(((await res.json()) as { answer: string }).answer).toBe(card.options[i]!)
       }
       // The text box, as the card sends it: the draft signal keyed by the msg_id.
-      const typed = await fetch(post(`${s.url}/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: msgId })}`, {
+      const typed = await s.app.handle(post(`/agent/${encodeURIComponent(agent)}/respond?${new URLSearchParams({ msg_id: msgId })}`, {
         responseDraft: { [draftKey(msgId)]: 'typed answer' },
       }))
       expect(typed.status).toBe(200)
@@ -86,11 +86,11 @@ describe('odd questions that are accepted are answerable by every control', () =
   }
 
   it('an option index out of range is a 400 that leaves the card answerable', async () => {
-    expect((await fetch(post(`${s.url}/api/events`, blocked('range', { msg_id: 'range-q', question: 'Pick', options: ['a'] })))).status).toBe(202)
+    expect((await s.app.handle(post('/api/events', blocked('range', { msg_id: 'range-q', question: 'Pick', options: ['a'] })))).status).toBe(202)
     for (const option of ['1', '-1', '1.5', 'x'])
-      expect((await fetch(post(`${s.url}/agent/range/respond?msg_id=range-q&option=${option}`, {}))).status).toBe(400)
+      expect((await s.app.handle(post(`/agent/range/respond?msg_id=range-q&option=${option}`, {}))).status).toBe(400)
     expect((await cards()).map((c) => c.msg_id)).toContain('range-q')
-    expect((await fetch(post(`${s.url}/agent/range/respond?msg_id=range-q&option=0`, {}))).status).toBe(200)
+    expect((await s.app.handle(post('/agent/range/respond?msg_id=range-q&option=0', {}))).status).toBe(200)
     expect((await cards()).map((c) => c.msg_id)).not.toContain('range-q')
   })
 })

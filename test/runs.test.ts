@@ -1,13 +1,13 @@
 // GET /runs and /runs/:graph_id: runs listed from the store, one run's dashboard rebuilt read-only, across a restart.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer } from './support/server'
-import { post } from './support/http'
+import { req, post } from './support/http'
 
 let s: TestServer
 const T = 1_764_057_600_000
 const GRAPH = 'run <b>"x"</b>'
 beforeAll(async () => {
-  s = await startTestServer()
+  s = await startTestServer({ listen: false })
   const g = { graph_id: GRAPH }
   const events = [
     { id: 'r1', timestamp: T, category: 'graph', action: 'started', ...g, payload: { agents: [{ agent_id: 'fix', name: 'Fix <i>it</i>' }, { agent_id: 'ask' }] } },
@@ -17,15 +17,15 @@ beforeAll(async () => {
     { id: 'r5', timestamp: T + 4_000, category: 'agent', action: 'blocked', agent_id: 'ask', ...g, payload: { msg_id: 'run-q', question: 'Ship it?' } },
     { id: 'r6', timestamp: T + 5_000, category: 'graph', action: 'started', graph_id: 'second', payload: { agents: [] } },
   ]
-  expect((await fetch(post(`${s.url}/api/events`, events))).status).toBe(202)
-  expect((await fetch(post(`${s.url}/agent/ask/respond`, { msg_id: 'run-q', answer: 'yes' }))).status).toBe(200)
-  await fetch(post(`${s.url}/api/events`, { id: 'r7', timestamp: T + 9_000, category: 'graph', action: 'completed', ...g, payload: {} }))
+  expect((await s.app.handle(post('/api/events', events))).status).toBe(202)
+  expect((await s.app.handle(post('/agent/ask/respond', { msg_id: 'run-q', answer: 'yes' }))).status).toBe(200)
+  await s.app.handle(post('/api/events', { id: 'r7', timestamp: T + 9_000, category: 'graph', action: 'completed', ...g, payload: {} }))
 })
 afterAll(() => s.stop())
 
 describe('runs', () => {
   it('lists every run newest first with status, agents, questions and duration, escaped', async () => {
-    const res = await fetch(`${s.url}/runs`)
+    const res = await s.app.handle(req('/runs'))
     expect(res.status).toBe(200)
     const html = await res.text()
     expect(html.indexOf('second')).toBeLessThan(html.indexOf('run &lt;b&gt;'))
@@ -37,7 +37,7 @@ describe('runs', () => {
   })
 
   it('shows one run read-only: agents as they ended, results, its questions with their answers, the log', async () => {
-    const res = await fetch(`${s.url}/runs/${encodeURIComponent(GRAPH)}`)
+    const res = await s.app.handle(req(`/runs/${encodeURIComponent(GRAPH)}`))
     expect(res.status).toBe(200)
     const html = await res.text()
     expect(html).toContain('Fix &lt;i&gt;it&lt;/i&gt;')
@@ -49,14 +49,14 @@ describe('runs', () => {
   })
 
   it('answers 404 for a run it never saw, and 400 for an id no run can have', async () => {
-    expect((await fetch(`${s.url}/runs/nope`)).status).toBe(404)
-    expect((await fetch(`${s.url}/runs/a%0Ab`)).status).toBe(400)
+    expect((await s.app.handle(req('/runs/nope'))).status).toBe(404)
+    expect((await s.app.handle(req('/runs/a%0Ab'))).status).toBe(400)
   })
 
   it('still lists and shows them after a restart', async () => {
     await s.stop()
-    s = await startTestServer({ dbPath: s.dbPath })
-    expect(await (await fetch(`${s.url}/runs`)).text()).toContain('second')
-    expect(await (await fetch(`${s.url}/runs/${encodeURIComponent(GRAPH)}`)).text()).toContain('→ yes')
+    s = await startTestServer({ listen: false, dbPath: s.dbPath })
+    expect(await (await s.app.handle(req('/runs'))).text()).toContain('second')
+    expect(await (await s.app.handle(req(`/runs/${encodeURIComponent(GRAPH)}`))).text()).toContain('→ yes')
   })
 })

@@ -5,16 +5,16 @@ import { resetSync } from '@logtape/logtape'
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { configureLogs } from '../src/telemetry/log'
 import { startTestServer, type TestServer } from './support/server'
-import { post } from './support/http'
+import { req, post } from './support/http'
 
 let s: TestServer
 beforeAll(async () => {
-  s = await startTestServer({ pollMs: 60_000 })
+  s = await startTestServer({ listen: false, pollMs: 60_000 })
 })
 afterAll(() => s.stop())
 
 const ask = (msg_id: string) =>
-  fetch(post(`${s.url}/api/questions`, { agent_id: 'lock', question: 'Locked?', msg_id }))
+  s.app.handle(post('/api/questions', { agent_id: 'lock', question: 'Locked?', msg_id }))
 
 describe('a busy store', () => {
   it('answers 503 with Retry-After while another process holds the write lock, logs the incident once, then recovers', async () => {
@@ -30,8 +30,8 @@ describe('a busy store', () => {
         expect(((await res.json()) as { error: string }).error).toBe('storage unavailable: the database is locked by another process')
       }
       // Reads and liveness do not wait for the lock.
-      expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
-      expect((await fetch(`${s.url}/api/snapshot`)).status).toBe(200)
+      expect((await s.app.handle(req('/healthz'))).status).toBe(200)
+      expect((await s.app.handle(req('/api/snapshot'))).status).toBe(200)
       other.exec('COMMIT')
       expect((await ask('busy-3')).status).toBe(201)
       const lines = logged.map((l) => JSON.parse(l) as { logger: string; message: string }).filter((l) => l.logger === 'switchboard.storage')
@@ -57,9 +57,9 @@ describe('a busy store', () => {
 
 describe('a busy event store', () => {
   const started = { id: 'locked-1', timestamp: Date.now(), category: 'agent', action: 'started', agent_id: 'locked-agent', payload: {} }
-  const ingest = () => fetch(post(`${s.url}/api/events`, started))
-  const shown = async () => JSON.stringify(await (await fetch(`${s.url}/api/snapshot`)).json()).includes('locked-agent')
-  const stored = async () => ((await (await fetch(`${s.url}/api/events?agent_id=locked-agent`)).json()) as { events: Array<{ id: string }> }).events.map((e) => e.id)
+  const ingest = () => s.app.handle(post('/api/events', started))
+  const shown = async () => JSON.stringify(await (await s.app.handle(req('/api/snapshot'))).json()).includes('locked-agent')
+  const stored = async () => ((await (await s.app.handle(req('/api/events?agent_id=locked-agent'))).json()) as { events: Array<{ id: string }> }).events.map((e) => e.id)
 
   it('answers POST /api/events 503 with Retry-After under a lock that does not clear (it hung), neither storing nor showing them; then takes them', async () => {
     const other = new Database(s.dbPath)
