@@ -6,6 +6,7 @@ import { fieldOf, firstFailure } from '../protocol/schema'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from '../questions/errors'
 import { StorageUnavailable } from '../workspace/workspace'
 import { logger } from '../telemetry/log'
+import { OnceLog } from '../telemetry/once'
 import { noteRefusal } from './refusals'
 
 export class PayloadTooLarge extends Error {}
@@ -82,11 +83,36 @@ function answerFor(code: unknown, error: unknown): [number, { error: string; fie
 
 const log = logger('server')
 
+/** A bug's place: its type, message and first frame, so one bug met by every request is one incident. */
+function bugKey(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 200)
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at ')) ?? ''
+  return `${error.name}: ${error.message.slice(0, 200)} ${frame.trim()}`
+}
+
+const bugs = new OnceLog('unhandled error', log)
+/** times each bug was met, to say so at 10, 100, 1000…: the log grows with the logarithm of a flood, not with it */
+const repeats = new Map<string, number>()
+
+/** An unexpected 500: its stack the first time, then a count line at each power of ten. */
+export function noteBug(error: unknown): void {
+  const key = bugKey(error)
+  if (bugs.begins(key)) {
+    if (repeats.size >= 1000) repeats.clear()
+    repeats.set(key, 1)
+    log.error(`unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { status: 500 })
+    return
+  }
+  const times = (repeats.get(key) ?? 1) + 1
+  repeats.set(key, times)
+  if (/^10+$/.test(String(times))) log.error(`unhandled error met ${times} times since its first (stack above): ${key}`, { status: 500, times })
+}
+
 export const errorMapping = new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, ({ code, error, status, set, request }) => {
   const [code_, body] = answerFor(code, error)
   if (code_ === 503) set.headers['retry-after'] = '1'
   // Expected refusals get a line without a stack; only a bug (a 500) shows where it happened.
-  if (code_ === 500) log.error(`unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { status: 500 })
+  if (code_ === 500) noteBug(error)
   else noteRefusal(request, code_, body.error)
   return status(code_, body)
 })
