@@ -12,7 +12,8 @@ export function req(path: string, init: RequestInit = {}): Request {
   const url = /^https?:\/\//.test(path) ? path : IN_PROCESS + path
   const headers = new Headers(init.headers)
   if (!headers.has('host')) headers.set('host', new URL(url).host)
-  if (typeof init.body === 'string' && !headers.has('content-length')) headers.set('content-length', String(Buffer.byteLength(init.body)))
+  const length = typeof init.body === 'string' ? Buffer.byteLength(init.body) : ArrayBuffer.isView(init.body) ? init.body.byteLength : undefined
+  if (length !== undefined && !headers.has('content-length')) headers.set('content-length', String(length))
   return new Request(url, { ...init, headers })
 }
 
