@@ -30,6 +30,8 @@ export interface Config {
   inspect: 'local' | 'stately'
   /** a `remora serve` to follow (SWITCHBOARD_REMORA_URL / --remora-url), without its trailing slash */
   remoraUrl: string | undefined
+  /** MCP sessions: how long one may sit unused, how many one client may hold */
+  mcp: { idleMinutes: number; sessionsPerClient: number }
   /** several instances share one event log and the question records on this Redis; unset: this instance alone */
   redisUrl?: string
 }
@@ -157,6 +159,8 @@ export const SETTINGS = {
   retainEvents: setting({ env: 'SWITCHBOARD_RETAIN_EVENTS', default: DEFAULTS.retainEvents, parse: count(1_000), about: 'at most this many stored events are kept' }),
   quietMinutes: minutes(DEFAULTS.quietMinutes, 'a working agent silent this long is marked quiet', 'SWITCHBOARD_QUIET_MINUTES'),
   retireMinutes: minutes(DEFAULTS.retireMinutes, 'an agent of no graph, ended or silent this long, leaves the page', 'SWITCHBOARD_RETIRE_MINUTES'),
+  mcpIdleMinutes: minutes(DEFAULTS.mcpIdleMinutes, 'an MCP session unused this long, with no call waiting, is closed', 'SWITCHBOARD_MCP_IDLE_MINUTES'),
+  mcpSessionsPerClient: setting({ env: 'SWITCHBOARD_MCP_SESSIONS_PER_CLIENT', default: DEFAULTS.mcpSessionsPerClient, parse: count(1), about: `MCP sessions one client (its credential at its address) may hold; past it its own\nleast recently used idle one is closed (${DEFAULTS.mcpSessionsPerAddress} an address, ${DEFAULTS.mcpSessions} in all)` }),
   metricsToken: setting<string | undefined>({ env: 'SWITCHBOARD_METRICS_TOKEN', ...unset, about: 'a Bearer token that opens /metrics alone, for a Prometheus scraper' }),
   logFormat: setting<LogFormat>({ env: 'LOG_FORMAT', default: 'text', parse: parseLogFormat, about: 'json for one JSON object a line, text for readable lines' }),
   prices: setting<PriceTable>({ env: 'SWITCHBOARD_PRICES', default: new Map(), shown: 'unset', parse: parsePrices, about: 'a JSON file, or inline JSON, of USD per million tokens by model:\n{"claude-sonnet": {"input": 3, "output": 15}}; a model not in it costs nothing (and says so)' }),
@@ -235,6 +239,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     retireMinutes: v.retireMinutes,
     quietMinutes: v.quietMinutes,
     retention: { days: v.retainDays, events: v.retainEvents },
+    mcp: { idleMinutes: v.mcpIdleMinutes, sessionsPerClient: v.mcpSessionsPerClient },
     prices: v.prices,
     demo: v.demo,
     inspect: v.inspect,

@@ -137,7 +137,7 @@ function serve(config: Config, overrides: Overrides, p: Parts, inspector: Inspec
     allowedHosts,
     hub: overrides.hub,
     stream: { quietMs: config.quietMinutes * 60_000, prices: config.prices, ...overrides.stream },
-    mcp: overrides.mcp,
+    mcp: { idleMs: config.mcp.idleMinutes * 60_000, maxSessionsPerClient: config.mcp.sessionsPerClient, ...overrides.mcp },
   })
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   if (overrides.listen === false) return `http://${host}`

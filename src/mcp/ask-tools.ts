@@ -44,7 +44,7 @@ async function askAndWait(deps: AskDeps, agent: McpAgent, input: AskInput, extra
   const { msg_id } = deps.questions.ask(input)
   const signal = callSignal(extra)
   const stop = sendProgress(extra, deps.progressMs)
-  agent.waiting++
+  const done = agent.beginWait()
   try {
     await deps.bus.persisted()
     return await deps.questions.waitForAnswer(msg_id, signal)
@@ -54,7 +54,7 @@ async function askAndWait(deps: AskDeps, agent: McpAgent, input: AskInput, extra
     if (signal.aborted || error instanceof ServiceClosing) deps.questions.cancel((q) => q.msg_id === msg_id)
     throw error
   } finally {
-    agent.waiting--
+    done()
     stop()
   }
 }

@@ -17,12 +17,24 @@ export class McpAgent {
   private readonly announced = new Set<string>()
   /** calls of this session waiting for a person: a session with one is never closed as idle */
   waiting = 0
+  /** when the last waiting call ended: a session's idle time starts there, not at the request that asked */
+  lastWaitEnded = 0
 
   constructor(
     private readonly bus: EventBus,
     private readonly sessionId: () => string | undefined,
     private readonly clientName: () => string | undefined,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** A call waits for a person; `done` when it stops waiting, however it ended. */
+  beginWait(): () => void {
+    this.waiting++
+    return () => {
+      this.waiting--
+      this.lastWaitEnded = this.now()
+    }
+  }
 
   /** The agent a call speaks for: its own agent_id and name, or the session's. */
   resolve(args: Who): { agent_id: string; name: string } {

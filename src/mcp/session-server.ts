@@ -9,8 +9,6 @@ import { registerStatusTool } from './status-tool'
 
 const INSTRUCTIONS =
   'Switchboard shows this session as an agent on a live dashboard. Use ask_human to ask its person a question and wait for the answer, request_permission before a risky action, report_status to say what you are doing.'
-/** the transport reads at most this much of a body (Bun's own limit for the server is 2 MiB) */
-const MAX_BODY = 1 << 20
 
 export interface SessionHooks {
   /** the session has its id (its initialize was answered) */
@@ -19,19 +17,18 @@ export interface SessionHooks {
   closed(id: string): void
 }
 
-export async function openSession(deps: { questions: QuestionService; bus: EventBus; progressMs: number }, hooks: SessionHooks) {
+export async function openSession(deps: { questions: QuestionService; bus: EventBus; progressMs: number; now: () => number }, hooks: SessionHooks) {
   const { bus, questions, progressMs } = deps
   const server = new McpServer({ name: 'switchboard', version: '0.1.0' }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS })
   const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: () => crypto.randomUUID(),
     onsessioninitialized: (id) => hooks.opened(id),
     onsessionclosed: (id) => hooks.closed(id),
-    maxRequestBodySize: MAX_BODY,
   })
   transport.onclose = () => {
     if (transport.sessionId !== undefined) hooks.closed(transport.sessionId)
   }
-  const agent = new McpAgent(bus, () => transport.sessionId, () => server.server.getClientVersion()?.name)
+  const agent = new McpAgent(bus, () => transport.sessionId, () => server.server.getClientVersion()?.name, deps.now)
   registerAskTools(server, agent, { questions, bus, progressMs })
   registerStatusTool(server, agent, bus)
   await server.connect(transport)

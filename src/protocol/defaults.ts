@@ -16,4 +16,12 @@ export const DEFAULTS = {
   webhookRetryMs: 2_000,
   /** …doubling up to this: a day's outage costs about 300 attempts per notice */
   webhookRetryCapMs: 5 * 60_000,
+  /** an MCP session unused this long, with no call waiting, closes: a client killed overnight frees its slot, a day's pause keeps it */
+  mcpIdleMinutes: 24 * 60,
+  /** MCP sessions one client (a credential at an address) holds at most: a swarm's worth; past it its own oldest idle one closes */
+  mcpSessionsPerClient: 100,
+  /** …one address, whatever the credentials sent from it (unchecked without a token) */
+  mcpSessionsPerAddress: 250,
+  /** …in all: about 70 MB of sessions */
+  mcpSessions: 1000,
 } as const
