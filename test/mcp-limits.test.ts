@@ -160,4 +160,12 @@ describe('MCP body deadline', () => {
     expect(res.status).toBe(200)
     await res.body?.cancel()
   })
+
+  it('a body over 1 MiB is a 413, however it is sent', async () => {
+    const big = JSON.stringify({ ...INIT, pad: 'x'.repeat(1 << 20) })
+    expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: big })).status).toBe(413)
+    // Chunked: no Content-Length to refuse on, so the count stops the read.
+    const chunked = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(big)), c.close()) })
+    expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: chunked })).status).toBe(413)
+  })
 })

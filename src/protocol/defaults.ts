@@ -22,6 +22,6 @@ export const DEFAULTS = {
   mcpSessionsPerClient: 100,
   /** …one address, whatever the credentials sent from it (unchecked without a token) */
   mcpSessionsPerAddress: 250,
-  /** …in all: about 70 MB of sessions */
+  /** …in all: about 35 MB (a session measured 26 KB of heap, 33 KB of RSS) */
   mcpSessions: 1000,
 } as const
