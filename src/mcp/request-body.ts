@@ -19,6 +19,8 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Bo
   if (Number(request.headers.get('content-length')) > limits.maxBytes) return tooLarge(limits.maxBytes)
   const text = await readText(request, limits)
   if (typeof text !== 'string') return text
+  // Here, on the text, is where a nesting check belongs (before JSON.parse and the SDK's recursive validation):
+  // reading the body anywhere before this would read it without the deadline.
   try {
     return { ok: true, message: JSON.parse(text) }
   } catch {
