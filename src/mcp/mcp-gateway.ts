@@ -73,11 +73,6 @@ export class McpGateway {
     this.now = options.now ?? Date.now
   }
 
-  /** Sessions open now (those being initialized included). */
-  get size(): number {
-    return this.held.size
-  }
-
   /** One HTTP request to /mcp (POST, GET or DELETE), the raw Request: its body is read here, within the limits, and handed on parsed. */
   async handle(request: Request, caller: McpCaller): Promise<Response> {
     // The HTTP request's signal reaches the tools: a client that goes away withdraws what it asked.
