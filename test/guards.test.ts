@@ -126,3 +126,12 @@ describe('the guards in order', () => {
     expect(first(request('/api/events', { method: 'POST', headers: { authorization: 'Bearer tok', 'content-type': 'text/plain' } }))).toBe(415)
   })
 })
+
+describe('refusal kinds', () => {
+  it('names the MCP body deadline and the per-client cap, not "other"', async () => {
+    const { refusalKind } = await import('../src/server/refusals')
+    expect(refusalKind(408)).toBe('timeout')
+    expect(refusalKind(429)).toBe('too_many')
+    expect(refusalKind(418)).toBe('other')
+  })
+})

@@ -8,11 +8,13 @@ const KIND: Record<number, Refusal> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  408: 'timeout',
   409: 'conflict',
   410: 'gone',
   413: 'too_large',
   415: 'unsupported_media_type',
   421: 'misdirected',
+  429: 'too_many',
   503: 'unavailable',
 }
 

@@ -8,7 +8,7 @@ export const registry = new Registry()
  * Why a request was refused (the label of POST /api/events refusals, the key of refusal log lines): a fixed set, so the label's values stay bounded whatever
  * clients send (never the error text, never an id).
  */
-export const REFUSALS = ['invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'gone', 'too_large', 'unsupported_media_type', 'misdirected', 'unavailable', 'other'] as const
+export const REFUSALS = ['invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'gone', 'too_large', 'unsupported_media_type', 'misdirected', 'timeout', 'too_many', 'unavailable', 'other'] as const
 export type Refusal = (typeof REFUSALS)[number]
 
 export const STREAMS = ['dashboard', 'inspect', 'question', 'run-graph'] as const
