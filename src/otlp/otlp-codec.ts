@@ -3,11 +3,10 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import protobuf from 'protobufjs'
-
-/** the compressed (or plain) body at most; Bun's own cap (maxRequestBodySize) is larger */
-export const MAX_OTLP_BYTES = 2 << 20
-/** a gzip body inflated past this is refused (a small bomb must not fill the memory) */
-export const MAX_OTLP_INFLATED = 16 << 20
+import { checkJson } from '../protocol/json-depth'
+import { MAX_BODY_DEPTH } from '../protocol/limits'
+import { MAX_OTLP_ELEMENTS, MAX_OTLP_INFLATED, MAX_OTLP_JSON_VALUES, MAX_SPANS } from './otlp-limits'
+import { census, type CensusLimits } from './wire-census'
 
 export type OtlpEncoding = 'protobuf' | 'json'
 
@@ -23,7 +22,20 @@ const PROTO_DIR = fileURLToPath(new URL('./proto', import.meta.url))
 const root = new protobuf.Root()
 root.resolvePath = (_origin, target) => join(PROTO_DIR, target)
 root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto')
+root.resolveAll()
 const Request = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest')
+/** the decoder's entry point (tests watch it: a refused body must never reach it) */
+export const ExportTraceServiceRequest = Request
+const field = (type: string, name: string) => root.lookupType(`opentelemetry.proto.trace.v1.${type}`).fields[name]!
+const CENSUS: CensusLimits = {
+  total: MAX_OTLP_ELEMENTS,
+  depth: MAX_BODY_DEPTH,
+  perField: new Map([
+    [Request.fields.resourceSpans!, MAX_SPANS],
+    [field('ResourceSpans', 'scopeSpans'), MAX_SPANS],
+    [field('ScopeSpans', 'spans'), MAX_SPANS],
+  ]),
+}
 const Response = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse')
 // google.rpc.Status, the body OTLP/HTTP gives a refused request: only its two scalar fields are used.
 const Status = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'))
@@ -58,6 +70,9 @@ const base64ToHex = (value: unknown) => (typeof value === 'string' ? Buffer.from
  * enums as numbers), so that one reader serves both encodings.
  */
 export function decodeProtobuf(bytes: Uint8Array): unknown {
+  // Counted on the wire first: what protobufjs builds is some 150 times what an empty message costs there.
+  const refused = census(bytes, Request, CENSUS)
+  if (refused) throw new OtlpRefused(refused.status, refused.reason)
   let object: Record<string, unknown>
   try {
     object = Request.toObject(Request.decode(bytes), { longs: String, enums: Number, bytes: String, arrays: true })
@@ -76,8 +91,17 @@ export function decodeProtobuf(bytes: Uint8Array): unknown {
 }
 
 export function decodeJson(bytes: Uint8Array): unknown {
+  let text: string
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw new OtlpRefused(400, 'the body is not valid UTF-8 JSON')
+  }
+  // Counted and depth-checked on the text before JSON.parse builds anything.
+  const bound = checkJson(text, { maxDepth: MAX_BODY_DEPTH, maxValues: MAX_OTLP_JSON_VALUES })
+  if (bound) throw new OtlpRefused(bound.reason.startsWith('nests') ? 400 : 413, `the body ${bound.reason}`)
+  try {
+    return JSON.parse(text)
   } catch {
     throw new OtlpRefused(400, 'the body is not valid UTF-8 JSON')
   }

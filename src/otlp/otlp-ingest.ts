@@ -1,5 +1,6 @@
 // One OTLP/HTTP trace export: bytes → checked events, with the count and reason of the spans refused.
-import { decodeJson, decodeProtobuf, encodingOf, inflate, MAX_OTLP_BYTES, OtlpRefused, type OtlpEncoding } from './otlp-codec'
+import { decodeJson, decodeProtobuf, encodingOf, inflate, OtlpRefused, type OtlpEncoding } from './otlp-codec'
+import { MAX_OTLP_BYTES } from './otlp-limits'
 import { readSpans } from './otlp-spans'
 import { spansToEvents, type Mapped } from './span-events'
 

@@ -1,5 +1,6 @@
 // The OTLP JSON shape (which the protobuf decoder also yields) read into plain spans, each checked on its own.
 import { OtlpRefused } from './otlp-codec'
+import { MAX_SPANS } from './otlp-limits'
 
 export type Scalar = string | number | boolean
 
@@ -24,8 +25,6 @@ export interface ReadResult {
   reason: string
 }
 
-/** spans in one request at most: an exporter batches 512 by default */
-export const MAX_SPANS = 20_000
 const MAX_ATTRIBUTES = 256
 const TRACE_ID = /^[0-9a-f]{32}$/
 const SPAN_ID = /^[0-9a-f]{16}$/

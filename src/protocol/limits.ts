@@ -18,3 +18,8 @@ export const MAX_TIMESTAMP = 4_102_444_800_000
 export const MAX_CONTEXT = 20_000
 /** a question's details, as JSON text */
 export const MAX_DETAILS = 20_000
+/**
+ * a request body's nesting at most, checked on the raw text before it is parsed: MAX_DEPTH of payload
+ * inside the envelopes around it (a batch, an MCP call's params, OTLP's resource → scope → span → attribute levels)
+ */
+export const MAX_BODY_DEPTH = 2 * MAX_DEPTH

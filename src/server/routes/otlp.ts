@@ -1,7 +1,8 @@
 // POST /v1/traces: OTLP/HTTP trace exports (protobuf or JSON, gzip or not) become events, stored before the 200.
 import { Elysia } from 'elysia'
 import type { EventBus } from '../../events/bus'
-import { encodeResponse, encodeStatus, encodingOf, MAX_OTLP_BYTES, OtlpRefused } from '../../otlp/otlp-codec'
+import { encodeResponse, encodeStatus, encodingOf, OtlpRefused } from '../../otlp/otlp-codec'
+import { MAX_OTLP_BYTES } from '../../otlp/otlp-limits'
 import { readExport } from '../../otlp/otlp-ingest'
 import { routes } from '../../protocol/routes'
 import { withStorage } from '../storage-retry'
