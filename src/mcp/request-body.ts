@@ -1,6 +1,7 @@
 // An MCP POST body, read by us before the SDK sees it: bounded in bytes and in time, parsed once, handed on as parsedBody.
 // The SDK's transport reads request.body itself with no deadline, and /mcp must lift Bun's idle timeout for
 // calls that wait on a person: read unguarded, a client sending headers and half a body held its socket forever.
+import { checkJsonDepth } from '../protocol/json-depth'
 
 export interface BodyLimits {
   maxBytes: number
@@ -19,8 +20,10 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Bo
   if (Number(request.headers.get('content-length')) > limits.maxBytes) return tooLarge(limits.maxBytes)
   const text = await readText(request, limits)
   if (typeof text !== 'string') return text
-  // Here, on the text, is where a nesting check belongs (before JSON.parse and the SDK's recursive validation):
-  // reading the body anywhere before this would read it without the deadline.
+  // On the text, before JSON.parse and the SDK's recursive validation; reading the body anywhere before this
+  // would read it without the deadline.
+  const tooDeep = checkJsonDepth(text)
+  if (tooDeep) return { ok: false, status: 400, code: -32700, reason: `Parse error: the body ${tooDeep.reason}` }
   try {
     return { ok: true, message: JSON.parse(text) }
   } catch {

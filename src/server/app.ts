@@ -12,6 +12,7 @@ import type { DashboardHandle } from '../machines/dashboard'
 import type { QuestionService } from '../questions/question-service'
 import { assetRoutes, loadAssets } from './assets'
 import { errorMapping } from './errors'
+import { jsonBody } from './json-body'
 import { apiRoutes } from './routes/api'
 import { otlpRoutes } from './routes/otlp'
 import { eventStreamRoutes } from './routes/events'
@@ -69,6 +70,7 @@ export function createApp(services: AppServices) {
   // reusePort off: a second instance on the same port must fail to start, not share it silently.
   const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20, reusePort: false } })
     .use(errorMapping)
+    .use(jsonBody)
     .use(security({ token, metricsToken: services.metricsToken, sessions, allowedHosts: services.allowedHosts, signInPage }))
     .use(healthRoutes({ store: services.store, questions }))
     .use(metricsRoutes())

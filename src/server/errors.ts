@@ -67,8 +67,11 @@ function validationFailure(error: unknown): { error: string; field: string } {
 
 /** The status and body for an error: the table first, then Elysia's own codes; anything else is a 500. */
 function answerFor(code: unknown, error: unknown): [number, { error: string; field?: string }] {
-  const mapped = statusOf(error)
-  if (mapped) return [mapped, errorBody(error)]
+  // A parse hook's refusal (json-body.ts: too deep) reaches here wrapped in Elysia's ParseError; its cause says why.
+  const cause = code === 'PARSE' && error instanceof Error ? error.cause : undefined
+  const own = statusOf(cause) ? cause : error
+  const mapped = statusOf(own)
+  if (mapped) return [mapped, errorBody(own)]
   switch (code) {
     case 'VALIDATION':
       return [400, validationFailure(error)]
