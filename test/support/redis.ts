@@ -43,14 +43,3 @@ export async function startRedis(port = freePort()): Promise<TestRedis> {
     },
   }
 }
-
-/** @deprecated the old argument order, kept only for cluster-questions.test.ts while the questions work rewrites it: use support/http's `until(what, check, ms)`. */
-export async function until<T>(check: () => T | Promise<T>, what: string, ms = 10_000): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(20)
-  }
-}
