@@ -12,6 +12,7 @@ import { announcedKey, questionKey, responseKey } from '../src/questions/questio
 import { QuestionService } from '../src/questions/question-service'
 import { openSqliteWorkspace } from '../src/workspace/sqlite'
 import { haveRedis, startRedis, type TestRedis } from './support/redis'
+import { ManualClock } from './support/clock'
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-coord-')), 'ws.db')
 
@@ -382,25 +383,22 @@ for (const mode of ['local', 'shared'] as const)
       })
 
       it('close is idempotent, stops the polling interval and rejects open waits', async () => {
-        const { coord } = setup()
+        const clock = new ManualClock()
+        const authority = client && new RedisQuestions((command, args) => client!.send(command, args))
+        const coord = new QuestionService({ workspace: openSqliteWorkspace(tempDb()), bus: new EventBus(), pollMs: 10, authority, timers: clock })
         let polls = 0
-        let firstPoll!: () => void
-        const polled = new Promise<void>((resolve) => (firstPoll = resolve))
-        coord.pollOnce = () => {
-          polls++
-          firstPoll()
-        }
+        coord.pollOnce = () => void polls++
         coord.start()
-        await polled
+        clock.advance(30)
+        expect(polls).toBe(3)
         const { msg_id } = coord.ask(ASK)
         const waiting = coord.waitForAnswer(msg_id)
         coord.close()
         coord.close()
         await expect(waiting).rejects.toThrow('question service closed')
-        const afterClose = polls
-        // The interval itself is under test, so real time has to pass: five poll periods.
-        await Bun.sleep(50)
-        expect(polls).toBe(afterClose)
+        expect(clock.pending).toBe(0)
+        clock.advance(50)
+        expect(polls).toBe(3)
       })
     })
   })

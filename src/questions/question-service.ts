@@ -32,7 +32,15 @@ export interface QuestionServiceOptions {
   now?: () => number
   /** several instances (REDIS_URL): where questions are decided; the workspace is then this instance's copy */
   authority?: QuestionAuthority
+  /** the poll's interval timer: injected by tests that check it stops */
+  timers?: PollTimers
 }
+
+export interface PollTimers {
+  setInterval(run: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+const REAL_TIMERS = { setInterval, clearInterval } as PollTimers
 
 export class QuestionService {
   private readonly bus: EventBus
@@ -44,13 +52,15 @@ export class QuestionService {
   /** answers, withdrawals, deadlines and what agents report: decided here (one instance) or in Redis (several) */
   private readonly decisions: Decisions
   private readonly ungate: () => void
-  private timer?: ReturnType<typeof setInterval>
+  private readonly timers: PollTimers
+  private timer?: unknown
   private unlisten?: () => void
   private closed = false
   private closing = false
 
-  constructor({ workspace, bus, pollMs = 250, now = Date.now, authority }: QuestionServiceOptions) {
+  constructor({ workspace, bus, pollMs = 250, now = Date.now, authority, timers = REAL_TIMERS }: QuestionServiceOptions) {
     this.bus = bus
+    this.timers = timers
     this.pollMs = pollMs
     this.now = now
     this.copy = new QuestionCopy(workspace, new PendingIndex(), now, this.skipped)
@@ -66,7 +76,7 @@ export class QuestionService {
     this.copy.reindex()
     this.unlisten = this.bus.listen((e) => this.follow(e))
     // Nothing is re-announced: actors come back from the event store, cards from the records; a replay must not repeat what it replays.
-    this.timer = setInterval(() => this.safePoll(), this.pollMs)
+    this.timer = this.timers.setInterval(() => this.safePoll(), this.pollMs)
   }
 
   /** At start (after reading the shared stream, with several instances): the copy brought in line with the decisions. */
@@ -163,7 +173,7 @@ export class QuestionService {
   close(): void {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.timer)
+    if (this.timer !== undefined) this.timers.clearInterval(this.timer)
     this.unlisten?.()
     this.ungate()
     this.waiters.cancelAll(new Error('question service closed'))
