@@ -64,6 +64,11 @@ describe('layout', () => {
     expect(wrong).toEqual([])
   })
 
+  it('leaves the start order to switchboard.ts and the CLI to main.ts: only main.ts imports switchboard.ts, nothing imports main.ts', () => {
+    const top = files.flatMap((f) => importedLayers(f).filter((l) => l === 'main.ts' || (l === 'switchboard.ts' && relative(SRC, f) !== 'main.ts')).map((l) => `${relative(SRC, f)} → ${l}`))
+    expect(top).toEqual([])
+  })
+
   it('the SDK imports only protocol/ and itself', () => {
     const client = files.filter((f) => layerOf(f) === 'client')
     const outside = client.flatMap((f) => importedLayers(f).filter((l) => l !== 'client' && l !== 'protocol').map((l) => `${relative(SRC, f)} → ${l}`))
