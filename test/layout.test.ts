@@ -16,15 +16,16 @@ function sourceFiles(dir: string): string[] {
 function importedLayers(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)].map((m) => m[1]!)
-  return specs.map((spec) => relative(SRC, resolve(dirname(file), spec)).split('/')[0]!)
+  // A top-level file is its own layer, named without its extension (imports are written either way).
+  return specs.map((spec) => relative(SRC, resolve(dirname(file), spec)).split('/')[0]!.replace(/\.tsx?$/, ''))
 }
 
-const layerOf = (file: string) => relative(SRC, file).split('/')[0]!
+const layerOf = (file: string) => relative(SRC, file).split('/')[0]!.replace(/\.tsx?$/, '')
 
 /** What each layer must never import. */
 const FORBIDDEN: Record<string, string[]> = {
-  protocol: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
-  client: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main.ts', 'config.ts'],
+  protocol: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
+  client: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'main', 'config'],
   events: ['cluster', 'notify', 'machines', 'view-model', 'questions', 'live', 'views', 'server', 'inspector', 'demo'],
   machines: ['cluster', 'notify', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo'],
   'view-model': ['cluster', 'live', 'views', 'server', 'workspace', 'demo'],
@@ -35,18 +36,18 @@ const FORBIDDEN: Record<string, string[]> = {
   live: ['cluster', 'server', 'demo'],
   demo: ['cluster', 'server', 'live', 'views', 'questions', 'workspace'],
   // The MCP server turns a protocol into questions and events: the page and the HTTP server are above it.
-  mcp: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  mcp: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   // Outside protocols turn into events, checked by protocol/ alone; the server publishes them.
-  otlp: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  otlp: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   // The Remora bridge publishes onto the bus and asks through the question service; nothing above.
-  bridges: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main.ts', 'config.ts'],
+  bridges: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main', 'config'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
-  notify: ['cluster', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  notify: ['cluster', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   // Several instances on Redis: the shared log under the bus and the shared question records under the questions; nothing above them.
-  cluster: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  cluster: ['notify', 'machines', 'view-model', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   server: ['cluster'],
   // Metrics and logs: every layer reports into it, so it imports none of them.
-  telemetry: ['cluster', 'protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main.ts', 'config.ts'],
+  telemetry: ['cluster', 'protocol', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
 }
 
 describe('layout', () => {
@@ -65,7 +66,7 @@ describe('layout', () => {
   })
 
   it('leaves the start order to switchboard.ts and the CLI to main.ts: only main.ts imports switchboard.ts, nothing imports main.ts', () => {
-    const top = files.flatMap((f) => importedLayers(f).filter((l) => l === 'main.ts' || (l === 'switchboard.ts' && relative(SRC, f) !== 'main.ts')).map((l) => `${relative(SRC, f)} → ${l}`))
+    const top = files.flatMap((f) => importedLayers(f).filter((l) => l === 'main' || (l === 'switchboard' && layerOf(f) !== 'main')).map((l) => `${relative(SRC, f)} → ${l}`))
     expect(top).toEqual([])
   })
 
