@@ -24,6 +24,8 @@ export interface Config {
   quietMinutes: number
   /** an agent of no graph, ended or silent this long, is retired from the page */
   retireMinutes: number
+  /** agent actors kept in memory at most; past it the ones ended longest ago leave memory (still stored) */
+  maxAgents: number
   /** USD per million tokens by model (SWITCHBOARD_PRICES); empty: nothing is priced */
   prices: PriceTable
   demo: boolean
@@ -66,6 +68,9 @@ const setting = <T>(s: Omit<Setting<T>, 'shown'> & { shown?: string }): Setting<
 const text = (raw: string) => raw
 const unset = { default: undefined, shown: 'unset', parse: text }
 const minutes = (n: number, about: string, env: string) => setting({ env, default: n, about, parse: count(1) })
+
+/** An agent in memory costs about 12 KB of RSS, 5.3 KB of it JS heap (bench/agents-memory.ts): about 0.6 GB at this cap. */
+const MAX_AGENTS = 50_000
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 
@@ -161,6 +166,7 @@ export const SETTINGS = {
   retireMinutes: minutes(DEFAULTS.retireMinutes, 'an agent of no graph, ended or silent this long, leaves the page', 'SWITCHBOARD_RETIRE_MINUTES'),
   mcpIdleMinutes: minutes(DEFAULTS.mcpIdleMinutes, 'an MCP session unused this long, with no call waiting, is closed', 'SWITCHBOARD_MCP_IDLE_MINUTES'),
   mcpSessionsPerClient: setting({ env: 'SWITCHBOARD_MCP_SESSIONS_PER_CLIENT', default: DEFAULTS.mcpSessionsPerClient, parse: count(1), about: `MCP sessions one client (its credential at its address) may hold; past it its own\nleast recently used idle one is closed (${DEFAULTS.mcpSessionsPerAddress} an address, ${DEFAULTS.mcpSessions} in all)` }),
+  maxAgents: setting({ env: 'SWITCHBOARD_MAX_AGENTS', default: MAX_AGENTS, parse: count(10), about: 'agents kept in memory at most (about 12 KB each); past it the ones ended longest ago leave\nthe dashboard (still stored: their run pages and history stay), so memory stays bounded' }),
   metricsToken: setting<string | undefined>({ env: 'SWITCHBOARD_METRICS_TOKEN', ...unset, about: 'a Bearer token that opens /metrics alone, for a Prometheus scraper' }),
   logFormat: setting<LogFormat>({ env: 'LOG_FORMAT', default: 'text', parse: parseLogFormat, about: 'json for one JSON object a line, text for readable lines' }),
   prices: setting<PriceTable>({ env: 'SWITCHBOARD_PRICES', default: new Map(), shown: 'unset', parse: parsePrices, about: 'a JSON file, or inline JSON, of USD per million tokens by model:\n{"claude-sonnet": {"input": 3, "output": 15}}; a model not in it costs nothing (and says so)' }),
@@ -237,6 +243,7 @@ export function parseConfig(argv: readonly string[], env: Record<string, string 
     publicUrl: v.publicUrl,
     webhooks: webhooksOf(v),
     retireMinutes: v.retireMinutes,
+    maxAgents: v.maxAgents,
     quietMinutes: v.quietMinutes,
     retention: { days: v.retainDays, events: v.retainEvents },
     mcp: { idleMinutes: v.mcpIdleMinutes, sessionsPerClient: v.mcpSessionsPerClient },

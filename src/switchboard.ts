@@ -6,7 +6,7 @@ import { RemoraBridge, type RemoraBridgeOptions } from './bridges/remora-bridge'
 import { DEMO_GRAPH_PREFIX } from './demo/plan'
 import { runDemoSwarm } from './demo/swarm'
 import { openDurableBus, type DurableBus } from './events/durable'
-import { Inspector } from './inspector/inspector'
+import { agentKey, Inspector } from './inspector/inspector'
 import { withStately } from './inspector/stately'
 import type { StreamOptions } from './live/dashboard-stream'
 import type { HubOptions } from './live/sse-hub'
@@ -108,7 +108,9 @@ async function openStorage(config: Config, overrides: Overrides, p: Parts): Prom
 async function startCore(config: Config, overrides: Overrides, p: Parts, inspector: Inspector): Promise<void> {
   const durable = p.durable!
   const inspect = await withStately(inspector.observe, config.inspect === 'stately')
-  const dashboard = (p.dashboard = startDashboard(durable.bus, { inspect, restore: durable.restore }))
+  // An agent past SWITCHBOARD_MAX_AGENTS leaves the inspector's memory with its actor.
+  const onEvicted = (agentId: string) => inspector.forget(agentKey(agentId))
+  const dashboard = (p.dashboard = startDashboard(durable.bus, { inspect, restore: durable.restore, maxAgents: config.maxAgents, onEvicted }))
   durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
   const questions = (p.questions = new QuestionService({ workspace: p.workspace!, bus: durable.bus, pollMs: overrides.pollMs, authority: p.cluster?.authority }))
   questions.start()

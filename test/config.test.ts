@@ -14,7 +14,7 @@ const cfg = (argv: string[], env: Record<string, string> = {}) => {
 
 describe('parseConfig', () => {
   it('has the documented defaults', () => {
-    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, metricsToken: undefined, logFormat: 'text', publicHosts: [], publicUrl: undefined, webhooks: undefined, quietMinutes: 10, retireMinutes: 60, retention: { days: 30, events: 1_000_000 }, prices: new Map(), demo: true, inspect: 'local', remoraUrl: undefined, mcp: { idleMinutes: 1440, sessionsPerClient: 100 } })
+    expect(cfg([])).toEqual({ port: 3000, host: '127.0.0.1', dbPath: './data/switchboard.db', token: undefined, metricsToken: undefined, logFormat: 'text', publicHosts: [], publicUrl: undefined, webhooks: undefined, quietMinutes: 10, retireMinutes: 60, maxAgents: 50_000, retention: { days: 30, events: 1_000_000 }, prices: new Map(), demo: true, inspect: 'local', remoraUrl: undefined, mcp: { idleMinutes: 1440, sessionsPerClient: 100 } })
   })
   it('reads env and flags', () => {
     const c = cfg(['--no-demo', '--inspect=stately'], { PORT: '8080', SWITCHBOARD_DB: ':memory:', SWITCHBOARD_TOKEN: 's' })

@@ -137,11 +137,21 @@ export class Inspector {
       }
     }
     victim ??= oldest
-    if (!victim) return
-    this.actors.delete(victim.key)
-    this.pending.delete(victim.key)
-    for (const session of this.sessions.get(victim.key) ?? []) this.keys.delete(session)
-    this.sessions.delete(victim.key)
+    if (victim) this.drop(victim.key)
+  }
+
+  /** Forget an actor that left memory (an agent past SWITCHBOARD_MAX_AGENTS); the root is always kept. */
+  forget(key: string): void {
+    if (key === ROOT_KEY || !this.actors.has(key)) return
+    this.drop(key)
+    for (const listener of this.listeners) listener(key)
+  }
+
+  private drop(key: string) {
+    this.actors.delete(key)
+    this.pending.delete(key)
+    for (const session of this.sessions.get(key) ?? []) this.keys.delete(session)
+    this.sessions.delete(key)
   }
 
   private received(e: Extract<InspectionEvent, { type: '@xstate.event' }>) {

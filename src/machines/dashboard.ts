@@ -3,6 +3,7 @@ import { createActor } from 'xstate'
 import type { EventBus } from '../events/bus'
 import type { Event } from '../protocol/event'
 import { logger } from '../telemetry/log'
+import { OnceLog } from '../telemetry/once'
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import { dashboardMachine } from './dashboard.machine'
 import { toMachineEvent } from './machine-events'
@@ -37,13 +38,19 @@ export interface RestoreFrom {
 export interface DashboardOptions {
   inspect?: InspectionObserver
   restore?: RestoreFrom
+  /** agent actors kept in memory at most (SWITCHBOARD_MAX_AGENTS); default: every one */
+  maxAgents?: number
+  /** told of each agent that left memory for the cap, from the first replayed event on (the inspector forgets it) */
+  onEvicted?: (agentId: string) => void
 }
 
 /** The actors, from a checkpoint if given and usable (else empty), not yet fed anything. */
-export function createDashboard(options: { inspect?: InspectionObserver; from?: Checkpoint } = {}): DashboardHandle {
-  const { inspect, from } = options
+export function createDashboard(options: Pick<DashboardOptions, 'inspect' | 'maxAgents' | 'onEvicted'> & { from?: Checkpoint } = {}): DashboardHandle {
+  const { inspect, from, onEvicted } = options
   const actor = createActor(dashboardMachine, { id: 'dashboard', inspect, snapshot: from?.dashboard as never })
-  const agents = new AgentRoster(inspect)
+  const agents = new AgentRoster(inspect, options.maxAgents)
+  agents.onEvicted(sayEvicted(agents.maxAgents))
+  if (onEvicted) agents.onEvicted(onEvicted)
   // The roster knows each graph's agents (announced or joined later): it retires them by graph.
   actor.on('graphs.retired', ({ graphs }) => agents.retireGraphs(graphs.map((g) => g.graph_id)))
   actor.start()
@@ -77,6 +84,20 @@ export function createDashboard(options: { inspect?: InspectionObserver; from?: 
 
 const log = logger('dashboard')
 
+/** One line when the cap is first reached, and one per incident of every agent in memory still working. */
+function sayEvicted(max: number) {
+  const once = new OnceLog('agents', log)
+  return (agentId: string, ended: boolean) => {
+    if (once.begins('cap')) log.info(`${max} agents in memory (SWITCHBOARD_MAX_AGENTS): the ones ended longest ago leave memory, their events stay stored`, { max })
+    if (ended) {
+      once.ends('working')
+      return
+    }
+    if (once.begins('working'))
+      log.warn(`all ${max} agents in memory are still working (SWITCHBOARD_MAX_AGENTS): the one silent longest leaves memory for each new one, starting with ${agentId.slice(0, 200)}; their events stay stored`, { max, agent_id: agentId.slice(0, 200) })
+  }
+}
+
 /** The checkpoint to start from and the events to replay after it; one that cannot be used is said in the log, once per start. */
 function restoreFrom(restore: RestoreFrom | undefined, bus: EventBus): { from?: Checkpoint; replay: Iterable<Event> } {
   if (restore?.checkpoint === undefined) return { replay: restore?.events ?? bus.history() }
@@ -95,15 +116,15 @@ function restoreFrom(restore: RestoreFrom | undefined, bus: EventBus): { from?: 
  * bus, so nothing that listens to the bus acts twice), or from the bus's history; then follow it live.
  */
 export function startDashboard(bus: EventBus, options: DashboardOptions = {}): DashboardHandle {
-  const { restore, inspect } = options
+  const { restore, ...made } = options
   let { from, replay } = restoreFrom(restore, bus)
   let dashboard: DashboardHandle
   try {
-    dashboard = createDashboard({ inspect, from })
+    dashboard = createDashboard({ ...made, from })
   } catch (error) {
     log.warn(`the checkpoint could not be restored (${String(error)}); replaying every stored event`, { problem: String(error) })
     replay = restore?.onBadCheckpoint?.() ?? replay
-    dashboard = createDashboard({ inspect })
+    dashboard = createDashboard(made)
   }
   // listen() is synchronous and publish() calls listeners in order, so no event slips between
   // the replay and the subscription; a duplicate would be dropped by apply().

@@ -4,6 +4,10 @@
 // parent's whole `children` record on every spawn (and a context record of refs had to be copied too),
 // so the cost of one more agent grew with the swarm: 10,000 agents took 11 s to announce one by one.
 // Here a new agent costs a Map insert, whatever the number already running.
+//
+// Past `maxAgents` (SWITCHBOARD_MAX_AGENTS) the agent that ended longest ago leaves memory for each new one (its
+// events stay stored: its run page, its history and its steps read the store). With none ended, the one silent
+// longest that is not waiting on a person goes instead: memory stays bounded whatever is sent, ingest never stops.
 import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate'
 import type { Event } from '../protocol/event'
 import { agentMachine, type AgentInput } from './agent.machine'
@@ -15,6 +19,8 @@ export type AgentSnapshot = ReturnType<AgentActor['getSnapshot']>
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 
 export const AGENT_ID_PREFIX = 'agent:'
+/** Blocked agents passed over when looking for the one silent longest: the look stays O(1) per new agent. */
+const MAX_BLOCKED_SKIPPED = 1_000
 /** The actor id of an agent's actor (what the inspector keys it by). */
 export const actorIdOf = (agentId: string) => `${AGENT_ID_PREFIX}${agentId}`
 
@@ -32,8 +38,17 @@ export class AgentRoster {
   /** agent_id → its graph: the one it was created with, or the first graph:started that announced it */
   private readonly graphs = new Map<string, string>()
   private readonly listeners = new Set<(agentId: string) => void>()
+  private readonly evictedListeners = new Set<(agentId: string, ended: boolean) => void>()
+  /** agents not ended, the one heard from longest ago first: who leaves when none has ended */
+  private readonly heard = new Set<string>()
+  /** ended agents, the one that ended longest ago first: who leaves memory first past the cap */
+  private readonly ended = new Set<string>()
 
-  constructor(private readonly inspect?: InspectionObserver) {}
+  /** `maxAgents`: actors kept in memory at most (SWITCHBOARD_MAX_AGENTS); Infinity keeps every one */
+  constructor(
+    private readonly inspect?: InspectionObserver,
+    readonly maxAgents = Infinity,
+  ) {}
 
   get size(): number {
     return this.actors.size
@@ -64,6 +79,12 @@ export class AgentRoster {
     return () => this.listeners.delete(listener)
   }
 
+  /** Told of each agent that left memory for the cap, and whether it had ended (else it was the silent longest). */
+  onEvicted(listener: (agentId: string, ended: boolean) => void): () => void {
+    this.evictedListeners.add(listener)
+    return () => this.evictedListeners.delete(listener)
+  }
+
   /** Create the agents an event introduces and give the agent its event: O(1) in the swarm's size. */
   route(e: Event): void {
     if (e.category === 'graph' && e.action === 'started') {
@@ -80,7 +101,9 @@ export class AgentRoster {
     if (!agentEvent || !e.agent_id) return
     const actor = this.ensure({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp })
     // A finished agent's actor has stopped listening; what it still reports is in the log only.
-    if (actor.getSnapshot().status === 'active') actor.send(agentEvent)
+    if (actor.getSnapshot().status !== 'active') return
+    actor.send(agentEvent)
+    this.heardFrom(e.agent_id, actor)
   }
 
   /** Stop and forget these agents (their graph ended and a new one started, or they went quiet). */
@@ -91,7 +114,10 @@ export class AgentRoster {
       this.actors.delete(agentId)
       const graphId = this.graphs.get(agentId)
       if (graphId !== undefined) this.byGraph.get(graphId)?.delete(agentId)
+      if (graphId !== undefined && this.byGraph.get(graphId)?.size === 0) this.byGraph.delete(graphId)
       this.graphs.delete(agentId)
+      this.heard.delete(agentId)
+      this.ended.delete(agentId)
       actor.stop()
       this.changed(agentId)
     }
@@ -138,6 +164,8 @@ export class AgentRoster {
     this.actors.clear()
     this.byGraph.clear()
     this.graphs.clear()
+    this.heard.clear()
+    this.ended.clear()
   }
 
   private ensure(input: AgentInput): AgentActor {
@@ -154,7 +182,39 @@ export class AgentRoster {
     actor.start()
     const graphId = actor.getSnapshot().context.graph_id
     if (graphId !== undefined) this.join(agentId, graphId)
+    this.heardFrom(agentId, actor)
     this.changed(agentId)
+    while (this.actors.size > this.maxAgents && this.evictOne(agentId));
+  }
+
+  /** Keep the orders eviction reads: O(1) per event (a Set re-insert moves it to the end). */
+  private heardFrom(agentId: string, actor: AgentActor): void {
+    this.heard.delete(agentId)
+    if (actor.getSnapshot().status === 'done') this.ended.add(agentId)
+    else this.heard.add(agentId)
+  }
+
+  /** The agent that ended longest ago leaves memory; with none ended, the one silent longest not waiting on a person. */
+  private evictOne(newcomer: string): boolean {
+    const [oldestEnded] = this.ended
+    const victim = oldestEnded ?? this.silentLongest(newcomer)
+    if (victim === undefined) return false
+    this.retire([victim])
+    for (const listener of this.evictedListeners) listener(victim, oldestEnded !== undefined)
+    return true
+  }
+
+  /** A blocked agent's card is what a person is acting on: skipped, within a bounded look (then the oldest goes anyway). */
+  private silentLongest(newcomer: string): string | undefined {
+    let first: string | undefined
+    let looked = 0
+    for (const agentId of this.heard) {
+      if (agentId === newcomer) continue
+      first ??= agentId
+      if (this.actors.get(agentId)?.getSnapshot().value !== 'blocked') return agentId
+      if (++looked >= MAX_BLOCKED_SKIPPED) break
+    }
+    return first
   }
 
   private join(agentId: string, graphId: string): void {

@@ -30,6 +30,8 @@ export interface TestServerOptions {
   redisUrl?: string
   /** with redisUrl: how many events may wait while Redis is away (default: the relay's) */
   maxQueued?: number
+  /** SWITCHBOARD_MAX_AGENTS (default: the setting's) */
+  maxAgents?: number
 }
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-')), 'test.db')
@@ -50,6 +52,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     demo: false,
     remoraUrl,
     redisUrl: options.redisUrl,
+    ...(options.maxAgents === undefined ? {} : { maxAgents: options.maxAgents }),
   }
   const quiet = () => {}
   const board = await startSwitchboard(config, {
