@@ -5,6 +5,7 @@ import { resetSync } from '@logtape/logtape'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { agentKey } from '../src/inspector/inspector'
 import { decodeCheckpoint } from '../src/machines/checkpoint'
+import { createDashboard } from '../src/machines/dashboard'
 import { AgentRoster } from '../src/machines/roster'
 import { makeEvent, type Event } from '../src/protocol/event'
 import { configureLogs } from '../src/telemetry/log'
@@ -69,6 +70,22 @@ describe('the roster past its cap', () => {
     expect(roster.size).toBe(3)
     expect(roster.get('new')?.getSnapshot().value).toBe('running')
     expect(roster.get(id(0))?.getSnapshot().value).toBe('blocked')
+  })
+})
+
+describe('the dashboard past its cap', () => {
+  it('forgets a graph once the last of its agents left memory, so a graph an agent costs no record forever', () => {
+    const dash = createDashboard({ maxAgents: CAP })
+    for (let i = 0; i < 200; i++) {
+      const base = { agent_id: id(i), graph_id: `g-${i}` }
+      dash.apply(makeEvent('agent', 'started', base))
+      dash.apply(makeEvent('agent', 'completed', base))
+    }
+    const graphs = dash.actor.getSnapshot().context.graphs
+    expect(graphs.size).toBe(CAP)
+    expect(graphs.has('g-0')).toBe(false)
+    expect(graphs.has('g-199')).toBe(true)
+    dash.stop()
   })
 })
 

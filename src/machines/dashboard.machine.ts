@@ -21,6 +21,13 @@ export interface DashboardContext {
 /** Emitted when a new graph starts: the graphs that had ended are forgotten, and their agents retired. */
 export type GraphsRetired = { type: 'graphs.retired'; graphs: GraphRecord[] }
 
+/**
+ * From the wiring, not the wire: the last of a graph's agents left memory (SWITCHBOARD_MAX_AGENTS), so its record
+ * goes too. Else one record per graph ever named would stay, whatever the cap (and each new one copies them all).
+ */
+export type GraphForgotten = { type: 'GRAPH_FORGOTTEN'; graph_id: string }
+export type DashboardEvent = MachineEvent | GraphForgotten
+
 export const MAX_EVENTS = 200
 
 /** The event is already in the log: a replay (history, then live) must not count it twice. */
@@ -76,14 +83,15 @@ const AGENT_EVENT_TYPES = [
 export const dashboardMachine = setup({
   types: {
     context: {} as DashboardContext,
-    events: {} as MachineEvent,
+    events: {} as DashboardEvent,
     emitted: {} as GraphsRetired,
   },
   actions: {
-    recordEvent: assign(({ context, event }) => recordEvent(context, event)),
+    recordEvent: assign(({ context, event }) => (event.type === 'GRAPH_FORGOTTEN' ? {} : recordEvent(context, event))),
     // The event into the log and its graph kept up to date: one assign, since XState rebuilds the whole
     // snapshot after every assign and this runs for every event.
     record: assign(({ context, event }) => {
+      if (event.type === 'GRAPH_FORGOTTEN') return {}
       const { events } = recordEvent(context, event)
       const graph = graphAfter(context.graphs, event)
       if (!graph || graph === context.graphs.get(graph.graph_id)) return { events }
@@ -92,6 +100,7 @@ export const dashboardMachine = setup({
     // A dashboard left open through many runs would otherwise grow one agent per agent per run:
     // when a new graph starts, the graphs that already ended are forgotten and their agents retired.
     retireFinishedGraphs: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'GRAPH_FORGOTTEN') return
       const ended = [...context.graphs.values()].filter((g) => g.graph_id !== event.event.graph_id && g.status !== 'running')
       if (ended.length === 0) return
       const graphs = new Map(context.graphs)
@@ -99,9 +108,15 @@ export const dashboardMachine = setup({
       enqueue.assign({ graphs })
       enqueue(emit({ type: 'graphs.retired', graphs: ended }))
     }),
+    forgetGraph: assign(({ context, event }) => {
+      if (event.type !== 'GRAPH_FORGOTTEN' || !context.graphs.has(event.graph_id)) return {}
+      const graphs = new Map(context.graphs)
+      graphs.delete(event.graph_id)
+      return { graphs }
+    }),
   },
   guards: {
-    isNewEvent: ({ context, event }) => !hasSeen(context, event.event.id),
+    isNewEvent: ({ context, event }) => event.type !== 'GRAPH_FORGOTTEN' && !hasSeen(context, event.event.id),
   },
 }).createMachine({
   id: 'dashboard',
@@ -115,6 +130,7 @@ export const dashboardMachine = setup({
         GRAPH_COMPLETED: { guard: 'isNewEvent', actions: 'record' },
         GRAPH_FAILED: { guard: 'isNewEvent', actions: 'record' },
         USER_RESPONDED: { guard: 'isNewEvent', actions: 'recordEvent' },
+        GRAPH_FORGOTTEN: { actions: 'forgetGraph' },
         ...Object.fromEntries(AGENT_EVENT_TYPES.map((type) => [type, { guard: 'isNewEvent', actions: 'record' }])),
       },
     },

@@ -50,6 +50,10 @@ export function createDashboard(options: Pick<DashboardOptions, 'inspect' | 'max
   const actor = createActor(dashboardMachine, { id: 'dashboard', inspect, snapshot: from?.dashboard as never })
   const agents = new AgentRoster(inspect, options.maxAgents)
   agents.onEvicted(sayEvicted(agents.maxAgents))
+  // A graph none of whose agents is left in memory leaves with the last of them (its run page reads the store).
+  agents.onEvicted((_agentId, _ended, graphId) => {
+    if (graphId !== undefined && agents.ofGraph(graphId).size === 0) actor.send({ type: 'GRAPH_FORGOTTEN', graph_id: graphId })
+  })
   if (onEvicted) agents.onEvicted(onEvicted)
   // The roster knows each graph's agents (announced or joined later): it retires them by graph.
   actor.on('graphs.retired', ({ graphs }) => agents.retireGraphs(graphs.map((g) => g.graph_id)))

@@ -16,6 +16,7 @@ import { toAgentEvent } from './machine-events'
 
 export type AgentActor = ReturnType<typeof createActor<typeof agentMachine>>
 export type AgentSnapshot = ReturnType<AgentActor['getSnapshot']>
+type Evicted = (agentId: string, ended: boolean, graphId: string | undefined) => void
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 
 export const AGENT_ID_PREFIX = 'agent:'
@@ -38,7 +39,7 @@ export class AgentRoster {
   /** agent_id → its graph: the one it was created with, or the first graph:started that announced it */
   private readonly graphs = new Map<string, string>()
   private readonly listeners = new Set<(agentId: string) => void>()
-  private readonly evictedListeners = new Set<(agentId: string, ended: boolean) => void>()
+  private readonly evictedListeners = new Set<Evicted>()
   /** agents not ended, the one heard from longest ago first: who leaves when none has ended */
   private readonly heard = new Set<string>()
   /** ended agents, the one that ended longest ago first: who leaves memory first past the cap */
@@ -79,8 +80,8 @@ export class AgentRoster {
     return () => this.listeners.delete(listener)
   }
 
-  /** Told of each agent that left memory for the cap, and whether it had ended (else it was the silent longest). */
-  onEvicted(listener: (agentId: string, ended: boolean) => void): () => void {
+  /** Told of each agent that left memory for the cap, whether it had ended (else it was the silent longest), and its graph. */
+  onEvicted(listener: Evicted): () => void {
     this.evictedListeners.add(listener)
     return () => this.evictedListeners.delete(listener)
   }
@@ -199,8 +200,9 @@ export class AgentRoster {
     const [oldestEnded] = this.ended
     const victim = oldestEnded ?? this.silentLongest(newcomer)
     if (victim === undefined) return false
+    const graphId = this.graphs.get(victim)
     this.retire([victim])
-    for (const listener of this.evictedListeners) listener(victim, oldestEnded !== undefined)
+    for (const listener of this.evictedListeners) listener(victim, oldestEnded !== undefined, graphId)
     return true
   }
 
