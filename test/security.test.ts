@@ -150,7 +150,7 @@ describe('DNS rebinding', () => {
     expect((await withHost(guarded, '/healthz', 'board.example.com')).status).toBe(200)
     expect((await withHost(guarded, '/healthz', 'other.example.com')).status).toBe(421)
     // A Host that is no host at all is a 400, not a 500.
-    for (const host of ['localhost:abc', `localhost:${port},evil.com`, '[::1]x', 'a b'])
+    for (const host of ['localhost:abc', `localhost:${port},evil.com`, '[::1]x', 'a b', 'localhost:99999'])
       expect([host, (await withHost(open, '/api/snapshot', host)).status]).toEqual([host, 400])
   })
 })
