@@ -113,8 +113,10 @@ describe.skipIf(!haveRedis)('Remora bridge on one of several instances', () => {
       stand.emit('HumanInputResponseEvent', 'human', { request_id: 'req-r', response: 'yes', timestamp: seconds() })
       await until('the card to go', () => !a.questions.pending().some((q) => q.msg_id === 'remora:req-r'))
       expect(a.questions.status('remora:req-r')).toMatchObject({ status: 'answered', answer: 'no', answered_by: 'ann' })
-      const told = a.store.query({ agent_id: 'docs', kind: 'agent:resumed', after: 0, limit: 10 }).map((x) => x.event.payload.answer)
-      expect(told).toEqual(['no'])
+      // The agent is told through the shared stream and the group commit: stored a moment after the card goes.
+      const told = () => a.store.query({ agent_id: 'docs', kind: 'agent:resumed', after: 0, limit: 10 }).map((x) => x.event.payload.answer)
+      await until('the agent told', () => told().length > 0)
+      expect(told()).toEqual(['no'])
     } finally {
       client.close()
       await a.stop()
