@@ -111,6 +111,8 @@ describe('a checkpoint of version 2', () => {
     // Events after the start count on from the filled fields (NaN and a throw before the fallbacks went).
     s.durable.bus.publish(makeEvent('model', 'response', { id: `c-${++n}`, timestamp: at(n), agent_id: 'a', payload: { model: 'm', input_tokens: 3, output_tokens: 1 } }))
     s.durable.bus.publish(makeEvent('tool', 'called', { id: `c-${++n}`, timestamp: at(n), agent_id: 'a', payload: { tool: 'late' } }))
+    // Shown once stored.
+    await s.durable.bus.persisted()
     const after = s.dashboard.agents.get('a')!.getSnapshot().context
     expect([after.tokens_in, after.tokens_out]).toEqual([3, 1])
     expect(after.usage).toEqual([{ model: 'm', input: 3, output: 1, total: 4 }])

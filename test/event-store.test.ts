@@ -245,6 +245,37 @@ describe('a busy event store', () => {
     }
   })
 
+  it('shows an event (listeners, history) only once it is stored, and one the store gave up never: a 503 was shown all the same', async () => {
+    const path = tempDb()
+    const clock = steppedClock()
+    const durable = openDurableBus(path, undefined, undefined, undefined, { clock })
+    const heard: string[] = []
+    durable.bus.listen((e) => heard.push(e.id))
+    const other = new Database(path)
+    try {
+      other.exec('BEGIN IMMEDIATE')
+      const refused = ev()
+      durable.bus.publish(refused)
+      const waited = outcome(durable.bus.persisted())
+      expect(heard).toEqual([])
+      clock.advance(0)
+      clock.advance(BUSY_FOR_MS + 20)
+      expect(await waited).toBeInstanceOf(StorageUnavailable)
+      expect(heard).toEqual([])
+      expect(durable.bus.history().map((h) => h.id)).not.toContain(refused.id)
+      other.exec('COMMIT')
+      const taken = ev()
+      durable.bus.publish(taken)
+      expect(heard).toEqual([])
+      clock.advance(BUSY_FOR_MS + 40)
+      expect(await outcome(durable.bus.persisted())).toBe('stored')
+      expect(heard).toEqual([taken.id])
+    } finally {
+      other.close()
+      durable.close()
+    }
+  })
+
   it('waits out a lock that clears within the budget', async () => {
     const path = tempDb()
     const clock = steppedClock()

@@ -68,6 +68,8 @@ describe('MCP server', () => {
     }) as Promise<CallToolResult>
     const card = await cardOf(agentId)
     expect(card).toMatchObject({ question: 'Which docstring style?', kind: 'options', options: ['Google', 'NumPy'] })
+    // The agent shows once its events are stored.
+    await server.bus.persisted()
     expect(server.dashboard.agents.get(agentId)!.getSnapshot().context.name).toBe('docs-bot')
     await twoProgress
     await answer(card, 'Google')

@@ -71,6 +71,7 @@ describe('GET /metrics', () => {
     const open = await scrape(s.app.handle)
     expect(sample(open, 'switchboard_sse_clients{stream="dashboard"}') - sample(before, 'switchboard_sse_clients{stream="dashboard"}')).toBe(1)
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'flushed' }))
+    await s.bus.persisted()
     s.stream.flush()
     const flushed = await scrape(s.app.handle)
     expect(sample(flushed, 'switchboard_sse_flushes_total{stream="dashboard"}')).toBeGreaterThan(sample(before, 'switchboard_sse_flushes_total{stream="dashboard"}'))
@@ -105,6 +106,7 @@ describe('GET /metrics', () => {
       const blob = 'x'.repeat(4_000)
       for (let i = 0; i < 40 && slow.hub.size === 1; i++) {
         slow.bus.publish(makeEvent('agent', 'failed', { agent_id: `big-${i}`, payload: { error: `${blob}-${i}` } }))
+        await slow.bus.persisted()
         slow.stream.flush()
       }
       expect(slow.hub.size).toBe(0)

@@ -84,6 +84,7 @@ describe('10,000 agents over HTTP', () => {
     const before = s.stream.renders
     s.bus.publish(makeEvent('tool', 'called', { agent_id: 'agent-2', graph_id: 'big', payload: { tool: 'grep' } }))
     s.bus.publish(makeEvent('agent', 'failed', { agent_id: 'agent-5', graph_id: 'big', payload: { error: 'x' } }))
+    await s.bus.persisted()
     s.stream.flush()
     expect(s.stream.renders).toBe(before + 1)
     expect(s.stream.view.touched).toBe(2)

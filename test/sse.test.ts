@@ -37,6 +37,8 @@ describe('GET /events', () => {
   it('starts with a full snapshot of every panel and the signals', async () => {
     s = await startTestServer()
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
+    // Shown once stored.
+    await s.bus.persisted()
     s.stream.flush()
     const c = await connect(s)
     // Each panel by its own id (this loop once checked one string five times).
@@ -71,6 +73,7 @@ describe('GET /events', () => {
     const marks = clients.map((c) => c.mark())
     const before = s.stream.renders
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'shared' }))
+    await s.bus.persisted()
     s.stream.flush()
     const tails = await Promise.all(
       clients.map(async (c, i) => (await c.readTo((t) => t.includes(ids.agent('shared')) && t.endsWith('\n\n'))).slice(marks[i])),
@@ -163,6 +166,7 @@ describe('GET /events', () => {
     const blob = 'x'.repeat(4_000)
     for (let i = 0; i < 40 && s.hub.size === 1; i++) {
       s.bus.publish(makeEvent('agent', 'failed', { agent_id: `big-${i}`, payload: { error: `${blob}-${i}` } }))
+      await s.bus.persisted()
       s.stream.flush()
     }
     expect(s.hub.size).toBe(0)

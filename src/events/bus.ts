@@ -1,6 +1,15 @@
-// EventBus: the only way state enters. Dedupes by id, keeps the recent events for late joiners.
+// EventBus: the only way state enters. Dedupes by id, shows what is stored (listeners hear an event once its commit succeeded), keeps the recent events for late joiners.
 import type { Event } from '../protocol/event'
+import { logger } from '../telemetry/log'
 import { metrics } from '../telemetry/metrics'
+import { OnceLog } from '../telemetry/once'
+import { withStorage } from '../workspace/storage-retry'
+
+/** What a journal tells the bus about each commit: stored (now show it), or dropped (never shown, not stored). */
+export interface JournalWatch {
+  stored(batch: readonly Event[]): void
+  dropped(batch: readonly Event[]): void
+}
 
 export interface BusOptions {
   /** recent events kept for history() */
@@ -16,6 +25,11 @@ export interface BusOptions {
     holding?(ids: readonly string[]): Set<string>
     /** throws (StorageUnavailable) when it cannot take events now */
     assertWritable?(): void
+    /**
+     * A journal that reports its commits: the bus then shows an event (listeners, history) only once it is
+     * stored, and forgets a dropped one, so a 503 means neither stored nor shown. Without it, at once.
+     */
+    watch?(watch: JournalWatch): void
   }
   /**
    * Several instances on one shared log (REDIS_URL): what is published here goes to the log first and is
@@ -56,6 +70,9 @@ export class EventBus {
   private readonly relaying = new Set<string>()
   /** while publishAll runs: the ids it asked the journal about, and those the journal held */
   private held: { asked: Set<string>; stored: Set<string> } | undefined
+  /** true when listeners hear an event once the journal stored it, not when it is taken */
+  private readonly showWhenStored: boolean
+  private readonly listenerFailed = new OnceLog('a bus listener failed on', logger('events'))
 
   constructor(options: BusOptions = {}) {
     this.replaySize = options.replaySize ?? 200
@@ -63,6 +80,8 @@ export class EventBus {
     this.seenRing = new Array(this.dedupeSize)
     this.journal = options.journal
     this.relay = options.relay
+    this.showWhenStored = this.journal?.watch !== undefined
+    this.journal?.watch?.({ stored: (batch) => this.show(batch), dropped: (batch) => this.forget(batch) })
   }
 
   /** After a restart: the stored ids still count as seen, and the newest events are the history. */
@@ -137,10 +156,51 @@ export class EventBus {
     this.remember(event.id)
     metrics.eventsIngested.inc()
     this.journal?.append(event)
-    this.recent.push(event)
-    if (this.recent.length > this.replaySize) this.recent.shift()
-    for (const listener of this.listeners) listener(event)
+    if (!this.showWhenStored) this.show([event])
     return true
+  }
+
+  /**
+   * Stored (or no journal to wait for): history and listeners get the events, in order. Shown after the
+   * commit rather than before: a commit that failed (disk full) once left actors showing agents the store
+   * never held, and a checkpoint taken then kept them past a restart. A listener's failure is its own, one
+   * line per incident: it no longer reaches a publisher, whose events are stored by then.
+   */
+  private show(events: readonly Event[]): void {
+    for (const event of events) {
+      this.recent.push(event)
+      if (this.recent.length > this.replaySize) this.recent.shift()
+      for (const listener of this.listeners) {
+        try {
+          listener(event)
+        } catch (error) {
+          if (!this.showWhenStored) throw error
+          this.listenerFailed.report('an event', error)
+        }
+      }
+    }
+  }
+
+  /**
+   * The entry of every writer that answers for what it publishes (POST /api/events, OTLP, MCP): refused
+   * (StorageUnavailable: a 503 with Retry-After) before any of it is taken while the store cannot take events,
+   * then taken and waited for until stored, and only then shown. Bounded: RETRY_FOR_MS waiting for a busy store,
+   * then the commit's own budget (BUSY_FOR_MS). Returns how many were new; throws what a gate refuses them with.
+   */
+  async ingest(events: readonly Event[]): Promise<number> {
+    const since = Date.now()
+    await this.writable(since)
+    const accepted = await withStorage(() => this.publishAll(events), since)
+    await this.persisted()
+    return accepted
+  }
+
+  /**
+   * Resolves once the journal can take events, waiting for a busy store until RETRY_FOR_MS after `since`; throws
+   * StorageUnavailable otherwise. For writers that publish on their own (MCP report_status) or record first (questions).
+   */
+  writable(since = Date.now()): Promise<void> {
+    return withStorage(() => this.assertWritable(), since)
   }
 
   /** Resolves once every event published so far is stored (at once without a journal), and in the shared log if there is one. */
@@ -159,7 +219,8 @@ export class EventBus {
 
   /**
    * The journal could not store these after all (it failed, or stayed busy too long): they no longer count
-   * as seen, so a writer that sends them again after its 503 has them stored, not called duplicates.
+   * as seen, so a writer that sends them again after its 503 has them stored, not called duplicates. Shown
+   * only once stored, they were never shown (without a watching journal, history lets them go).
    */
   forget(events: readonly Event[]): void {
     const gone = new Set(events.map((e) => e.id))

@@ -4,6 +4,7 @@ import type { Event } from '../protocol/event'
 import { EventBus, type Relay } from './bus'
 import { EventStore, type EventStoreOptions, type StoredEvent } from './event-store'
 import { logger } from '../telemetry/log'
+import { storageError } from '../workspace/sqlite'
 
 export interface Retention {
   /** events older than this many days go */
@@ -50,7 +51,6 @@ export interface DurableBus {
 export function openDurableBus(path: string, retention: Retention = DEFAULT_RETENTION, checkpointEvery = CHECKPOINT_EVERY, relay?: Relay, storeOptions?: EventStoreOptions): DurableBus {
   const store = new EventStore(path, storeOptions)
   const bus = new EventBus({ journal: store, dedupeSize: DEDUPE_WINDOW, relay })
-  store.onDrop = (dropped) => bus.forget(dropped)
   const previous = store.loadCheckpoint(PREVIOUS)
   bus.restore(store.recentIds(DEDUPE_WINDOW), store.tail(bus.replaySize).map((s) => s.event))
   let checkpoint: (() => string) | undefined
@@ -92,10 +92,16 @@ export function openDurableBus(path: string, retention: Retention = DEFAULT_RETE
     },
     close() {
       clearInterval(pruner)
-      store.commit()
-      const seq = store.lastSeq()
-      if (seq > lastSeq) save(seq)
-      store.close()
+      try {
+        store.commit()
+        const seq = store.lastSeq()
+        if (seq > lastSeq) save(seq)
+      } catch (error) {
+        // A stop must finish (disk full): start-up replays from the last checkpoint that was written.
+        logger('events').warn(`no checkpoint at shutdown: ${String(storageError(error))}`)
+      } finally {
+        store.close()
+      }
     },
   }
 }

@@ -5,10 +5,14 @@ import { dirname } from 'node:path'
 import type { Category, Event } from '../protocol/event'
 import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
+import { FileIdentity } from '../workspace/file-identity'
+import { reportStorage } from '../workspace/storage-retry'
+import { StorageUnavailable } from '../workspace/workspace'
 import { logger } from '../telemetry/log'
 import { timeWrite } from '../telemetry/metrics'
 import { OnceLog } from '../telemetry/once'
 import { GroupCommit, type GroupCommitOptions } from './group-commit'
+import type { JournalWatch } from './bus'
 
 export { BUSY_FOR_MS, type StoreClock } from './group-commit'
 
@@ -44,6 +48,11 @@ type Row = { seq: number; body: string }
 
 // Short: bun:sqlite waits synchronously, and the loop must stay free (the retries are asynchronous).
 const BUSY_TIMEOUT_MS = 50
+/**
+ * While commits fail (disk full), a write must first commit this much to be let through: about a batch of 100
+ * events. A small probe fits in the pages a full file still has free, and said "writable" while every batch failed.
+ */
+export const PROBE_BYTES = 64 * 1024
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -83,10 +92,14 @@ export class EventStore {
   private readonly insert
   private readonly hasId
   private readonly holdingIds
+  private readonly checkpointFailed = new OnceLog('cannot write', logger('events'))
+  private readonly identity: FileIdentity
+  /** why the last commit failed, until one succeeds (busy is not failing: it clears by itself) */
+  private failing: StorageUnavailable | undefined
   /** called after each commit with the last committed seq (checkpoints hang off this) */
   onCommit: ((lastSeq: number) => void) | undefined
-  /** called with the events of a batch that failed: not stored, so whoever remembered them as taken must forget them */
-  onDrop: ((events: readonly Event[]) => void) | undefined
+  /** who hears of each batch stored or dropped (the bus: it shows what is stored, forgets what is dropped) */
+  private watcher: JournalWatch | undefined
 
   constructor(path: string, options: EventStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -94,11 +107,12 @@ export class EventStore {
     this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
+    this.identity = new FileIdentity(path)
     this.batches = new GroupCommit({
       ...options,
       write: (batch) => this.write(batch),
-      committed: () => this.onCommit?.(this.lastSeq()),
-      dropped: (batch) => this.onDrop?.(batch),
+      committed: (batch) => this.committed(batch),
+      dropped: (batch, error) => this.dropped(batch, error),
     })
     // Every history page and replay meets a bad row again: one line per row, not per read.
     const skipped = new OnceLog('skipping stored event', logger('events'))
@@ -106,6 +120,10 @@ export class EventStore {
     this.hasId = this.db.query<{ one: number }, [string]>('SELECT 1 AS one FROM events WHERE id = ?')
     this.holdingIds = this.db.query<{ id: string }, [string]>('SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))')
     this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  }
+
+  watch(watcher: JournalWatch): void {
+    this.watcher = watcher
   }
 
   /** Queue an event for the next commit. Ids already stored are ignored there. */
@@ -118,21 +136,26 @@ export class EventStore {
     return this.batches.flushed()
   }
 
-  /** Commit what is buffered now, in one transaction (at shutdown, and from the timer). */
+  /** Commit what is buffered now, in one transaction; a store that cannot fails the writers waiting on it (at shutdown). */
   commit(): void {
-    this.batches.commit()
+    this.batches.commitOrDrop()
   }
 
   /**
-   * Throws StorageUnavailable unless the file takes a write now (readiness): a one-row write in its
-   * own transaction, not a read, since a full disk or a read-only file still reads fine.
+   * Throws StorageUnavailable unless the file takes a write now (readiness): a write in its own transaction,
+   * not a read, since a full disk or a read-only file still reads fine. After a failed commit, of PROBE_BYTES:
+   * one that succeeds ends the incident.
    */
   probeWrite(): void {
+    this.identity.check()
+    const body = this.failing ? 'x'.repeat(PROBE_BYTES) : ''
     try {
-      this.db.transaction(() => this.db.query("INSERT OR REPLACE INTO checkpoints (name, seq, body, saved_at) VALUES ('ready-probe', 0, '', ?)").run(Date.now())).immediate()
+      this.db.transaction(() => this.db.query("INSERT OR REPLACE INTO checkpoints (name, seq, body, saved_at) VALUES ('ready-probe', 0, ?, ?)").run(body, Date.now())).immediate()
+      if (body) this.db.query("UPDATE checkpoints SET body = '' WHERE name = 'ready-probe'").run()
     } catch (error) {
       throw storageError(error)
     }
+    this.failing = undefined
   }
 
   /**
@@ -141,6 +164,10 @@ export class EventStore {
    * and given back, nothing written, and not waited for (callers wait asynchronously: storage-retry.ts).
    */
   assertWritable(): void {
+    this.identity.check()
+    // Failing commits (disk full): the batch is let through only once a probe of its size commits, so that nothing
+    // (an agent:blocked's question record) is written for a batch the store then refuses.
+    if (this.failing) return this.probeWrite()
     this.db.exec('PRAGMA busy_timeout = 0')
     try {
       this.db.exec('BEGIN IMMEDIATE')
@@ -265,7 +292,37 @@ export class EventStore {
     }
   }
 
+  /**
+   * Shown, then checkpointed: at commit time the actors have seen exactly the committed events (a consistent
+   * cut). The events are stored whatever follows: a checkpoint that cannot be written (disk full) waits for
+   * the next commit, one line per incident.
+   */
+  private committed(batch: readonly Event[]): void {
+    this.failing = undefined
+    this.watcher?.stored(batch)
+    try {
+      this.onCommit?.(this.lastSeq())
+    } catch (error) {
+      this.checkpointFailed.report('checkpoint', storageError(error))
+    }
+  }
+
+  /** Not stored: the bus forgets them; a failure (not a lock, which clears) stays until a commit succeeds. */
+  private dropped(batch: readonly Event[], error: unknown): void {
+    if (error instanceof StorageUnavailable) {
+      if (!error.busy) this.failing = error
+      reportStorage(error)
+    }
+    this.watcher?.dropped(batch)
+  }
+
+  /** Why writes are refused now, or undefined: a failed commit (until a probe or a commit succeeds), a file gone. */
+  get failure(): StorageUnavailable | undefined {
+    return this.failing
+  }
+
   private write(batch: readonly Event[]): void {
+    this.identity.check()
     try {
       const write = this.db.transaction(() => {
         for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))

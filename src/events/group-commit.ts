@@ -32,9 +32,10 @@ export interface GroupCommitOptions {
   clock?: StoreClock
   /** writes one batch in one transaction; throws StorageUnavailable (busy or not) when it cannot */
   write: (batch: readonly Event[]) => void
-  committed: () => void
-  /** a batch given up: not stored, and not kept for a later commit either */
-  dropped: (batch: readonly Event[]) => void
+  /** the batch is stored (before the writers waiting on it hear so) */
+  committed: (batch: readonly Event[]) => void
+  /** a batch given up, and why: not stored, and not kept for a later commit either */
+  dropped: (batch: readonly Event[], error: unknown) => void
 }
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void }
@@ -75,8 +76,17 @@ export class GroupCommit {
     this.buffer = []
     this.waiting = []
     this.busySince = undefined
+    this.options.committed(buffer)
     for (const w of waiting) w.resolve()
-    this.options.committed()
+  }
+
+  /** Commit what is buffered now, or fail its writers (shutdown: there is no later try). */
+  commitOrDrop(): void {
+    try {
+      this.commit()
+    } catch (error) {
+      this.drop(error)
+    }
   }
 
   private commitSafely(): void {
@@ -102,7 +112,7 @@ export class GroupCommit {
     this.buffer = []
     this.waiting = []
     this.busySince = undefined
-    this.options.dropped(buffer)
+    this.options.dropped(buffer, error)
     for (const w of waiting) w.reject(error)
   }
 }

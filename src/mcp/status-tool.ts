@@ -35,11 +35,14 @@ export function registerStatusTool(server: McpServer, agent: McpAgent, bus: Even
     },
     async (args) => {
       const who = agent.resolve(args)
+      // As POST /api/events: a store that cannot take events refuses the report before any of it is taken.
+      await bus.writable()
       invalidArguments('report_status', () => {
         if (args.status === 'started') return agent.start(who, args.message)
         agent.ensureStarted(who)
         bus.publish(eventOf(who.agent_id, args))
       })
+      // Stored, then shown; a store that fails meanwhile is an error result (not shown, not stored).
       await bus.persisted()
       return { content: [{ type: 'text', text: `Reported ${args.status} for ${who.name} (${who.agent_id}).` }] }
     },

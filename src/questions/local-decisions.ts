@@ -4,6 +4,7 @@ import type { Decisions, QuestionParts } from './decisions'
 import { refusal } from './ended'
 import { NotFound } from './errors'
 import { respondedEvent, resumedEvent } from './question-events'
+import { logger } from '../telemetry/log'
 import { pastDeadline, responseOf, type QuestionRecord, type QuestionStatus, type ResponseRecord, type Settled } from './question-record'
 
 /** What a person's decision did: the agent is told `told` (if it ended now); `refused` if it was not theirs to take. */
@@ -25,13 +26,33 @@ export class LocalDecisions implements Decisions {
     const taken = this.take(agentId, msgId, (record) => ({ kind: 'answered', response: (response = responseOf(record, answer, this.q.now(), by)) }))
     if (taken.refused || !response) throw taken.refused
     this.q.bus.publish(respondedEvent(agentId, msgId))
+    await this.stored(msgId, taken.record)
     return { msg_id: msgId, ...response }
   }
 
   async withdraw(agentId: string, msgId: string, by: string | undefined): Promise<QuestionStatus> {
     const taken = this.take(agentId, msgId, () => ({ kind: 'cancelled', by }))
     if (taken.refused) throw taken.refused
+    await this.stored(msgId, taken.record)
     return this.q.copy.status(msgId)!
+  }
+
+  /**
+   * A person's decision counts once the agent:resumed telling it is stored. Refused (disk full), it is undone: the
+   * question is pending again, so the 503 the person reads means not recorded (it was recorded all the same, and
+   * the card had gone). The events were never shown: the bus shows only what it stored.
+   */
+  private async stored(msgId: string, pending: QuestionRecord): Promise<void> {
+    try {
+      await this.q.bus.persisted()
+    } catch (error) {
+      try {
+        this.q.copy.reopen(msgId, pending)
+      } catch (undo) {
+        logger('questions').error(`question ${msgId}: a refused decision could not be undone: ${String(undo)}`)
+      }
+      throw error
+    }
   }
 
   waitForChange(msgId: string, ms: number, signal?: AbortSignal): Promise<QuestionStatus> {
@@ -56,6 +77,8 @@ export class LocalDecisions implements Decisions {
    */
   private take(agentId: string, msgId: string, theirs: (record: QuestionRecord) => Settled): Taken {
     const { copy, bus, now } = this.q
+    // A store that cannot take the agent:resumed (disk full, file gone) refuses before anything is decided.
+    bus.assertWritable()
     const taken = copy.ws.transaction((): Taken => {
       const record = copy.record(msgId)
       if (!record || record.agent_id !== agentId) throw new NotFound(`no question ${msgId} for agent ${agentId}`)

@@ -99,6 +99,15 @@ export class QuestionCopy {
     return next
   }
 
+  /** A decision undone (its agent:resumed was refused by the store): the record pending as it was, its response gone. */
+  reopen(msgId: string, pending: QuestionRecord): void {
+    this.ws.transaction(() => {
+      this.ws.delete(responseKey(msgId))
+      this.ws.set(questionKey(msgId), pending)
+      this.index.track(msgId, pending)
+    })
+  }
+
   /** Several instances: the shared record says msg_id ended; true when the copy here was pending until now. */
   adopt(msgId: string, { record, response }: Truth): boolean {
     // Read first without the write lock: most calls find the copy already settled (every GET of an ended question).

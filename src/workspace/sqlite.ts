@@ -2,6 +2,7 @@
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { FileIdentity } from './file-identity'
 import { StorageUnavailable, WorkspaceCorrupt, warnCorrupt, type Workspace, type WorkspaceOptions } from './workspace'
 import { timeWrite } from '../telemetry/metrics'
 import { OnceLog } from '../telemetry/once'
@@ -61,6 +62,12 @@ function openDatabase(path: string): Database {
 
 export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): Workspace {
   const db = openDatabase(path)
+  // A file deleted under the server: the answer written now would be gone at restart, so it is refused.
+  const identity = new FileIdentity(path)
+  const writing = <T>(fn: () => T): T => {
+    if (!db.inTransaction) identity.check()
+    return attempt(fn)
+  }
   // Listed on every poll: a corrupt value is reported once per process, not every 250 ms.
   const reported = new OnceLog('skipping corrupt value at')
   const report = opts.onCorrupt ?? warnCorrupt
@@ -83,10 +90,10 @@ export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): 
     set(key, value) {
       const json = JSON.stringify(value)
       if (json === undefined) throw new TypeError(`workspace value for ${key} is not JSON-serialisable`)
-      attempt(() => setStmt.run(key, json, Date.now()))
+      writing(() => setStmt.run(key, json, Date.now()))
     },
     delete(key) {
-      attempt(() => deleteStmt.run(key))
+      writing(() => deleteStmt.run(key))
     },
     list<T>(prefix: string) {
       const out: Array<{ key: string; value: T }> = []
@@ -104,7 +111,7 @@ export function openSqliteWorkspace(path: string, opts: WorkspaceOptions = {}): 
       // Already inside one: bun's db.transaction would open a savepoint, the outer one gives atomicity.
       if (db.inTransaction) return fn()
       // immediate: take the write lock up front, so read-check-write cannot interleave with another process.
-      return attempt(() => timeWrite('workspace', () => db.transaction(fn).immediate()))
+      return writing(() => timeWrite('workspace', () => db.transaction(fn).immediate()))
     },
     close() {
       if (closed) return

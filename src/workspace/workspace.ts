@@ -37,3 +37,11 @@ export class StorageUnavailable extends Error {
     super(`storage unavailable: ${reason}`)
   }
 }
+
+/** The database file was deleted or replaced while open: nothing written now would be there after a restart. */
+export class DatabaseGone extends StorageUnavailable {
+  name = 'DatabaseGone'
+  constructor(path: string) {
+    super(`the database file ${path} was deleted or replaced while open (SWITCHBOARD_DB); restart to open it again`, false)
+  }
+}

@@ -8,7 +8,6 @@ import type { EventStore } from '../../events/event-store'
 import { Id } from '../../protocol/schema'
 import { Invalid } from '../../questions/errors'
 import { PayloadTooLarge } from '../errors'
-import { withStorage } from '../storage-retry'
 
 export const MAX_INGEST_BYTES = 1 << 20
 export const MAX_BATCH = 10_000
@@ -80,14 +79,10 @@ export function apiRoutes({ bus, view, store }: ApiServices) {
       routes.ingest,
       async ({ body, status }) => {
         const events = parseBatch(body)
-        // A store that cannot take them now (another process holds the lock): a 503 before anything, a
-        // question's record included, shows them.
-        await withStorage(() => bus.assertWritable())
         // All or none: the bus's gate makes each agent:blocked its question's record, or refuses the batch
-        // (400 naming the field, 409 for a msg_id holding another question) before any of it is taken.
-        const accepted = await withStorage(() => bus.publishAll(events))
-        // Stored before acknowledged: the 202 means a restart will not lose them.
-        await bus.persisted()
+        // (400 naming the field, 409 for a msg_id holding another question) before any of it is taken. Stored
+        // before acknowledged and before shown: a 202 means a restart will not lose them, a 503 that nobody saw them.
+        const accepted = await bus.ingest(events)
         return status(202, { accepted, duplicates: events.length - accepted })
       },
       {

@@ -5,7 +5,6 @@ import { encodeResponse, encodeStatus, encodingOf, OtlpRefused } from '../../otl
 import { MAX_OTLP_BYTES } from '../../otlp/otlp-limits'
 import { readExport } from '../../otlp/otlp-ingest'
 import { routes } from '../../protocol/routes'
-import { withStorage } from '../storage-retry'
 
 const reply = (status: number, { body, type }: { body: Uint8Array | string; type: string }) =>
   new Response(body as Uint8Array<ArrayBuffer> | string, { status, headers: { 'content-type': type } })
@@ -20,10 +19,8 @@ export function otlpRoutes(bus: EventBus) {
         if (Number(request.headers.get('content-length') ?? 0) > MAX_OTLP_BYTES) throw new OtlpRefused(413, `body over ${MAX_OTLP_BYTES} bytes`)
         const body = new Uint8Array(await request.arrayBuffer())
         const read = readExport({ contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding'), body })
-        // One batch through the bus's gate, as POST /api/events: all of it is taken or none.
-        await withStorage(() => bus.publishAll(read.events))
-        // Stored before acknowledged, as POST /api/events: a 200 means a restart will not lose them.
-        await bus.persisted()
+        // One batch through the bus's gate, all of it or none, stored before acknowledged or shown, as POST /api/events.
+        await bus.ingest(read.events)
         return reply(200, encodeResponse(read.encoding, read.rejected, read.reason))
       } catch (error) {
         if (error instanceof OtlpRefused) return reply(error.status, encodeStatus(encoding, error.message))

@@ -5,7 +5,7 @@ import type { EventBus } from '../../events/bus'
 import { Invalid, NotFound, ServiceClosing } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { heartbeat } from '../../live/sse-encoder'
-import { withStorage } from '../storage-retry'
+import { withStorage } from '../../workspace/storage-retry'
 import { SSE_HEADERS } from './events'
 import { metrics } from '../../telemetry/metrics'
 
@@ -32,7 +32,10 @@ export function questionRoutes(questions: QuestionService, bus: EventBus) {
       routes.questions,
       async ({ body, status }) => {
         // Checked by the question service against the same schema as agent:blocked payloads: a 400 names the field.
-        const { msg_id, created } = await withStorage(() => questions.ask(body))
+        // A store that cannot take events (disk full, file gone) refuses before the record is written.
+        const since = Date.now()
+        await bus.writable(since)
+        const { msg_id, created } = await withStorage(() => questions.ask(body), since)
         await bus.persisted()
         return status(created ? 201 : 200, { msg_id })
       },

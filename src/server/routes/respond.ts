@@ -10,7 +10,7 @@ import { AlreadyAnswered, Expired, Invalid, NotFound } from '../../questions/err
 import type { QuestionService } from '../../questions/question-service'
 import { draftKey } from '../../views/targets'
 import { errorBody } from '../errors'
-import { withStorage } from '../storage-retry'
+import { withStorage } from '../../workspace/storage-retry'
 import { nameOf } from './name'
 import { tabOf } from './tab'
 
