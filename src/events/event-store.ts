@@ -5,8 +5,8 @@ import { dirname } from 'node:path'
 import type { Category, Event } from '../protocol/event'
 import type { RunSummary } from '../protocol/runs'
 import { storageError } from '../workspace/sqlite'
-import { FileIdentity } from '../workspace/file-identity'
-import { reportStorage } from '../workspace/storage-retry'
+import { WriteCheck } from './write-check'
+import { recovered, reportStorage } from '../workspace/storage-retry'
 import { StorageUnavailable } from '../workspace/workspace'
 import { logger } from '../telemetry/log'
 import { timeWrite } from '../telemetry/metrics'
@@ -48,11 +48,6 @@ type Row = { seq: number; body: string }
 
 // Short: bun:sqlite waits synchronously, and the loop must stay free (the retries are asynchronous).
 const BUSY_TIMEOUT_MS = 50
-/**
- * While commits fail (disk full), a write must first commit this much to be let through: about a batch of 100
- * events. A small probe fits in the pages a full file still has free, and said "writable" while every batch failed.
- */
-export const PROBE_BYTES = 64 * 1024
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -93,9 +88,7 @@ export class EventStore {
   private readonly hasId
   private readonly holdingIds
   private readonly checkpointFailed = new OnceLog('cannot write', logger('events'))
-  private readonly identity: FileIdentity
-  /** why the last commit failed, until one succeeds (busy is not failing: it clears by itself) */
-  private failing: StorageUnavailable | undefined
+  private readonly check: WriteCheck
   /** called after each commit with the last committed seq (checkpoints hang off this) */
   onCommit: ((lastSeq: number) => void) | undefined
   /** who hears of each batch stored or dropped (the bus: it shows what is stored, forgets what is dropped) */
@@ -107,7 +100,7 @@ export class EventStore {
     this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
-    this.identity = new FileIdentity(path)
+    this.check = new WriteCheck(this.db, path, BUSY_TIMEOUT_MS)
     this.batches = new GroupCommit({
       ...options,
       write: (batch) => this.write(batch),
@@ -141,42 +134,14 @@ export class EventStore {
     this.batches.commitOrDrop()
   }
 
-  /**
-   * Throws StorageUnavailable unless the file takes a write now (readiness): a write in its own transaction,
-   * not a read, since a full disk or a read-only file still reads fine. After a failed commit, of PROBE_BYTES:
-   * one that succeeds ends the incident.
-   */
+  /** Throws StorageUnavailable unless the file takes a write now (readiness; write-check.ts). */
   probeWrite(): void {
-    this.identity.check()
-    const body = this.failing ? 'x'.repeat(PROBE_BYTES) : ''
-    try {
-      this.db.transaction(() => this.db.query("INSERT OR REPLACE INTO checkpoints (name, seq, body, saved_at) VALUES ('ready-probe', 0, ?, ?)").run(body, Date.now())).immediate()
-      if (body) this.db.query("UPDATE checkpoints SET body = '' WHERE name = 'ready-probe'").run()
-    } catch (error) {
-      throw storageError(error)
-    }
-    this.failing = undefined
+    this.check.probe()
   }
 
-  /**
-   * Throws StorageUnavailable unless the write lock can be taken now. Asked before events are published,
-   * so that a batch the store cannot take is refused before anything shows it. Cheap: the lock is taken
-   * and given back, nothing written, and not waited for (callers wait asynchronously: storage-retry.ts).
-   */
+  /** Throws StorageUnavailable unless a batch can be taken now: asked before anything of it is written or shown. */
   assertWritable(): void {
-    this.identity.check()
-    // Failing commits (disk full): the batch is let through only once a probe of its size commits, so that nothing
-    // (an agent:blocked's question record) is written for a batch the store then refuses.
-    if (this.failing) return this.probeWrite()
-    this.db.exec('PRAGMA busy_timeout = 0')
-    try {
-      this.db.exec('BEGIN IMMEDIATE')
-      this.db.exec('ROLLBACK')
-    } catch (error) {
-      throw storageError(error)
-    } finally {
-      this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
-    }
+    this.check.assertWritable()
   }
 
   /** Whether an event with this id is stored (the dedupe beyond the ids kept in memory). */
@@ -298,7 +263,8 @@ export class EventStore {
    * the next commit, one line per incident.
    */
   private committed(batch: readonly Event[]): void {
-    this.failing = undefined
+    this.check.committed()
+    recovered()
     this.watcher?.stored(batch)
     try {
       this.onCommit?.(this.lastSeq())
@@ -310,19 +276,14 @@ export class EventStore {
   /** Not stored: the bus forgets them; a failure (not a lock, which clears) stays until a commit succeeds. */
   private dropped(batch: readonly Event[], error: unknown): void {
     if (error instanceof StorageUnavailable) {
-      if (!error.busy) this.failing = error
+      this.check.failed(error)
       reportStorage(error)
     }
     this.watcher?.dropped(batch)
   }
 
-  /** Why writes are refused now, or undefined: a failed commit (until a probe or a commit succeeds), a file gone. */
-  get failure(): StorageUnavailable | undefined {
-    return this.failing
-  }
-
   private write(batch: readonly Event[]): void {
-    this.identity.check()
+    this.check.beforeWrite()
     try {
       const write = this.db.transaction(() => {
         for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))

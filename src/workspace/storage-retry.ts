@@ -23,7 +23,8 @@ export function reportStorage(error: StorageUnavailable): void {
   log.warn(`${error.message}${error.busy ? ' (retrying)' : ''}; further errors like it are not logged until it recovers`, { incident: 'start', reason: error.reason })
 }
 
-function recovered(): void {
+/** A write went through (a commit of the event store too): every open incident ends, with one line each. */
+export function recovered(): void {
   for (const reason of incidents.endAll()) log.info(`available again after: ${reason}`, { incident: 'end', reason })
 }
 
