@@ -1,4 +1,5 @@
 // The webhook outbox: one row per notice per URL in the event store's SQLite file, and the last event seq turned into rows.
+// Each URL's pending rows are its queue: read per receiver, oldest notice (seq) first.
 import { Database } from 'bun:sqlite'
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
@@ -36,6 +37,8 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
   done_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (status, next_at);
+CREATE INDEX IF NOT EXISTS webhook_outbox_queue ON webhook_outbox (status, url, seq);
+CREATE INDEX IF NOT EXISTS webhook_outbox_url_due ON webhook_outbox (status, url, next_at);
 CREATE TABLE IF NOT EXISTS webhook_cursor (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 `
 const CURSOR = 'events'
@@ -69,14 +72,24 @@ export class Outbox {
       .immediate()
   }
 
-  /** Pending rows due by `now`, the longest waiting first. */
-  due(now: number, limit: number): Delivery[] {
-    return this.db.query<Delivery, [number, number]>("SELECT * FROM webhook_outbox WHERE status = 'pending' AND next_at <= ? ORDER BY next_at, seq LIMIT ?").all(now, limit)
+  /** One receiver's pending rows due by `now`, oldest notice first: its queue keeps the events' order. */
+  dueFor(url: string, now: number, limit: number): Delivery[] {
+    return this.db
+      .query<Delivery, [string, number, number]>("SELECT * FROM webhook_outbox WHERE status = 'pending' AND url = ? AND next_at <= ? ORDER BY seq, delivery_id LIMIT ?")
+      .all(url, now, limit)
   }
 
-  /** When the next pending row falls due; undefined when none is pending. */
-  nextDue(): number | undefined {
-    return this.db.query<{ at: number | null }, []>("SELECT MIN(next_at) AS at FROM webhook_outbox WHERE status = 'pending'").get()?.at ?? undefined
+  /** When one receiver's next pending row falls due; undefined when none is pending. */
+  nextDueFor(url: string): number | undefined {
+    return this.db.query<{ at: number | null }, [string]>("SELECT MIN(next_at) AS at FROM webhook_outbox WHERE status = 'pending' AND url = ?").get(url)?.at ?? undefined
+  }
+
+  /** Pending rows for URLs no longer configured end as failed: nothing would ever send them. */
+  abandonOthers(urls: readonly string[], now: number): number {
+    const marks = urls.map(() => '?').join(', ')
+    return this.db
+      .query(`UPDATE webhook_outbox SET status = 'failed', last_error = 'URL no longer in SWITCHBOARD_WEBHOOK_URL', done_at = ? WHERE status = 'pending' AND url NOT IN (${marks})`)
+      .run(now, ...urls).changes
   }
 
   get(deliveryId: string): Delivery | undefined {

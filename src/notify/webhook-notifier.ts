@@ -1,13 +1,13 @@
 // Webhooks: notices derived from the stored events (by seq, so one accepted just before a crash is not lost),
-// kept in the outbox and POSTed with bounded concurrency, retried with backoff, never in ingest's way.
+// kept in the outbox and POSTed with bounded concurrency per receiver, retried with backoff per receiver, never in ingest's way.
 import type { EventBus } from '../events/bus'
 import type { EventStore } from '../events/event-store'
 import { wireName } from '../protocol/event'
-import { WEBHOOK_HEADERS as H } from '../protocol/webhook'
+import { attempt, type AttemptResult } from './attempt'
 import { NOTICE_KINDS, noticeOf } from './notice'
 import { Outbox, type Delivery, type DeliveryStatus, type NewDelivery } from './outbox'
-import { backoff, DEFAULT_RETRY, retryAfterMs, SYSTEM_CLOCK, verdict, type RetryClock, type RetryPolicy } from './retry'
-import { signature } from './sign'
+import { Receivers, type ReceiverState } from './receivers'
+import { DEFAULT_RETRY, SYSTEM_CLOCK, verdict, type RetryClock, type RetryPolicy } from './retry'
 import { logger } from '../telemetry/log'
 
 export interface WebhookOptions {
@@ -21,7 +21,9 @@ export interface WebhookOptions {
   retry?: Partial<RetryPolicy>
   /** POSTs in flight at once, over all URLs */
   concurrency?: number
-  /** each POST is abandoned (and retried) after this long */
+  /** POSTs in flight at once to one URL: a receiver that hangs holds these, no one else's */
+  perReceiver?: number
+  /** each POST is abandoned (and retried) after this long, on `clock` */
   timeoutMs?: number
   /** how often the events and the outbox are looked at besides the bus's nudges */
   pollMs?: number
@@ -50,6 +52,10 @@ const PAGE = 500
 const KEEP_DONE_MS = 7 * 86_400_000
 /** several instances: a delivery stays with the instance sending it this long past one attempt's timeout */
 const LEASE_SLACK_MS = 60_000
+/** 2 per receiver: one slow answer does not stall its queue, and a hanging one ties up 2 sockets, not the pool */
+const PER_RECEIVER = 2
+/** 64 in all: 32 receivers before they take turns (a bound on sockets, not a share anyone can exhaust for others) */
+const TOTAL = 64
 
 /** A header value from any id: ids may hold any printable character, headers only ASCII. */
 const headerSafe = (s: string) => s.replace(/[^\x21-\x7e]|%/gu, (c) => encodeURIComponent(c))
@@ -60,24 +66,30 @@ export class WebhookNotifier {
   private readonly leaseMs: number
   private readonly retry: RetryPolicy
   private readonly clock: RetryClock
+  private readonly receivers: Receivers
   private readonly inflight = new Map<string, Promise<void>>()
   private readonly stopping = new AbortController()
-  /** URLs whose failures were already reported: one line per incident, not per attempt */
-  private readonly failing = new Set<string>()
   private timer: unknown
   private unlisten: (() => void) | undefined
   private nudged = false
   private lastPrune = 0
 
   constructor(options: WebhookOptions) {
-    this.o = { concurrency: 4, timeoutMs: 10_000, pollMs: 1_000, log: (l) => logger('webhooks').warn(l), ...options }
+    this.o = { concurrency: TOTAL, perReceiver: PER_RECEIVER, timeoutMs: 10_000, pollMs: 1_000, log: (l) => logger('webhooks').warn(l), ...options }
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     this.clock = options.clock ?? SYSTEM_CLOCK
     // The lease outlives one attempt: the owner renews it with each, and another instance takes over once it lapses.
     this.leaseMs = options.leaseMs ?? this.o.timeoutMs + LEASE_SLACK_MS
+    this.receivers = new Receivers([...new Set(options.urls)], this.o.perReceiver, this.o.concurrency)
     this.outbox = new Outbox(options.dbPath)
     // The first start with webhooks begins at the present: history is not announced.
     if (this.outbox.cursor() === undefined) this.outbox.enqueue([], this.o.store.lastSeq(), this.clock.now())
+    this.outbox.abandonOthers([...this.o.urls], this.clock.now())
+  }
+
+  /** A receiver's slots in use and its backoff, as this instance sees them. */
+  receiver(url: string): ReceiverState | undefined {
+    return this.receivers.state(url)
   }
 
   /** Deliver what is pending and follow the bus: each event that may be a notice brings a look once it is stored. */
@@ -109,19 +121,33 @@ export class WebhookNotifier {
     if (this.stopping.signal.aborted) return
     this.clock.clearTimeout(this.timer)
     const now = this.clock.now()
+    let next: number | undefined
     try {
       this.collect(now)
       this.pump(now)
       if (now - this.lastPrune > 3_600_000) (this.outbox.prune(now - KEEP_DONE_MS), (this.lastPrune = now))
+      next = this.nextWake(now)
     } catch (error) {
       // A busy or failing file: everything stays where it is until the next look.
       this.o.log(`[webhooks] outbox unavailable, trying again: ${String(error)}`)
     }
-    // A row still due after pump() is in flight or waits for a free slot: the end of a send ticks again, so it
-    // needs no wake-up (waiting 0 for it spun ~700 ticks a second while a slow receiver held a POST open).
-    const next = this.outbox.nextDue()
-    const wait = next === undefined || next <= now ? this.o.pollMs : Math.min(this.o.pollMs, next - now)
-    this.timer = this.clock.setTimeout(() => this.tick(), wait)
+    this.timer = this.clock.setTimeout(() => this.tick(), next === undefined ? this.o.pollMs : Math.min(this.o.pollMs, next - now))
+  }
+
+  /**
+   * The soonest a receiver's backoff ends or its next row falls due. A row still due after pump() is in flight or
+   * waits for a slot: the end of a send ticks again, so it needs no wake-up (waiting 0 for it spun ~700 ticks a
+   * second while a slow receiver held a POST open).
+   */
+  private nextWake(now: number): number | undefined {
+    let soonest: number | undefined
+    for (const url of this.receivers.urls()) {
+      const due = this.outbox.nextDueFor(url)
+      if (due === undefined) continue
+      const at = Math.max(due, this.receivers.heldUntil(url, now) ?? due)
+      if (at > now && (soonest === undefined || at < soonest)) soonest = at
+    }
+    return soonest
   }
 
   /** Events stored since the cursor → outbox rows, the cursor moved with them in the same transaction. */
@@ -145,19 +171,26 @@ export class WebhookNotifier {
     }
   }
 
+  /** Start what each receiver has due, up to its own free slots; one in its backoff starts nothing. */
   private pump(now: number): void {
-    const free = this.o.concurrency - this.inflight.size
-    if (free <= 0) return
-    const due = this.outbox.due(now, free + this.inflight.size).filter((d) => !this.inflight.has(d.delivery_id))
-    for (const d of due.slice(0, free)) {
-      const sent = this.send(d)
-        .catch((error) => this.o.log(`[webhooks] recording delivery ${d.delivery_id} failed: ${String(error)}`))
-        .finally(() => {
-          this.inflight.delete(d.delivery_id)
-          if (!this.stopping.signal.aborted) this.tick()
-        })
-      this.inflight.set(d.delivery_id, sent)
+    for (const url of this.receivers.rotation()) {
+      const room = this.receivers.room(url, now)
+      if (room <= 0) continue
+      const due = this.outbox.dueFor(url, now, room + this.receivers.inflightOf(url)).filter((d) => !this.inflight.has(d.delivery_id))
+      for (const d of due.slice(0, room)) this.launch(d, now)
     }
+  }
+
+  private launch(d: Delivery, now: number): void {
+    this.receivers.started(d.url, d.delivery_id)
+    const sent = this.send(d, now)
+      .catch((error) => this.o.log(`[webhooks] recording delivery ${d.delivery_id} failed: ${String(error)}`))
+      .finally(() => {
+        this.inflight.delete(d.delivery_id)
+        this.receivers.ended(d.url, d.delivery_id)
+        if (!this.stopping.signal.aborted) this.tick()
+      })
+    this.inflight.set(d.delivery_id, sent)
   }
 
   /** Several instances: whether this one sends `d` now; otherwise its row records why not. */
@@ -176,46 +209,25 @@ export class WebhookNotifier {
     return false
   }
 
-  private async send(d: Delivery): Promise<void> {
+  private async send(d: Delivery, startedAt: number): Promise<void> {
     const attempts = d.attempts + 1
     const index = this.o.urls.indexOf(d.url)
-    if (index < 0) return this.outbox.attempted(d.delivery_id, { attempts: d.attempts, status: 'failed', error: 'URL no longer in SWITCHBOARD_WEBHOOK_URL', now: this.clock.now() })
     const shared = this.o.shared
     if (shared && !(await this.ourTurn(d, shared))) return
-    const timestamp = Math.floor(this.clock.now() / 1000)
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'Switchboard-Webhook/1',
-      [H.delivery]: d.delivery_id,
-      [H.event]: d.event,
-      [H.attempt]: String(attempts),
-      [H.timestamp]: String(timestamp),
-    }
-    if (this.o.secret) headers[H.signature] = signature(this.o.secret, timestamp, d.body)
-    let status: number | undefined
-    let error: string | undefined
-    let after: number | undefined
-    try {
-      const signal = AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.stopping.signal])
-      const res = await fetch(d.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal })
-      status = res.status
-      after = retryAfterMs(res.headers.get('retry-after'), this.clock.now())
-      await res.body?.cancel()
-    } catch (e) {
-      if (this.stopping.signal.aborted) return
-      error = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : String(e)
-    }
-    const ended = this.record(d, index, attempts, status, error, after)
+    const result = await attempt(d, { attempt: attempts, secret: this.o.secret, timeoutMs: this.o.timeoutMs, clock: this.clock, stopping: this.stopping.signal })
+    if ('stopped' in result) return
+    const ended = this.record(d, index, attempts, startedAt, result)
     if (shared && ended !== 'pending') await shared.finish(d.delivery_id, ended).catch((e) => this.o.log(`[webhooks] cannot tell the other instances ${d.delivery_id} ended (it may be sent again): ${String(e)}`))
   }
 
-  private record(d: Delivery, index: number, attempts: number, status: number | undefined, error: string | undefined, after: number | undefined): DeliveryStatus {
+  private record(d: Delivery, index: number, attempts: number, startedAt: number, result: Exclude<AttemptResult, { stopped: true }>): DeliveryStatus {
     const now = this.clock.now()
     const where = `webhook #${index + 1} (${URL.parse(d.url)?.host ?? '?'})`
+    const status = 'status' in result ? result.status : undefined
     const outcome = status === undefined ? 'retry' : verdict(status)
-    const reason = error ?? `HTTP ${status}`
+    const reason = 'error' in result ? result.error : `HTTP ${status}`
     if (outcome === 'delivered') {
-      if (this.failing.delete(d.url)) this.o.log(`[webhooks] ${where} is taking deliveries again`)
+      if (this.receivers.succeeded(d.url)) this.o.log(`[webhooks] ${where} is taking deliveries again`)
       this.outbox.attempted(d.delivery_id, { attempts, status: 'delivered', httpStatus: status, now })
       return 'delivered'
     }
@@ -226,10 +238,10 @@ export class WebhookNotifier {
       this.outbox.attempted(d.delivery_id, { attempts, status: 'failed', httpStatus: status, error: why, now })
       return 'failed'
     }
-    if (!this.failing.has(d.url)) (this.failing.add(d.url), this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`))
-    // A receiver asking for longer than the backoff (Retry-After, bounded when read) gets its way.
-    const wait = Math.max(backoff(attempts, this.retry), after ?? 0)
-    this.outbox.attempted(d.delivery_id, { attempts, status: 'pending', httpStatus: status, error: reason, nextAt: now + wait, now })
+    // The receiver backs off, all its notices with it; a Retry-After longer than the backoff (bounded when read) gets its way.
+    const hold = this.receivers.failed(d.url, startedAt, now, this.retry, 'after' in result ? result.after : undefined)
+    if (hold.first) this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`)
+    this.outbox.attempted(d.delivery_id, { attempts, status: 'pending', httpStatus: status, error: reason, nextAt: hold.until, now })
     return 'pending'
   }
 }
