@@ -3,8 +3,9 @@ import { Database } from 'bun:sqlite'
 import { afterEach, describe, expect, it } from 'bun:test'
 import { join } from 'node:path'
 import { freePort, running, spawn, start, tempDir } from './support/process'
-import { startReceiver, validSignature } from './support/receiver'
-import { startTestServer, tempDb } from './support/server'
+import { startHanging, startReceiver, validSignature } from './support/receiver'
+import { startTestServer, tempDb, type TestServer } from './support/server'
+import { ManualClock } from './support/clock'
 import { post, until } from './support/http'
 
 const SECRET = 'restart-secret'
@@ -95,6 +96,39 @@ describe('webhooks across restarts', () => {
     await start(env)
     await until('the notice again', () => receiver.received.length === 2)
     expect(receiver.received.map((r) => [r.delivery, r.attempt])).toEqual([['blocked:held:0', 1], ['blocked:held:0', 1]])
+  })
+
+  it('a restart in the middle of the backlog of a receiver loses nothing and sends nothing delivered twice, a hanging receiver beside it', async () => {
+    const N = 90
+    let up = false
+    const good = startReceiver()
+    const hang = startHanging()
+    const down = startReceiver(() => (up ? undefined : new Response('down', { status: 500 })))
+    cleanups.push(good.stop, hang.stop, down.stop)
+    const dbPath = tempDb()
+    const webhooks = (clock: ManualClock) => ({ urls: [hang.url, down.url, good.url], clock })
+    const ids = (index: number) => Array.from({ length: N }, (_, i) => `r-${i}:${index}`)
+    const rows = (s: TestServer, index: number) => ids(index).map((id) => s.notifier!.outbox.get(id)!)
+    const first = await startTestServer({ dbPath, webhooks: webhooks(new ManualClock()) })
+    expect((await fetch(post(`${first.url}/api/events`, Array.from({ length: N }, (_, i) => failed(`ag-${i}`, `r-${i}`))))).status).toBe(202)
+    // Regression: with one pool of 4 slots the hanging receiver held them all and the good one stalled.
+    await until('all 90 at the good receiver', () => good.received.length >= N)
+    expect(rows(first, 1).filter((d) => d.status === 'delivered')).toEqual([])
+    expect(hang.received.length).toBe(2)
+    await first.stop()
+
+    up = true
+    const clock = new ManualClock()
+    const second = await startTestServer({ dbPath, webhooks: webhooks(clock) })
+    cleanups.push(second.stop)
+    // The notices tried before the restart wait out the backoff their rows recorded (at most 2 s).
+    clock.advance(2_000)
+    await until('the backlog delivered after the restart', () => rows(second, 1).every((d) => d.status === 'delivered'))
+    expect([...new Set(down.received.map((r) => r.delivery))].sort()).toEqual(ids(1).sort())
+    expect(good.received.map((r) => r.delivery).sort()).toEqual(ids(2).sort())
+    // The hanging one's POSTs cut by the stop were not counted: all 90 still to go, 2 of them open again.
+    expect(rows(second, 0).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true)
+    await until('the hanging receiver tried again', () => hang.received.length === 4)
   })
 
   it('refuses to start on a webhook URL that is not one, in one line, exit code 2', async () => {

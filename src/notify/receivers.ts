@@ -9,7 +9,7 @@ interface Receiver {
   failures: number
   /** no new attempt starts before this (its backoff) */
   heldUntil: number
-  /** when the last failure was recorded: an attempt started before it brings no news and does not double the wait */
+  /** when the last failure was recorded: an attempt started by then brings no news and does not double the wait (a retry starts after its hold, later) */
   failedAt: number
 }
 
@@ -95,7 +95,7 @@ export class Receivers {
     if (!r) return { until: now + backoff(1, policy), first: false }
     const first = r.failures === 0
     // Attempts already in flight when it began failing fail together: one failure, not one doubling each.
-    if (startedAt >= r.failedAt || first) r.failures++
+    if (startedAt > r.failedAt || first) r.failures++
     r.failedAt = now
     r.heldUntil = Math.max(r.heldUntil, now + Math.max(backoff(r.failures, policy), after))
     return { until: r.heldUntil, first }

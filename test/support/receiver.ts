@@ -41,3 +41,18 @@ export function validSignature(r: Received, secret: string): boolean {
   const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${r.raw}`).digest('hex')}`
   return sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
 }
+
+/** A receiver that never answers: each POST waits until its sender gives up on it. */
+export const startHanging = () => startReceiver(() => new Promise<Response>(() => {}))
+
+/** A receiver whose answers wait until `release()` (a slow one; what it answers then is `answer`'s). */
+export function startHeld(answer: () => Response = () => new Response('late')) {
+  const waiting: Array<() => void> = []
+  let released = false
+  const receiver = startReceiver(() => (released ? answer() : new Promise<Response>((resolve) => waiting.push(() => resolve(answer())))))
+  const release = () => {
+    released = true
+    for (const go of waiting.splice(0)) go()
+  }
+  return { ...receiver, release }
+}
