@@ -26,11 +26,11 @@ const event = (category: string, action: string, agent_id: string, payload: Reco
 const one = (received: Received[], event: string) => until(event, () => received.find((r) => r.event === event))
 
 /** A notifier on the default retry policy whose time moves only when the test says so. */
-async function onClock(answer: Parameters<typeof startReceiver>[0]) {
+async function onClock(answer: Parameters<typeof startReceiver>[0], extra: { retry?: { maxAgeMs: number }; pollMs?: number } = {}) {
   const clock = new ManualClock()
   const receiver = startReceiver(answer)
   cleanups.push(receiver.stop)
-  const server = await startTestServer({ webhooks: { urls: [receiver.url], secret: SECRET, clock } })
+  const server = await startTestServer({ webhooks: { urls: [receiver.url], secret: SECRET, clock, ...extra } })
   cleanups.push(server.stop)
   return { clock, receiver, server }
 }
@@ -155,6 +155,24 @@ describe('webhooks', () => {
     clock.advance(1)
     await until('the row delivered', () => server.notifier!.outbox.get('blocked:busy:0')?.status === 'delivered')
     expect(receiver.received.map((r) => r.attempt)).toEqual([1, 2])
+  })
+
+  // Regression: behind a failing receiver's 2 oldest notices the rest are never tried, so only their age can end them.
+  it('gives up the notices a failing receiver kept waiting past their age, tried or not', async () => {
+    const ids = ['old-1', 'old-2', 'old-3', 'old-4', 'old-5']
+    // An hour's poll: the clock moves 2 hours in few steps; the housekeeping that gives up runs hourly.
+    const { clock, receiver, server } = await onClock(() => new Response('down', { status: 500 }), { retry: { maxAgeMs: 60_000 }, pollMs: 3_600_000 })
+    const events = ids.map((id, i) => ({ id, timestamp: Date.now(), category: 'agent', action: 'failed', agent_id: `a-${i}`, payload: {} }))
+    expect((await fetch(post(`${server.url}/api/events`, events))).status).toBe(202)
+    const url = receiver.url
+    await until('the receiver in its backoff', () => server.notifier!.receiver(url)!.heldUntil > 0 && server.notifier!.receiver(url)!.inflight === 0)
+    clock.advance(2 * 3_600_000)
+    const rows = () => ids.map((id) => server.notifier!.outbox.get(`${id}:0`)!)
+    await until('every notice given up', () => rows().every((d) => d.status === 'failed'))
+    const untried = rows().filter((d) => d.attempts === 0)
+    expect(untried.length).toBeGreaterThanOrEqual(1)
+    expect(untried.every((d) => d.last_error === 'gave up: undelivered after 1 min')).toBe(true)
+    expect(receiver.received.filter((r) => untried.some((d) => r.delivery === d.delivery_id))).toEqual([])
   })
 })
 

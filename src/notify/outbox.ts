@@ -92,6 +92,17 @@ export class Outbox {
       .run(now, ...urls).changes
   }
 
+  /**
+   * Give up the pending rows created before `before`, but those in flight: behind a failing receiver's oldest
+   * notices the rest are never tried, so nothing else would end them.
+   */
+  giveUpOlder(before: number, inflight: readonly string[], now: number, why: string): number {
+    const marks = inflight.map(() => '?').join(', ')
+    return this.db
+      .query(`UPDATE webhook_outbox SET status = 'failed', last_error = ?, done_at = ? WHERE status = 'pending' AND created_at < ? AND delivery_id NOT IN (${marks})`)
+      .run(why, now, before, ...inflight).changes
+  }
+
   get(deliveryId: string): Delivery | undefined {
     return this.db.query<Delivery, [string]>('SELECT * FROM webhook_outbox WHERE delivery_id = ?').get(deliveryId) ?? undefined
   }

@@ -125,7 +125,7 @@ export class WebhookNotifier {
     try {
       this.collect(now)
       this.pump(now)
-      if (now - this.lastPrune > 3_600_000) (this.outbox.prune(now - KEEP_DONE_MS), (this.lastPrune = now))
+      this.housekeep(now)
       next = this.nextWake(now)
     } catch (error) {
       // A busy or failing file: everything stays where it is until the next look.
@@ -148,6 +148,16 @@ export class WebhookNotifier {
       if (at > now && (soonest === undefined || at < soonest)) soonest = at
     }
     return soonest
+  }
+
+  /** Hourly: finished rows past a week go; pending ones past the retry's age are given up, tried or not. */
+  private housekeep(now: number): void {
+    if (now - this.lastPrune <= 3_600_000) return
+    this.lastPrune = now
+    this.outbox.prune(now - KEEP_DONE_MS)
+    const age = this.retry.maxAgeMs >= 3_600_000 ? `${Math.round(this.retry.maxAgeMs / 3_600_000)} h` : `${Math.round(this.retry.maxAgeMs / 60_000)} min`
+    const given = this.outbox.giveUpOlder(now - this.retry.maxAgeMs, [...this.inflight.keys()], now, `gave up: undelivered after ${age}`)
+    if (given) this.o.log(`[webhooks] gave up ${given} notice(s) undelivered after ${age} (their receivers kept failing)`)
   }
 
   /** Events stored since the cursor → outbox rows, the cursor moved with them in the same transaction. */
@@ -231,16 +241,16 @@ export class WebhookNotifier {
       this.outbox.attempted(d.delivery_id, { attempts, status: 'delivered', httpStatus: status, now })
       return 'delivered'
     }
+    // The receiver backs off, all its notices with it; a Retry-After longer than the backoff (bounded when read) gets its way.
+    const hold = outcome === 'retry' ? this.receivers.failed(d.url, startedAt, now, this.retry, 'after' in result ? result.after : undefined) : undefined
+    if (hold?.first) this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`)
     const tooMany = attempts >= this.retry.maxAttempts || now - d.created_at >= this.retry.maxAgeMs
-    if (outcome === 'final' || tooMany) {
+    if (!hold || tooMany) {
       const why = outcome === 'final' ? reason : `gave up after ${attempts} attempts: ${reason}`
       this.o.log(`[webhooks] ${d.event} ${d.delivery_id} to ${where} failed for good: ${why}`)
       this.outbox.attempted(d.delivery_id, { attempts, status: 'failed', httpStatus: status, error: why, now })
       return 'failed'
     }
-    // The receiver backs off, all its notices with it; a Retry-After longer than the backoff (bounded when read) gets its way.
-    const hold = this.receivers.failed(d.url, startedAt, now, this.retry, 'after' in result ? result.after : undefined)
-    if (hold.first) this.o.log(`[webhooks] ${where} failed (${reason}); retrying with backoff`)
     this.outbox.attempted(d.delivery_id, { attempts, status: 'pending', httpStatus: status, error: reason, nextAt: hold.until, now })
     return 'pending'
   }
