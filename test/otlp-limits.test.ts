@@ -9,7 +9,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { ExportTraceServiceRequest } from '../src/otlp/otlp-codec'
+import { decodeProtobuf, ExportTraceServiceRequest, OtlpRefused } from '../src/otlp/otlp-codec'
 import { MAX_OTLP_ELEMENTS, MAX_OTLP_JSON_VALUES, MAX_SPANS } from '../src/otlp/otlp-limits'
 import { startTestServer, type TestServer } from './support/server'
 import { req } from './support/http'
@@ -103,6 +103,33 @@ describe('POST /v1/traces, a small body that would decode to millions of element
     const [status, reason] = await postTraces(new Uint8Array([0x0a, 0x05, 0x12, 0x00]))
     expect([status, reason]).toEqual([400, expect.stringContaining('not an ExportTraceServiceRequest')])
     expect(decode).not.toHaveBeenCalled()
+  })
+})
+
+describe('the wire count', () => {
+  const refusal = (bytes: Uint8Array) => {
+    try {
+      decodeProtobuf(bytes)
+      return undefined
+    } catch (error) {
+      return error instanceof OtlpRefused ? [error.status, error.message] : error
+    }
+  }
+  it('takes a body at the limits and refuses one element more', () => {
+    expect(refusal(empties(RESOURCE_SPANS, MAX_SPANS))).toBeUndefined()
+    expect(refusal(empties(RESOURCE_SPANS, MAX_SPANS + 1))).toEqual([413, `a request may hold at most ${MAX_SPANS} resourceSpans`])
+    const attributes = (n: number) => field(RESOURCE_SPANS, field(SCOPE_SPANS, field(SPANS, empties(ATTRIBUTES, n))))
+    // three containers and the span itself are elements too
+    expect(refusal(attributes(MAX_OTLP_ELEMENTS - 3))).toBeUndefined()
+    expect(refusal(attributes(MAX_OTLP_ELEMENTS - 2))).toEqual([413, expect.stringContaining(`at most ${MAX_OTLP_ELEMENTS} messages`)])
+  })
+  it('refuses framing protobufjs would refuse, and groups, with 400', () => {
+    for (const bytes of [[0x0a, 0x05, 0x12, 0x00], [0x08, ...new Array(10).fill(0x80), 0x01], [0x0b, 0x0c], [0x0f], [0x00, 0x00]])
+      expect(refusal(new Uint8Array(bytes))).toEqual([400, expect.stringContaining('the body is not an ExportTraceServiceRequest')])
+  })
+  it('skips unknown fields and scalars without counting them', () => {
+    const unknown = new Uint8Array(MAX_OTLP_ELEMENTS * 2 + 2).map((_, i) => (i % 2 ? 0 : 15 * 8 + 2))
+    expect(refusal(unknown)).toBeUndefined()
   })
 })
 
