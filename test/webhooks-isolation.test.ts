@@ -48,11 +48,14 @@ describe('webhook receivers are isolated', () => {
     await until('all 90 at the good receiver', () => good.received.length >= N)
     expect(distinct(good)).toEqual(ids(4).sort())
     // The bad ones' attempts are still pending: 2 POSTs each open to the hanging and the slow one, nothing recorded yet.
-    expect([hang, slow].map((r) => r.received.length)).toEqual([2, 2])
+    await until('2 POSTs at each of the hanging and the slow one', () => hang.received.length === 2 && slow.received.length === 2)
     expect([hang, slow].map((r) => server.notifier!.receiver(r.url)!.inflight)).toEqual([2, 2])
     expect(rows(server, 0).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true)
     // The failing one was tried at most once per slot and waits out its backoff holding none.
-    const held = server.notifier!.receiver(down.url)!
+    const held = await until('the failing one in its backoff, no POST open', () => {
+      const r = server.notifier!.receiver(down.url)!
+      return r.inflight === 0 && r.failures > 0 && r
+    })
     expect(down.received.length).toBeLessThanOrEqual(2)
     expect(held).toMatchObject({ inflight: 0, failures: 1 })
     expect(held.heldUntil - t0).toBeGreaterThanOrEqual(1_000)
