@@ -20,9 +20,9 @@ const LIMIT_REASON = `nests deeper than the depth limit of ${MAX_BODY_DEPTH} lev
 describe('checkJson', () => {
   it('measures nesting outside strings only, and names the top-level key it is under', () => {
     expect(checkJsonDepth(deepArray(MAX_BODY_DEPTH))).toBeUndefined()
-    expect(checkJsonDepth(deepArray(MAX_BODY_DEPTH + 1))).toEqual({ field: 'body', reason: LIMIT_REASON })
+    expect(checkJsonDepth(deepArray(MAX_BODY_DEPTH + 1))).toEqual({ kind: 'depth', field: 'body', reason: LIMIT_REASON })
     expect(checkJsonDepth(`{"s": "${'['.repeat(10_000)}\\"{{", "ok": 1}`)).toBeUndefined()
-    expect(checkJsonDepth(`{"first": [], "the \\"key\\"": ${deepArray(DEEP)}}`)).toEqual({ field: 'the "key"', reason: LIMIT_REASON })
+    expect(checkJsonDepth(`{"first": [], "the \\"key\\"": ${deepArray(DEEP)}}`)).toEqual({ kind: 'depth', field: 'the "key"', reason: LIMIT_REASON })
     expect(checkJsonDepth(`{"a": 1, "b": {"c": ${deepObject(DEEP)}}}`)?.field).toBe('b')
   })
   it('counts values: containers and what commas separate', () => {

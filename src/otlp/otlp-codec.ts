@@ -99,7 +99,7 @@ export function decodeJson(bytes: Uint8Array): unknown {
   }
   // Counted and depth-checked on the text before JSON.parse builds anything.
   const bound = checkJson(text, { maxDepth: MAX_BODY_DEPTH, maxValues: MAX_OTLP_JSON_VALUES })
-  if (bound) throw new OtlpRefused(bound.reason.startsWith('nests') ? 400 : 413, `the body ${bound.reason}`)
+  if (bound) throw new OtlpRefused(bound.kind === 'depth' ? 400 : 413, `the body ${bound.reason}`)
   try {
     return JSON.parse(text)
   } catch {

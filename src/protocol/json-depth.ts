@@ -2,6 +2,8 @@
 import { MAX_BODY_DEPTH } from './limits.ts'
 
 export interface JsonBound {
+  /** which bound: a 400 (malformed as far as we take it) or a 413 (too much of it) */
+  kind: 'depth' | 'values'
   /** the top-level key the offending part is under, or `body` */
   field: string
   reason: string
@@ -27,6 +29,8 @@ function keyAt(text: string, start: number, end: number): string {
   }
 }
 
+const tooMany = (text: string, start: number, end: number, max: number): JsonBound => ({ kind: 'values', field: keyAt(text, start, end), reason: `holds more than the limit of ${max} values` })
+
 /**
  * Where `text` nests deeper than `maxDepth` or holds more than `maxValues` values (objects, arrays and
  * the items and members commas separate), or undefined. Exact for valid JSON, since outside a string no
@@ -48,10 +52,10 @@ export function checkJson(text: string, { maxDepth = MAX_BODY_DEPTH, maxValues =
     }
     if (c === QUOTE) stringStart = i
     else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (++depth > maxDepth) return { field: keyAt(text, keyStart, keyEnd), reason: `nests deeper than the depth limit of ${maxDepth} levels` }
-      if (++values > maxValues) return { field: keyAt(text, keyStart, keyEnd), reason: `holds more than the limit of ${maxValues} values` }
+      if (++depth > maxDepth) return { kind: 'depth', field: keyAt(text, keyStart, keyEnd), reason: `nests deeper than the depth limit of ${maxDepth} levels` }
+      if (++values > maxValues) return tooMany(text, keyStart, keyEnd, maxValues)
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--
-    else if (c === COMMA && ++values > maxValues) return { field: keyAt(text, keyStart, keyEnd), reason: `holds more than the limit of ${maxValues} values` }
+    else if (c === COMMA && ++values > maxValues) return tooMany(text, keyStart, keyEnd, maxValues)
     else if (c === COLON && depth === 1) [keyStart, keyEnd] = [stringStart, stringEnd]
   }
   return undefined
