@@ -56,6 +56,7 @@ describe.skipIf(skip)('the live badge list', () => {
     ]
     for (const [what, act] of steps) {
       act()
+      await suite.server.bus.persisted()
       suite.server.stream.flush()
       const reloaded = await pageOrder()
       // The live page converges on exactly what a reload shows (else the wait fails and shows both).
@@ -111,6 +112,8 @@ describe.skipIf(skip)('the live badge list of agents with odd ids', () => {
       const say = (action: string, agent_id: string, payload: Record<string, unknown> = {}) =>
         server.bus.publish(makeEvent('agent', action, { agent_id, graph_id: agent_id.startsWith('n-') ? 'bulk' : 'odd', payload }))
       const converge = async (what: string) => {
+        // Shown once stored: the reload and the stream both see what the group commit took.
+        await server.bus.persisted()
         server.stream.flush()
         const html = await (await fetch(server.url)).text()
         for (const [tab, { page }] of tabs.entries()) {
@@ -161,10 +164,12 @@ describe('a flush after one agent changed', () => {
     const s = await startTestServer()
     try {
       for (let i = 0; i < 150; i++) s.bus.publish(makeEvent('agent', 'started', { agent_id: `a-${i}` }))
+      await s.bus.persisted()
       s.stream.flush()
       const res = await fetch(`${s.url}/events`)
       await readUntil(res, (text) => text.includes('datastar-patch-signals'))
       s.bus.publish(makeEvent('agent', 'blocked', { agent_id: 'a-70', payload: { msg_id: 'q-a70', question: 'Now?' } }))
+      await s.bus.persisted()
       s.stream.flush()
       const frame = await readUntil(res, (text) => text.includes(ids.agent('a-70')))
       expect(frame).not.toContain(`id="${ids.agentList}"`)

@@ -149,6 +149,7 @@ describe.skipIf(skip)('dashboard page', () => {
     const big = await startTestServer()
     cleanups.push(() => big.stop())
     for (let i = 0; i < 5_000; i++) big.bus.publish(makeEvent('agent', 'started', { agent_id: `swarm-${i}`, graph_id: 'swarm' }))
+    await big.bus.persisted()
     big.stream.flush()
     const { page, errors } = await openPage(browser, big.url)
     await page.locator(`#${ids.agentCounts} .count-link`).first().waitFor()

@@ -113,6 +113,7 @@ describe('GET /events', () => {
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'a1' }))
     s.bus.publish(makeEvent('tool', 'called', { agent_id: 'a1', payload: { tool: 'ruff-unique' } }))
     s.bus.publish(makeEvent('agent', 'completed', { agent_id: 'a1', payload: { result: 'end-marker' } }))
+    await s.bus.persisted()
     s.stream.flush()
     await all.readTo((t) => t.includes('end-marker') && t.includes('ruff-unique'))
     await plain.readTo((t) => t.includes('completed: end-marker'))
@@ -147,6 +148,7 @@ describe('GET /events', () => {
     let sent = 0
     for (; sent < 400 && s.hub.size === 2; sent++) {
       s.bus.publish(makeEvent('agent', 'failed', { agent_id: `busy-${sent}`, payload: { error: `${sent}-${blob}` } }))
+      await s.bus.persisted()
       s.stream.flush()
       await reader.readTo((t) => t.includes(`${sent}-xxxx`))
     }
@@ -154,6 +156,7 @@ describe('GET /events', () => {
     expect(s.hub.dropped[0]?.reason).toContain('slow client')
     expect(sent).toBeLessThan(400)
     s.bus.publish(makeEvent('agent', 'started', { agent_id: 'after-drop' }))
+    await s.bus.persisted()
     s.stream.flush()
     await reader.readTo((t) => t.includes(ids.agent('after-drop')))
     reader.abort.abort()
