@@ -144,6 +144,34 @@ describe.skipIf(!canMount)('a full disk', () => {
     }
   }, 60_000)
 
+  it('leaves no card for a question whose agent:blocked the full disk refused (its record was written before the events failed)', async () => {
+    const disk = smallDisk(1_024)!
+    try {
+      s = await startTestServer({ dbPath: join(disk.dir, 'switchboard.db'), pollMs: 60_000 })
+      let refused: string | undefined
+      for (let i = 0; i < 200 && !refused; i++) {
+        const events = batch()
+        const agent_id = events[0]!.agent_id!
+        // The question's record is a few hundred bytes, its batch 100 KB: the record fits where the events do not.
+        events.push(makeEvent('agent', 'blocked', { agent_id, payload: { msg_id: `q-${agent_id}`, question: 'Go on?' } }))
+        const res = await ingest(events)
+        if (res.status === 503) refused = `q-${agent_id}`
+        else expect(res.status).toBe(202)
+      }
+      expect(refused).toBeDefined()
+      expect(s.questions.pending().map((q) => q.msg_id)).not.toContain(refused)
+      expect((await fetch(`${s.url}/api/questions/${refused}`)).status).toBe(404)
+      // Asked again once space is back: a new question, not a conflict with a record left behind.
+      disk.grow(16 * 1_024)
+      const again = await fetch(post(`${s.url}/api/questions`, { agent_id: refused!.slice(2), msg_id: refused, question: 'Go on now?' }))
+      expect(again.status).toBe(201)
+    } finally {
+      await s?.stop()
+      s = undefined
+      disk.remove()
+    }
+  }, 60_000)
+
   it('refuses a person an answer it cannot store and does not record it; once space is back the answer and ingest go through, no restart', async () => {
     const disk = smallDisk(1_024)!
     try {

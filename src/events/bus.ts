@@ -64,6 +64,7 @@ export class EventBus {
   private seenAll = true
   private readonly listeners = new Set<(e: Event) => void>()
   private readonly gates = new Set<Gate>()
+  private readonly dropListeners = new Set<(events: readonly Event[]) => void>()
   private readonly journal: BusOptions['journal']
   private readonly relay: Relay | undefined
   /** ids sent to the relay and not yet delivered back: a repeat meanwhile is a duplicate */
@@ -229,6 +230,13 @@ export class EventBus {
     // looked up in the journal (seenAll is false by then), which holds it: still not a second copy.
     const kept = this.recent.filter((e) => !gone.has(e.id))
     this.recent.splice(0, this.recent.length, ...kept)
+    for (const listener of this.dropListeners) listener(events)
+  }
+
+  /** Told of events taken and then not stored after all (see forget): what a gate wrote for them is undone. Returns the unsubscribe. */
+  onDropped(listener: (events: readonly Event[]) => void): () => void {
+    this.dropListeners.add(listener)
+    return () => this.dropListeners.delete(listener)
   }
 
   /** Synchronous listener, for actors and services that must see every event in order. Returns the unsubscribe. */

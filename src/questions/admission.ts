@@ -10,14 +10,44 @@ import type { QuestionCopy } from './question-copy'
 import { countAsked } from './question-metrics'
 import { askInputOf, recordFromInput } from './question-record'
 
-export function admission(copy: QuestionCopy, now: () => number): Gate {
-  return (events) => {
-    const blocked = events.filter((e) => wireName(e) === 'agent:blocked' && !announcesStored(copy, e))
-    if (!blocked.length) return
-    const at = now()
-    // All checked before anything is written; counted once committed.
-    const made = blocked.map((e) => recordFromInput(askInputOf(e), at))
-    countAsked(copy.storeAll(made))
+export interface Admission {
+  gate: Gate
+  /** a record made for this event elsewhere (the service's own ask): it goes if the event is not stored */
+  made(eventId: string, msgId: string): void
+  /** the event is stored: its record stays */
+  stored(e: Event): void
+  /** the events were not stored after all (a full disk): the records made for them go, or a card nobody can answer stays */
+  dropped(events: readonly Event[]): void
+}
+
+export function admission(copy: QuestionCopy, now: () => number): Admission {
+  /** event id → the msg_id of the record made for it, until its commit is known */
+  const unconfirmed = new Map<string, string>()
+  return {
+    gate(events) {
+      const blocked = events.filter((e) => wireName(e) === 'agent:blocked' && !announcesStored(copy, e))
+      if (!blocked.length) return
+      const at = now()
+      // All checked before anything is written; counted once committed.
+      const made = blocked.map((e) => ({ event: e, ...recordFromInput(askInputOf(e), at) }))
+      const added = new Set(copy.storeAll(made))
+      countAsked(added.size)
+      for (const { event, msgId } of made) if (added.has(msgId)) unconfirmed.set(event.id, msgId)
+    },
+    made(eventId, msgId) {
+      unconfirmed.set(eventId, msgId)
+    },
+    stored(e) {
+      if (unconfirmed.size) unconfirmed.delete(e.id)
+    },
+    dropped(events) {
+      const made = events.flatMap((e) => {
+        const msgId = unconfirmed.get(e.id)
+        unconfirmed.delete(e.id)
+        return msgId === undefined ? [] : [msgId]
+      })
+      if (made.length) copy.discard(made)
+    },
   }
 }
 

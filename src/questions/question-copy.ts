@@ -72,19 +72,39 @@ export class QuestionCopy {
   }
 
   /** New pending records in one transaction, all or none; how many were new. */
-  storeAll(made: ReadonlyArray<{ msgId: string; record: QuestionRecord }>): number {
+  storeAll(made: ReadonlyArray<{ msgId: string; record: QuestionRecord }>): string[] {
     const added: string[] = []
     try {
       return this.ws.transaction(() => {
         added.length = 0
         for (const { msgId, record } of made) if (this.store(msgId, record)) added.push(msgId)
-        return added.length
+        return added
       })
     } catch (error) {
       // Rolled back (a later msg_id held another question): a refused batch once showed its first questions as
       // cards until the next poll re-read the file.
       for (const msgId of added) this.index.drop(msgId)
       throw error
+    }
+  }
+
+  /**
+   * Records made for events that were then not stored: gone again, unless something already happened to them
+   * (answered, or answered straight into the inbox). Best effort: on the disk that refused the events, this
+   * write may fail too, and is then said once in the log (the next poll still shows the card).
+   */
+  discard(msgIds: readonly string[]): void {
+    try {
+      this.ws.transaction(() => {
+        for (const msgId of msgIds) {
+          if (this.record(msgId)?.status !== 'pending' || this.response(msgId)) continue
+          this.ws.delete(questionKey(msgId))
+          this.ws.delete(announcedKey(msgId))
+          this.index.drop(msgId)
+        }
+      })
+    } catch (error) {
+      this.skipped.report(`discarding ${msgIds.length} unstored question(s)`, error)
     }
   }
 

@@ -6,7 +6,7 @@
 import type { EventBus } from '../events/bus'
 import type { Event } from '../protocol/event'
 import type { Workspace } from '../workspace/workspace'
-import { admission } from './admission'
+import { admission, type Admission } from './admission'
 import type { QuestionAuthority } from './authority'
 import type { Decisions } from './decisions'
 import { answerOf } from './ended'
@@ -52,6 +52,7 @@ export class QuestionService {
   /** answers, withdrawals, deadlines and what agents report: decided here (one instance) or in Redis (several) */
   private readonly decisions: Decisions
   private readonly ungate: () => void
+  private readonly admitted: Admission
   private readonly timers: PollTimers
   private timer?: unknown
   private unlisten?: () => void
@@ -68,7 +69,9 @@ export class QuestionService {
     const parts = { copy: this.copy, waiters: this.waiters, bus, now, skipped: this.skipped }
     // The one place that asks whether this instance is alone.
     this.decisions = authority ? new SharedDecisions(authority, parts) : new LocalDecisions(parts)
-    this.ungate = bus.gate(admission(this.copy, now))
+    const admitted = (this.admitted = admission(this.copy, now))
+    const unhook = [bus.gate(admitted.gate), bus.listen(admitted.stored), bus.onDropped(admitted.dropped)]
+    this.ungate = () => unhook.forEach((off) => off())
   }
 
   start(): void {
@@ -96,8 +99,9 @@ export class QuestionService {
 
   ask(input: AskInput | unknown): { msg_id: string; created: boolean } {
     const { msgId, record } = recordFromInput(input, this.now())
-    const created = this.copy.storeAll([{ msgId, record }]) === 1
-    if (created) this.publishBlocked(msgId, record)
+    const created = this.copy.storeAll([{ msgId, record }]).length === 1
+    // Asked here: if its announcement is then not stored, the record goes too (a 503 means not stored).
+    if (created) this.publishBlocked(msgId, record, (id) => this.admitted.made(id, msgId))
     return { msg_id: msgId, created }
   }
 
@@ -189,11 +193,13 @@ export class QuestionService {
     }
   }
 
-  private publishBlocked(msgId: string, r: QuestionRecord): void {
+  private publishBlocked(msgId: string, r: QuestionRecord, made?: (eventId: string) => void): void {
     // Asked here, or written by another process and seen now: announced once, so counted once.
     countAsked()
     try {
-      this.bus.publish(blockedEvent(msgId, r))
+      const event = blockedEvent(msgId, r)
+      made?.(event.id)
+      this.bus.publish(event)
     } catch (error) {
       // A record another process wrote may not fit an event (a 5,000-character question): the card still shows.
       this.skipped.report(questionKey(msgId), error)
