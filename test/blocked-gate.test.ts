@@ -121,6 +121,8 @@ describe('the Remora bridge', () => {
       remora.emit('HumanInputRequestEvent', 'human', { agent_id: 'docs', request_id: 'fine', question: 'Which style?', options: ['google'], timestamp: at })
       await until('the card', () => r.questions.status('remora:fine'))
       expect(r.questions.status('remora:too-long')).toBeUndefined()
+      // The card comes with the record; its agent:blocked is stored at the group commit after.
+      await r.bus.persisted()
       expect(r.store.query({ agent_id: 'docs', kind: 'agent:blocked', after: 0, limit: 10 }).map((x) => x.event.payload.msg_id)).toEqual(['remora:fine'])
     } finally {
       await r.stop()
