@@ -75,6 +75,19 @@ describe('POST /api/events', () => {
     const big = await s.app.handle(post('/api/events', [ev('i6', { payload: { blob: 'x'.repeat(1_100_000) } })]))
     expect(big.status).toBe(413)
   })
+  it('refuses an oversized body sent chunked, with no Content-Length to check first (Bun let 2 MB through)', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify([ev('i7', { payload: { blob: 'é'.repeat(600_000) } })]))
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let at = 0; at < bytes.length; at += 64 * 1024) c.enqueue(bytes.subarray(at, at + 64 * 1024))
+        c.close()
+      },
+    })
+    const res = await s.app.handle(new Request('http://localhost/api/events', { method: 'POST', headers: { 'content-type': 'application/json', host: 'localhost' }, body: chunked, duplex: 'half' } as RequestInit))
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as { error: string }).error).toContain('body over 1048576 bytes')
+    expect(s.store.has(`i7`)).toBe(false)
+  })
 })
 
 describe('POST /agent/:agent_id/respond', () => {

@@ -4,9 +4,16 @@ import { Elysia } from 'elysia'
 import { checkJsonDepth } from '../protocol/json-depth'
 import { routes } from '../protocol/routes'
 import { Invalid } from '../questions/errors'
+import { PayloadTooLarge } from './errors'
 
 /** Routes that read their bodies themselves (parse: 'none') and check them there: otlp-codec.ts, mcp/request-body.ts. */
 const RAW_BODY_ROUTES = new Set<string>([routes.otlpTraces, routes.mcp])
+
+/**
+ * The most a JSON body may hold (DESIGN: POST /api/events ≤ 1 MB). Routes refuse a larger Content-Length before
+ * reading; a chunked body has none, and Bun's own cap is the server's 2 MB: counted here once it is read.
+ */
+export const MAX_JSON_BODY_BYTES = 1 << 20
 
 /** The URL's path; Elysia's `path` is not set in a parse hook on Bun's native routes. Without a Host the URL is the bare path. */
 const pathOf = (url: string) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/s, '')
@@ -22,6 +29,8 @@ export const jsonBody = new Elysia({ name: 'json-body' }).onParse({ as: 'global'
   if (RAW_BODY_ROUTES.has(pathOf(request.url))) return null
   if (contentType !== 'application/json') return undefined
   const text = await request.text()
+  // Bytes, not UTF-16 units; text.length is a lower bound, so most bodies are not measured again.
+  if (text.length > MAX_JSON_BODY_BYTES / 3 && Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw new PayloadTooLarge(`body over ${MAX_JSON_BODY_BYTES} bytes`)
   if (!text.trim()) return null
   const tooDeep = checkJsonDepth(text)
   if (tooDeep) throw new Invalid(tooDeep.field, tooDeep.reason)
