@@ -84,6 +84,17 @@ function smallDisk(kb: number): { dir: string; grow(kb: number): void; remove():
     remove: () => (Bun.spawnSync(['umount', '-l', dir]), rmSync(dir, { recursive: true, force: true })),
   }
 }
+/** A test on a 1 MB disk of its own; the server it left open is stopped before the disk goes. */
+async function onSmallDisk(run: (disk: NonNullable<ReturnType<typeof smallDisk>>) => Promise<void>): Promise<void> {
+  const disk = smallDisk(1_024)!
+  try {
+    await run(disk)
+  } finally {
+    await s?.stop()
+    s = undefined
+    disk.remove()
+  }
+}
 const canMount = (() => {
   const probe = smallDisk(64)
   probe?.remove()
@@ -99,8 +110,7 @@ const batch = (): Event[] => {
 
 describe.skipIf(!canMount)('a full disk', () => {
   it('refuses with 503 what it cannot store, never shows it, is not ready meanwhile, and takes the batch at once when space is back; nothing refused is there after a restart', async () => {
-    const disk = smallDisk(1_024)!
-    try {
+    await onSmallDisk(async (disk) => {
       const dbPath = join(disk.dir, 'switchboard.db')
       s = await startTestServer({ dbPath, pollMs: 60_000 })
       const acked: string[] = []
@@ -137,16 +147,11 @@ describe.skipIf(!canMount)('a full disk', () => {
       for (const id of [...acked, agent]) expect(stored(id).length).toBe(100)
       expect(stored(never[0]!.agent_id!)).toEqual([])
       expect(await shown(never[0]!.agent_id!)).toBe(false)
-    } finally {
-      await s?.stop()
-      s = undefined
-      disk.remove()
-    }
+    })
   }, 60_000)
 
   it('leaves no card for a question whose agent:blocked the full disk refused (its record was written before the events failed)', async () => {
-    const disk = smallDisk(1_024)!
-    try {
+    await onSmallDisk(async (disk) => {
       s = await startTestServer({ dbPath: join(disk.dir, 'switchboard.db'), pollMs: 60_000 })
       let refused: string | undefined
       for (let i = 0; i < 200 && !refused; i++) {
@@ -165,16 +170,11 @@ describe.skipIf(!canMount)('a full disk', () => {
       disk.grow(16 * 1_024)
       const again = await fetch(post(`${s.url}/api/questions`, { agent_id: refused!.slice(2), msg_id: refused, question: 'Go on now?' }))
       expect(again.status).toBe(201)
-    } finally {
-      await s?.stop()
-      s = undefined
-      disk.remove()
-    }
+    })
   }, 60_000)
 
   it('refuses a person an answer it cannot store and does not record it; once space is back the answer and ingest go through, no restart', async () => {
-    const disk = smallDisk(1_024)!
-    try {
+    await onSmallDisk(async (disk) => {
       s = await startTestServer({ dbPath: join(disk.dir, 'switchboard.db'), pollMs: 60_000 })
       expect((await fetch(post(`${s.url}/api/questions`, { agent_id: 'asker', msg_id: 'q-full', question: 'Go on?' }))).status).toBe(201)
       // Full to the last page: batches until one is refused, then single events until one is.
@@ -190,18 +190,13 @@ describe.skipIf(!canMount)('a full disk', () => {
       expect((await respond()).status).toBe(200)
       expect(((await (await fetch(`${s.url}/api/questions/q-full`)).json()) as { answer: string }).answer).toBe('yes')
       expect((await ingest(batch())).status).toBe(202)
-    } finally {
-      await s?.stop()
-      s = undefined
-      disk.remove()
-    }
+    })
   }, 60_000)
 })
 
 describe.skipIf(!canMount)('a stop on a full disk', () => {
   it('finishes (its last checkpoint threw SQLITE_FULL out of stop()), and the next start has every acknowledged event', async () => {
-    const disk = smallDisk(1_024)!
-    try {
+    await onSmallDisk(async (disk) => {
       const dbPath = join(disk.dir, 'switchboard.db')
       s = await startTestServer({ dbPath, pollMs: 60_000 })
       const acked: string[] = []
@@ -217,11 +212,7 @@ describe.skipIf(!canMount)('a stop on a full disk', () => {
       s = await startTestServer({ dbPath, pollMs: 60_000 })
       for (const id of acked) expect(stored(id).length).toBe(100)
       expect(await shown(acked.at(-1)!)).toBe(true)
-    } finally {
-      await s?.stop()
-      s = undefined
-      disk.remove()
-    }
+    })
   }, 60_000)
 })
 
