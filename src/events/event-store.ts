@@ -13,6 +13,7 @@ import { timeWrite } from '../telemetry/metrics'
 import { OnceLog } from '../telemetry/once'
 import { GroupCommit, type GroupCommitOptions } from './group-commit'
 import type { JournalWatch } from './bus'
+import { StepIndex } from './steps-index'
 
 export { BUSY_FOR_MS, type StoreClock } from './group-commit'
 
@@ -93,6 +94,8 @@ export class EventStore {
   onCommit: ((lastSeq: number) => void) | undefined
   /** who hears of each batch stored or dropped (the bus: it shows what is stored, forgets what is dropped) */
   private watcher: JournalWatch | undefined
+  /** every agent's steps, derived from the events and written with them */
+  readonly steps: StepIndex
 
   constructor(path: string, options: EventStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
@@ -113,6 +116,7 @@ export class EventStore {
     this.hasId = this.db.query<{ one: number }, [string]>('SELECT 1 AS one FROM events WHERE id = ?')
     this.holdingIds = this.db.query<{ id: string }, [string]>('SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))')
     this.insert = this.db.query('INSERT OR IGNORE INTO events (id, at, category, action, agent_id, graph_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.steps = new StepIndex(this.db)
   }
 
   watch(watcher: JournalWatch): void {
@@ -244,9 +248,12 @@ export class EventStore {
     // By count: everything before the newest `keep`. By age: each event by its own time, not a cut-off
     // at the newest old one (regression: one event stamped 40 days ago took today's history with it).
     const byCount = Math.min(upTo, Math.max(0, this.lastSeq() - keep))
-    return this.db
-      .query('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq <= ? OR (at < ? AND seq <= ?) ORDER BY seq LIMIT ?)')
-      .run(byCount, before, upTo, chunk).changes
+    const going = 'SELECT seq FROM events WHERE seq <= ? OR (at < ? AND seq <= ?) ORDER BY seq LIMIT ?'
+    const args = [byCount, before, upTo, chunk]
+    return this.db.transaction(() => {
+      this.steps.pruning(going, args)
+      return this.db.query(`DELETE FROM events WHERE seq IN (${going})`).run(...args).changes
+    })()
   }
 
   close(): void {
@@ -286,10 +293,16 @@ export class EventStore {
     this.check.beforeWrite()
     try {
       const write = this.db.transaction(() => {
-        for (const e of batch) this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
+        const stored: Array<{ seq: number; event: Event }> = []
+        for (const e of batch) {
+          const { changes, lastInsertRowid } = this.insert.run(e.id, e.timestamp, e.category, e.action, e.agent_id ?? null, e.graph_id ?? null, JSON.stringify(e))
+          if (changes) stored.push({ seq: Number(lastInsertRowid), event: e })
+        }
+        this.steps.record(stored)
       })
       timeWrite('events', () => write.immediate())
     } catch (error) {
+      this.steps.forget()
       throw storageError(error)
     }
   }

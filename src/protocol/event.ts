@@ -1,6 +1,6 @@
 // The Event type shared by server, SDK and tests, its TypeBox schemas, and the one validator every entry point uses.
 import { Type as T, type TSchema } from '@sinclair/typebox'
-import { MAX_ROSTER, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP, MAX_DEPTH } from './limits.ts'
+import { MAX_ROSTER, MAX_STEP_TEXT, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP, MAX_DEPTH } from './limits.ts'
 import { BlockedPayload } from './question.ts'
 import { firstFailure, Id, Name, tooDeep, type Failure } from './schema.ts'
 
@@ -53,10 +53,25 @@ export const EventEnvelope = T.Object(
 )
 
 const Str = (max: number) => T.String({ maxLength: max, error: `must be a string of at most ${max} characters` })
-const Tool = T.Object({ tool: T.Optional(T.String({ minLength: 1, maxLength: 200, error: 'must be a tool name (1 to 200 characters)' })) })
+/** a day: longer is a unit mistake (µs) or garbage */
+export const MAX_DURATION_MS = 86_400_000
+/** How a step is told apart (protocol/steps.ts): which call a completion closes, and which step holds it. */
+const StepLink = {
+  /** pairs a call with its completion; without it a completion pairs with the oldest open call of the same tool */
+  call_id: T.Optional(Id(`must be a call id: 1 to 200 characters without control or bidi-override characters, not . or ..`)),
+  /** the call_id (step id) of the step this one is part of */
+  parent_id: T.Optional(Id(`must be the call_id of a parent step: 1 to 200 characters without control or bidi-override characters, not . or ..`)),
+  error: T.Optional(Str(MAX_TEXT)),
+  duration_ms: T.Optional(T.Integer({ minimum: 0, maximum: MAX_DURATION_MS, error: `must be a whole number of milliseconds, 0 to ${MAX_DURATION_MS}` })),
+}
+const Tool = T.Object({ tool: T.Optional(T.String({ minLength: 1, maxLength: 200, error: 'must be a tool name (1 to 200 characters)' })), ...StepLink })
 const TokenCount = T.Optional(T.Integer({ minimum: 0, maximum: 1e12, error: 'must be a whole number of tokens, at most 10^12' }))
 const Model = T.Object({
+  ...StepLink,
   model: T.Optional(Str(200)),
+  /** the prompt and the completion, as text */
+  input: T.Optional(Str(MAX_STEP_TEXT)),
+  output: T.Optional(Str(MAX_STEP_TEXT)),
   input_tokens: TokenCount,
   output_tokens: TokenCount,
   /** the total: input + output when not given, more when it counts tokens of neither (reasoning, cache) */
@@ -79,7 +94,7 @@ export const PAYLOADS: Readonly<Record<string, TSchema>> = {
   'tool:called': Tool,
   'tool:started': Tool,
   'tool:completed': Tool,
-  'tool:failed': T.Object({ ...Tool.properties, error: T.Optional(Str(MAX_TEXT)) }),
+  'tool:failed': Tool,
   'model:request': Model,
   'model:response': Model,
   'graph:started': T.Object({

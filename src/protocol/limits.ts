@@ -23,3 +23,8 @@ export const MAX_DETAILS = 20_000
  * inside the envelopes around it (a batch, an MCP call's params, OTLP's resource → scope → span → attribute levels)
  */
 export const MAX_BODY_DEPTH = 2 * MAX_DEPTH
+/**
+ * characters kept of a step's args, result, prompt or completion in the steps index (longer is cut with
+ * "…" and marked `truncated`): enough to read a tool's output on the agent page, while 10,000 steps stay a small table
+ */
+export const MAX_STEP_TEXT = 20_000
