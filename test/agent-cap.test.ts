@@ -71,6 +71,35 @@ describe('the roster past its cap', () => {
     expect(roster.get('new')?.getSnapshot().value).toBe('running')
     expect(roster.get(id(0))?.getSnapshot().value).toBe('blocked')
   })
+
+  it('no longer counts an ended agent that works again (its next turn) as ended, and one that only sent what cannot apply keeps its place', () => {
+    const roster = new AgentRoster(undefined, 4)
+    const evicted: Array<[string, boolean]> = []
+    roster.onEvicted((agentId, ended) => evicted.push([agentId, ended]))
+    // a-0, a-1 and a-2 end in that order; a-3 works on.
+    route(roster, swarm(4, 3))
+    roster.route(makeEvent('tool', 'called', { agent_id: id(0), payload: { tool: 'read' } }))
+    roster.route(makeEvent('agent', 'completed', { agent_id: id(1) }))
+    expect(roster.get(id(1))?.getSnapshot().context.rejected).toHaveLength(1)
+    for (const n of ['n1', 'n2']) roster.route(makeEvent('agent', 'started', { agent_id: n }))
+    // a-0 is in its turn 2: not ended, so a-1 (ended first of the rest, its rejected completion no matter) and a-2 go.
+    expect(evicted).toEqual([[id(1), true], [id(2), true]])
+    expect(roster.get(id(0))?.getSnapshot().context.turn).toBe(2)
+    // With none ended left, the one silent longest goes: a-3, silent since it started, not a-0.
+    roster.route(makeEvent('agent', 'started', { agent_id: 'n3' }))
+    expect(evicted.at(-1)).toEqual([id(3), false])
+  })
+
+  it('tells of each event its agent could not take, with the reason', () => {
+    const roster = new AgentRoster()
+    const told: Array<[string, string]> = []
+    roster.onRejected((e, reason) => told.push([e.id, reason]))
+    roster.route(makeEvent('agent', 'started', { id: 'e1', agent_id: 'x' }))
+    roster.route(makeEvent('agent', 'blocked', { id: 'e2', agent_id: 'x', payload: { msg_id: 'm2', question: 'q' } }))
+    roster.route(makeEvent('agent', 'resumed', { id: 'e3', agent_id: 'x', payload: { msg_id: 'm1', answer: 'late' } }))
+    roster.route(makeEvent('agent', 'resumed', { id: 'e4', agent_id: 'x', payload: { msg_id: 'm2', answer: 'yes' } }))
+    expect(told).toEqual([['e3', 'agent:resumed answers m1, but the agent waits on m2']])
+  })
 })
 
 describe('the dashboard past its cap', () => {

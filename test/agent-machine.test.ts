@@ -56,8 +56,11 @@ describe('agentMachine', () => {
     a.send(completed)
     const { value, status, context } = a.getSnapshot()
     expect(value).toBe('done')
-    expect(status).toBe('done')
+    // Ended, not final: a next turn may come.
+    expect(status).toBe('active')
     expect(context).toMatchObject({
+      turn: 1,
+      unanswered: null,
       agent_id: 'a1',
       name: 'Docs writer',
       graph_id: 'g1',
@@ -90,7 +93,7 @@ describe('agentMachine', () => {
     a.send(e)
     expect(a.getSnapshot().value).toBe('idle')
     expect(a.getSnapshot().context.result).toBeUndefined()
-    expect(a.getSnapshot().context.rejected).toEqual([{ type: 'AGENT_COMPLETED', state: 'idle', at: e.event.timestamp }])
+    expect(a.getSnapshot().context.rejected).toEqual([{ type: 'AGENT_COMPLETED', state: 'idle', at: e.event.timestamp, reason: 'agent:completed does not apply to an agent that is idle' }])
   })
 
   it('rejects tool events while idle and blocked without counting them', () => {
@@ -112,16 +115,18 @@ describe('agentMachine', () => {
     expect(rejected.at(-1)!.at).toBe(clock)
   })
 
-  it('ignores events after a final state without throwing', () => {
+  it('rejects, with the reason, what cannot apply to an ended agent, and stays ended', () => {
     const a = start()
     a.send(ev('agent', 'started'))
     a.send(ev('agent', 'failed', { error: 'boom' }))
-    const before = a.getSnapshot()
-    expect(() => a.send(ev('agent', 'started'))).not.toThrow()
-    a.send(ev('tool', 'called', { tool: 'x' }))
+    for (const [c, act] of [['agent', 'resumed'], ['agent', 'completed'], ['agent', 'failed']] as Array<[Category, string]>) a.send(ev(c, act, { msg_id: 'm1' }))
     expect(a.getSnapshot().value).toBe('failed')
-    expect(a.getSnapshot().context).toEqual(before.context)
-    expect(before.context.error).toBe('boom')
+    expect(a.getSnapshot().context.error).toBe('boom')
+    expect(a.getSnapshot().context.rejected.map((r) => r.reason)).toEqual([
+      'agent:resumed: the agent is failed, not waiting on a question',
+      'agent:completed does not apply to an agent that is failed',
+      'agent:failed does not apply to an agent that is failed',
+    ])
   })
 
   it('re-blocks with a new question while blocked', () => {
@@ -139,7 +144,7 @@ describe('agentMachine', () => {
     a.send(ev('agent', 'blocked', { msg_id: 'm2', question: 'q' }))
     a.send(ev('agent', 'resumed', { msg_id: 'm1', answer: 'late' }))
     expect(a.getSnapshot().value).toBe('blocked')
-    expect(a.getSnapshot().context.rejected[0]).toMatchObject({ type: 'AGENT_RESUMED', state: 'blocked' })
+    expect(a.getSnapshot().context.rejected[0]).toMatchObject({ type: 'AGENT_RESUMED', state: 'blocked', reason: 'agent:resumed answers m1, but the agent waits on m2' })
   })
 
   it('goes back to running, not "Answer received", when its question times out or is withdrawn', () => {
@@ -153,7 +158,7 @@ describe('agentMachine', () => {
     }
   })
 
-  it('can be cancelled from any non-final state', () => {
+  it('can be cancelled from any state that is not ended', () => {
     for (const prefix of [[], [['agent', 'started']], [['agent', 'started'], ['agent', 'blocked']]] as Array<Array<[Category, string]>>) {
       const a = start()
       for (const [c, act] of prefix) a.send(ev(c, act, { msg_id: 'm', question: 'q' }))
@@ -197,6 +202,8 @@ describe('agentMachine paths', () => {
     ev('agent', 'failed', { error: 'e' }),
     ev('agent', 'cancelled'),
     ev('agent', 'skipped'),
+    ev('agent', 'waiting'),
+    ev('agent', 'note', { text: 'n' }),
     ev('tool', 'called', { tool: 't' }),
   ]
   const model = createTestModel(agentMachine, {

@@ -7,8 +7,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDurableBus } from '../src/events/durable'
-import { CHECKPOINT_VERSION } from '../src/machines/checkpoint'
-import { startDashboard } from '../src/machines/dashboard'
+import { readFileSync } from 'node:fs'
+import { CHECKPOINT_VERSION, decodeCheckpoint } from '../src/machines/checkpoint'
+import { createDashboard, startDashboard } from '../src/machines/dashboard'
 import { makeEvent } from '../src/protocol/event'
 import { configureLogs } from '../src/telemetry/log'
 import { deriveAll } from '../src/view-model/derive'
@@ -83,7 +84,7 @@ describe('a checkpoint that cannot be decoded', () => {
     captureLogs()
     const s = restart(path)
     expect(s.view).toBe(before)
-    expect(dashboardLines().map((l) => l.message)).toEqual([`the checkpoint cannot be used (version 1; this Switchboard reads 2 and ${CHECKPOINT_VERSION}); replaying every stored event`])
+    expect(dashboardLines().map((l) => l.message)).toEqual([`the checkpoint cannot be used (version 1; this Switchboard reads 2 to ${CHECKPOINT_VERSION}); replaying every stored event`])
     s.stop()
   })
 })
@@ -118,6 +119,60 @@ describe('a checkpoint of version 2', () => {
     expect(after.usage).toEqual([{ model: 'm', input: 3, output: 1, total: 4 }])
     expect(after.recent_tools.at(-1)?.tool).toBe('late')
     expect(JSON.parse(s.dashboard.checkpoint()).v).toBe(CHECKPOINT_VERSION)
+    s.stop()
+  })
+})
+
+describe('a checkpoint of version 3, written before agents had turns', () => {
+  // Written by Switchboard at 66715cd (before issue 23): Builder done and Checker failed as XState final
+  // states (status "done"), Asker blocked on m-a. See the fixture's agents for the rest.
+  const v3 = readFileSync(join(import.meta.dir, 'fixtures', 'checkpoint-v3.json'), 'utf8')
+
+  it('restores its ended agents as active, in their first turn, and each takes a next turn', () => {
+    const decoded = decodeCheckpoint(v3)
+    if ('problem' in decoded) throw new Error(decoded.problem)
+    expect(decoded.version).toBe(3)
+    const d = createDashboard({ from: decoded.checkpoint })
+    const state = (id: string) => d.agents.get(id)!.getSnapshot()
+    expect(['a', 'b', 'c'].map((id) => [state(id).value, state(id).status, state(id).context.turn, state(id).context.unanswered])).toEqual([
+      ['blocked', 'active', 1, null],
+      ['done', 'active', 1, null],
+      ['failed', 'active', 1, null],
+    ])
+    const t = 1_764_057_700_000
+    d.apply(makeEvent('tool', 'called', { id: 'next-1', timestamp: t, agent_id: 'b', graph_id: 'g', payload: { tool: 'pytest' } }))
+    d.apply(makeEvent('agent', 'started', { id: 'next-2', timestamp: t + 1, agent_id: 'c', graph_id: 'g' }))
+    d.apply(makeEvent('agent', 'resumed', { id: 'next-3', timestamp: t + 2, agent_id: 'a', graph_id: 'g', payload: { msg_id: 'm-a', timed_out: true } }))
+    expect(state('b').value).toBe('running')
+    // Counts and tokens go on from the checkpoint's.
+    expect(state('b').context).toMatchObject({ turn: 2, tool_calls: 2, tokens: 120, usage: [{ model: 'gpt-4o', input: 100, output: 20, total: 120 }] })
+    expect([state('c').value, state('c').context.turn, state('c').context.error]).toEqual(['running', 2, 'pytest exit 1'])
+    expect([state('a').value, state('a').context.unanswered]).toEqual(['running', 'timed_out'])
+    const again = JSON.parse(d.checkpoint()) as { v: number; agents: Array<[string, { status: string }]> }
+    expect(again.v).toBe(CHECKPOINT_VERSION)
+    d.stop()
+  })
+
+  it('is brought up to this version on a real start from the file, said once in the log', async () => {
+    const path = tempDb()
+    await storedRun(path)
+    setCheckpoints(path, (body) => {
+      // The stored run as version 3 wrote it: the done agent final, no turns.
+      const c = JSON.parse(body) as { v: number; agents: Array<[string, { status: string; value: string; context: Record<string, unknown> }]> }
+      for (const [, snapshot] of c.agents) {
+        delete snapshot.context.turn
+        delete snapshot.context.unanswered
+        if (snapshot.value === 'done') snapshot.status = 'done'
+      }
+      return JSON.stringify({ ...c, v: 3 })
+    })
+    captureLogs()
+    const s = restart(path)
+    expect(dashboardLines().map((l) => [l.level, l.message])).toEqual([['INFO', `the checkpoint of version 3 was brought up to version ${CHECKPOINT_VERSION}`]])
+    expect([s.dashboard.agents.get('b')!.getSnapshot().value, s.dashboard.agents.get('b')!.getSnapshot().context.turn]).toEqual(['done', 1])
+    s.durable.bus.publish(makeEvent('agent', 'started', { id: `c-${++n}`, timestamp: at(n), agent_id: 'b', graph_id: 'g' }))
+    await s.durable.bus.persisted()
+    expect([s.dashboard.agents.get('b')!.getSnapshot().value, s.dashboard.agents.get('b')!.getSnapshot().context.turn]).toEqual(['running', 2])
     s.stop()
   })
 })

@@ -141,13 +141,14 @@ describe('dashboard', () => {
     expect(events.at(-1)!.payload.tool).toBe('t249')
   })
 
-  it('keeps what a finished agent still reports in the log, and its state as it ended', () => {
+  it('opens the next turn of an agent that reports again after it finished, and logs all of it', () => {
     const { bus, view } = setup()
     bus.publish(agentEv('a', 'started'))
     bus.publish(agentEv('a', 'completed'))
     bus.publish(agentEv('a', 'started'))
     const vm = view()
-    expect(agent(vm, 'a')!.state).toBe('done')
+    // Regression (issue 23): the actor had stopped at done, and this start was acknowledged and dropped.
+    expect(agent(vm, 'a')!.state).toBe('running')
     expect(vm.events.map((e) => e.action)).toEqual(['started', 'completed', 'started'])
   })
 

@@ -1,5 +1,6 @@
 // The built-in inspector: an XState inspection observer keeping, per actor, a bounded log of events received.
 import type { AnyActorLogic, InspectionEvent, StateValue } from 'xstate'
+import { AGENT_STATES, isEndedState, type AgentStateName } from '../machines/agent-states'
 import { AGENT_ID_PREFIX } from '../machines/roster'
 
 export const ROOT_KEY = 'root'
@@ -36,6 +37,10 @@ export interface ActorRecord {
   enteredAt: number
   updatedAt: number
 }
+
+const AGENT_STATE_NAMES: ReadonlySet<unknown> = new Set(AGENT_STATES)
+/** An agent in an ended state: active (its next turn may come), yet the first to forget. */
+const hasEnded = (r: ActorRecord) => r.agentId !== undefined && AGENT_STATE_NAMES.has(r.value) && isEndedState(r.value as AgentStateName)
 
 interface Pending {
   event: unknown
@@ -131,7 +136,7 @@ export class Inspector {
     for (const r of this.actors.values()) {
       if (r.key === ROOT_KEY) continue
       oldest ??= r
-      if (r.status !== 'active') {
+      if (r.status !== 'active' || hasEnded(r)) {
         victim = r
         break
       }

@@ -95,6 +95,9 @@ function stateLabel(machineId: string, id: string) {
   return id.startsWith(`${machineId}.`) ? id.slice(machineId.length + 1) : id
 }
 
+/** A final state, or one its machine tags as an end (an agent's ended states, which a next turn may leave). */
+const isEnd = (node: { type: string; tags: readonly string[] }) => node.type === 'final' || node.tags.includes('ended')
+
 /**
  * Final states reached by one event from everywhere (AGENT_SKIPPED → skipped) would repeat that label on
  * every arrow; they carry it as a caption instead, and their arrows go unlabelled.
@@ -102,7 +105,7 @@ function stateLabel(machineId: string, id: string) {
 function finalCaptions(states: DirectedGraphNode[], edges: GroupedEdge[]): Map<string, string> {
   const captions = new Map<string, string>()
   for (const state of states) {
-    if (state.stateNode.type !== 'final') continue
+    if (!isEnd(state.stateNode)) continue
     const labels = new Set(edges.filter((e) => e.target === state.id).map((e) => edgeLabel(e.events)))
     if (labels.size === 1) captions.set(state.id, [...labels][0]!)
   }
@@ -163,7 +166,7 @@ export async function layoutMachine(machine: AnyStateMachine): Promise<MachineLa
   const byId = new Map((laid.children ?? []).map((c) => [c.id, c]))
   const states: GraphState[] = nodes.map((n) => {
     const box = byId.get(n.id)!
-    const final = n.stateNode.type === 'final'
+    const final = isEnd(n.stateNode)
     return { id: n.id, label: stateLabel(machineId, n.id), final, initial: n.id === initialKey, caption: captions.get(n.id), x: box.x!, y: box.y!, width: box.width!, height: box.height! }
   })
   const laidEdges = laid.edges ?? []

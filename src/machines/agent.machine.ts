@@ -1,10 +1,14 @@
-// The life of one agent: a definition only, fed machine events mapped from the bus.
+// The life of one agent: a definition only, fed machine events mapped from the bus. An agent lives through turns:
+// ended (done, failed, cancelled, skipped) or waiting for its own user until activity opens the next one.
 import { and, assign, setup } from 'xstate'
+import { wireName } from '../protocol/event'
 import { blockedMsgId } from '../protocol/question'
 import type { AgentStateName } from './agent-states'
+import { ACTIVE_TOOL, addUsage, noteTool, payloadOf, str, timeOf, toolCount, type ModelUsage, type ToolCallNote } from './agent-work'
 import type { AgentMachineEvent } from './machine-events'
 
-export { AGENT_STATES, FINAL_AGENT_STATES, type AgentStateName } from './agent-states'
+export { AGENT_STATES, ENDED_AGENT_STATES, FINAL_AGENT_STATES, type AgentStateName } from './agent-states'
+export { MAX_MODELS, MAX_RECENT_TOOLS, TOOL_NOTE_LENGTH, type ModelUsage, type ToolCallNote } from './agent-work'
 
 export interface AgentInput {
   agent_id: string
@@ -19,33 +23,26 @@ export interface RejectedEvent {
   type: string
   state: AgentStateName
   at: number
+  /** why it could not apply, in words a producer can act on */
+  reason?: string
 }
 
-/** One tool call as a card shows it: what led to a question. Strings cut short. */
-export interface ToolCallNote {
-  tool: string
-  args?: string
-  result?: string
-  error?: string
-  at: number
-}
-
-/** Tokens one model used, as the agent reported them; `model: null` is unnamed (or past MAX_MODELS). */
-export interface ModelUsage {
-  model: string | null
-  input: number
-  output: number
-  /** the total reported: input + output, or more when some were of neither kind */
-  total: number
-}
+/** A question the agent went on without: it timed out, or was withdrawn (the wire's `cancelled`). */
+export type Unanswered = 'timed_out' | 'withdrawn'
 
 export interface AgentContext {
   agent_id: string
   name: string
   graph_id?: string
   depends_on: string[]
+  /** 0 before its first activity, 1 on it, +1 each time activity arrives after it ended or while it waited */
+  turn: number
   /** msg_id of the question it is blocked on: the question itself lives in its record, not here */
   awaiting: string | null
+  /** it resumed without an answer to its last question; cleared by the next question or turn */
+  unanswered: Unanswered | null
+  /** what agent:waiting said it waits for, while it waits */
+  waiting_reason?: string
   result?: unknown
   error?: string
   tool_calls: number
@@ -67,74 +64,11 @@ export interface AgentContext {
   rejected: RejectedEvent[]
 }
 
+/** The tag of the ended states (agent-states.ts's ENDED_AGENT_STATES; test/agent-states.test.ts holds them equal). */
+export const ENDED_TAG = 'ended'
+
 // Enough to diagnose a misbehaving producer without letting a chatty one grow the context.
 export const MAX_REJECTED = 20
-export const MAX_RECENT_TOOLS = 5
-/** models tracked by name per agent; more are counted unnamed (and so unpriced) */
-export const MAX_MODELS = 8
-/** characters kept of a tool call's arguments, result or error */
-export const TOOL_NOTE_LENGTH = 300
-
-/** A value as short text: strings as they are, anything else as JSON, cut with an ellipsis. */
-function brief(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined
-  let text: string
-  try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
-  } catch {
-    text = String(value)
-  }
-  return text.length > TOOL_NOTE_LENGTH ? `${text.slice(0, TOOL_NOTE_LENGTH)}…` : text
-}
-
-/** The recent calls after a tool event: a new call noted, or the open one closed with its result or error. */
-function noteTool(context: AgentContext, e: AgentMachineEvent, tool: string, isNewCall: boolean): ToolCallNote[] {
-  const p = payloadOf(e)
-  const notes = context.recent_tools
-  if (ACTIVE_TOOL.has(e.type)) {
-    if (!isNewCall) return notes
-    const note: ToolCallNote = { tool, at: timeOf(e) }
-    const args = brief(p.args ?? p.arguments ?? p.input)
-    if (args !== undefined) note.args = args
-    return [...notes, note].slice(-MAX_RECENT_TOOLS)
-  }
-  const open = notes.findLastIndex((n) => n.tool === tool && n.result === undefined && n.error === undefined)
-  const closed: ToolCallNote = open === -1 ? { tool, at: timeOf(e) } : { ...notes[open]! }
-  if (e.type === 'TOOL_FAILED') closed.error = brief(p.error) ?? 'failed'
-  else closed.result = brief(p.result ?? p.output) ?? 'done'
-  return open === -1 ? [...notes, closed].slice(-MAX_RECENT_TOOLS) : notes.map((n, i) => (i === open ? closed : n))
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
-// Synthetic events (graph traversal in tests and the inspector send `{ type }` alone) carry no
-// wire event: read through these so such an event is handled, not thrown on.
-const payloadOf = (e: AgentMachineEvent): Record<string, unknown> => e.event?.payload ?? {}
-const timeOf = (e: AgentMachineEvent): number => e.event?.timestamp ?? Date.now()
-
-function toolCount(context: AgentContext, e: AgentMachineEvent): number {
-  if (e.type === 'TOOL_CALLED') return context.tool_calls + 1
-  // Producers may send called+started for one call, or started alone: count a start once.
-  if (e.type === 'TOOL_STARTED' && context.current_tool !== str(payloadOf(e).tool)) return context.tool_calls + 1
-  return context.tool_calls
-}
-
-const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0)
-
-/** The usage after a model event: its tokens added to its model's entry (created if there is room). */
-function addUsage(usage: readonly ModelUsage[], p: Record<string, unknown>): { usage: ModelUsage[]; input: number; output: number; total: number } {
-  const input = count(p.input_tokens)
-  const output = count(p.output_tokens)
-  const total = Math.max(count(p.tokens), input + output)
-  if (total === 0) return { usage: [...usage], input, output, total }
-  let model = str(p.model) ?? null
-  if (model !== null && !usage.some((u) => u.model === model) && usage.filter((u) => u.model !== null).length >= MAX_MODELS) model = null
-  const at = usage.findIndex((u) => u.model === model)
-  const before = at === -1 ? { model, input: 0, output: 0, total: 0 } : usage[at]!
-  const after = { model, input: before.input + input, output: before.output + output, total: before.total + total }
-  return { usage: at === -1 ? [...usage, after] : usage.map((u, i) => (i === at ? after : u)), input, output, total }
-}
-
-const ACTIVE_TOOL = new Set(['TOOL_CALLED', 'TOOL_STARTED'])
 
 function entered(state: AgentStateName) {
   return { type: 'markEntered', params: { state } } as const
@@ -157,13 +91,21 @@ function finish<T extends FinishType>(types: T[]): Pick<typeof FINISH, T> {
   return Object.fromEntries(types.map((t) => [t, FINISH[t]])) as Pick<typeof FINISH, T>
 }
 
+const ALL_FINISH: FinishType[] = ['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']
+
+/** A note goes on the agent's page (the steps) and says it is alive; it never moves it. */
+const NOTE = { AGENT_NOTE: { actions: 'touch' } } as const
+
+const WAIT = { AGENT_WAITING: { target: 'waiting', actions: ['recordWaiting', 'stopWork', 'touch'] } } as const
+
 /**
- * Tool and model events: context only, or also a move (resumed → running). They are most of the traffic,
- * so each is one assign that touches too: XState rebuilds the whole snapshot after every assign.
+ * Tool and model events: context only, or also a move (resumed → running; the next turn, opened from an end or
+ * from waiting). They are most of the traffic, so each is one assign that touches too: XState rebuilds the
+ * whole snapshot after every assign.
  */
-function work<S extends 'running' | undefined>(target: S) {
-  const tool = { target, actions: ['recordTool'] } as const
-  const model = { target, actions: ['recordModel'] } as const
+function work<S extends 'running' | undefined>(target: S, opens = false) {
+  const tool = { target, actions: opens ? (['openTurn', 'recordTool'] as const) : (['recordTool'] as const) }
+  const model = { target, actions: opens ? (['openTurn', 'recordModel'] as const) : (['recordModel'] as const) }
   return {
     TOOL_CALLED: tool,
     TOOL_STARTED: tool,
@@ -171,6 +113,24 @@ function work<S extends 'running' | undefined>(target: S) {
     TOOL_FAILED: tool,
     MODEL_REQUEST: model,
     MODEL_RESPONSE: model,
+  }
+}
+
+/** The first word from an agent, or its first after an end or while waiting: a turn opens. */
+const OPEN = {
+  AGENT_STARTED: { target: 'running', actions: ['openTurn', 'applyStarted', 'touch'] },
+  // The first word from an agent may be its question: a question written straight into the
+  // workspace, or one re-announced after a restart of Switchboard.
+  AGENT_BLOCKED: { target: 'blocked', actions: ['openTurn', 'recordQuestion', 'touch'] },
+} as const
+
+/** An ended agent: any activity opens its next turn; it may also wait for its user first. */
+function ended(state: AgentStateName) {
+  return {
+    // What `type: 'final'` said before agents had turns: the inspector draws these as ends.
+    tags: [ENDED_TAG],
+    entry: entered(state),
+    on: { ...OPEN, ...work('running', true), ...WAIT, ...NOTE, '*': reject(state) },
   }
 }
 
@@ -186,13 +146,16 @@ export const agentMachine = setup({
       const at = timeOf(event)
       return { entered_at: at, transitions: { ...context.transitions, [params.state]: at } }
     }),
+    openTurn: assign(({ context }) => ({ turn: context.turn + 1, unanswered: null, waiting_reason: undefined })),
     applyStarted: assign({
       // A name given by the graph announcement wins; the agent's own name fills in for none.
       name: ({ context, event }) =>
         context.name === context.agent_id ? (str(payloadOf(event).name) ?? context.name) : context.name,
     }),
-    recordQuestion: assign({ awaiting: ({ event }) => (event.event ? blockedMsgId(event.event) : null) }),
+    recordQuestion: assign({ awaiting: ({ event }) => (event.event ? blockedMsgId(event.event) : null), unanswered: null }),
     clearQuestion: assign({ awaiting: null }),
+    recordUnanswered: assign({ unanswered: ({ event }) => (payloadOf(event).timed_out === true ? 'timed_out' : 'withdrawn') }),
+    recordWaiting: assign({ waiting_reason: ({ event }) => str(payloadOf(event).reason) }),
     recordResult: assign({ result: ({ event }) => payloadOf(event).result ?? payloadOf(event).summary }),
     recordError: assign({ error: ({ event }) => str(payloadOf(event).error) ?? 'unknown error' }),
     stopWork: assign({ awaiting: null, current_tool: null }),
@@ -219,7 +182,7 @@ export const agentMachine = setup({
       }
     }),
     recordRejected: assign(({ context, event }, params: { state: AgentStateName }) => ({
-      rejected: [...context.rejected, { type: event.type, state: params.state, at: timeOf(event) }].slice(-MAX_REJECTED),
+      rejected: [...context.rejected, { type: event.type, state: params.state, at: timeOf(event), reason: whyRejected(context, event, params.state) }].slice(-MAX_REJECTED),
     })),
   },
   guards: {
@@ -229,6 +192,8 @@ export const agentMachine = setup({
       const msgId = payloadOf(event).msg_id
       return msgId === undefined || context.awaiting === null || context.awaiting === msgId
     },
+    // The same question announced again (a restart, a retry) is not a new wait: its card's time stands.
+    asksAnew: ({ context, event }) => (event.event ? blockedMsgId(event.event) : null) !== context.awaiting,
   },
 }).createMachine({
   id: 'agent',
@@ -238,7 +203,9 @@ export const agentMachine = setup({
     name: input.name ?? input.agent_id,
     graph_id: input.graph_id,
     depends_on: input.depends_on ?? [],
+    turn: 0,
     awaiting: null,
+    unanswered: null,
     tool_calls: 0,
     model_calls: 0,
     tokens: 0,
@@ -256,10 +223,9 @@ export const agentMachine = setup({
   states: {
     idle: {
       on: {
-        AGENT_STARTED: { target: 'running', actions: ['applyStarted', 'touch'] },
-        // The first word from an agent may be its question: a question written straight into the
-        // workspace, or one re-announced after a restart of Switchboard.
-        AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
+        ...OPEN,
+        ...WAIT,
+        ...NOTE,
         ...finish(['AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
         '*': reject('idle'),
       },
@@ -270,22 +236,26 @@ export const agentMachine = setup({
         AGENT_STARTED: { actions: ['applyStarted', 'touch'] },
         AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
         ...work(undefined),
-        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        ...WAIT,
+        ...NOTE,
+        ...finish(ALL_FINISH),
         '*': reject('running'),
       },
     },
     blocked: {
       entry: entered('blocked'),
       on: {
-        // Re-asked with a new question: the latest one is what the agent waits on.
-        AGENT_BLOCKED: { actions: ['recordQuestion', 'touch'] },
+        // Re-asked with a new question: the latest one is what the agent waits on, and its wait starts now
+        // (so the badge's time and its card's agree).
+        AGENT_BLOCKED: [{ guard: 'asksAnew', actions: ['recordQuestion', entered('blocked'), 'touch'] }, { actions: ['recordQuestion', 'touch'] }],
         AGENT_RESUMED: [
           // No answer came (timed out, withdrawn): the agent goes on without one, not "Answer received".
-          { guard: and(['answersQuestion', 'unanswered']), target: 'running', actions: ['clearQuestion', 'touch'] },
+          { guard: and(['answersQuestion', 'unanswered']), target: 'running', actions: ['clearQuestion', 'recordUnanswered', 'touch'] },
           { guard: 'answersQuestion', target: 'resumed', actions: ['clearQuestion', 'touch'] },
           { actions: reject('blocked').actions },
         ],
-        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        ...NOTE,
+        ...finish(ALL_FINISH),
         '*': reject('blocked'),
       },
     },
@@ -296,13 +266,29 @@ export const agentMachine = setup({
         AGENT_STARTED: { target: 'running', actions: ['applyStarted', 'touch'] },
         AGENT_BLOCKED: { target: 'blocked', actions: ['recordQuestion', 'touch'] },
         ...work('running'),
-        ...finish(['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),
+        ...WAIT,
+        ...NOTE,
+        ...finish(ALL_FINISH),
         '*': reject('resumed'),
       },
     },
-    done: { type: 'final', entry: entered('done') },
-    failed: { type: 'final', entry: entered('failed') },
-    cancelled: { type: 'final', entry: entered('cancelled') },
-    skipped: { type: 'final', entry: entered('skipped') },
+    // Between turns, waiting for its own user (not for a card): it may also end from here.
+    waiting: {
+      entry: entered('waiting'),
+      on: { ...OPEN, ...work('running', true), AGENT_WAITING: { actions: ['recordWaiting', 'touch'] }, ...NOTE, ...finish(ALL_FINISH), '*': reject('waiting') },
+    },
+    // Ended, not final: a session goes on when its agent works again.
+    done: ended('done'),
+    failed: ended('failed'),
+    cancelled: ended('cancelled'),
+    skipped: ended('skipped'),
   },
 })
+
+/** Why an event could not apply: said in the 202's `ignored_events`, so a producer learns what was not taken. */
+function whyRejected(context: AgentContext, event: AgentMachineEvent, state: AgentStateName): string {
+  const name = event.event ? wireName(event.event) : event.type
+  if (event.type === 'AGENT_RESUMED' && state === 'blocked') return `${name} answers ${String(payloadOf(event).msg_id).slice(0, 200)}, but the agent waits on ${context.awaiting ?? 'no question'}`
+  if (event.type === 'AGENT_RESUMED') return `${name}: the agent is ${state}, not waiting on a question`
+  return `${name} does not apply to an agent that is ${state}`
+}

@@ -4,10 +4,14 @@ import type { AgentContext } from './agent.machine'
 import type { GraphRecord } from './dashboard.machine'
 
 /**
- * 3: every agent's context holds tokens_in, tokens_out, usage and recent_tools. Version 2 was written
- * while those were being added, so a 2 may lack any of them; 1 held the agents as the dashboard's children.
+ * 4: agents live through turns: every agent's context holds turn and unanswered, and an ended agent's snapshot
+ * is active (3 wrote it as XState's `done`, a final state that takes no more events). 3: every agent's context
+ * holds tokens_in, tokens_out, usage and recent_tools. Version 2 was written while those were being added, so
+ * a 2 may lack any of them; 1 held the agents as the dashboard's children.
  */
-export const CHECKPOINT_VERSION = 3
+export const CHECKPOINT_VERSION = 4
+/** the oldest version this Switchboard brings up to CHECKPOINT_VERSION */
+const OLDEST_READ = 2
 
 export interface Checkpoint {
   dashboard: Snapshot<unknown>
@@ -50,6 +54,16 @@ function fromVersion2([id, snapshot]: [string, PersistedAgent]): [string, Snapsh
   return [id, { ...snapshot, context: { ...context, tokens_in, tokens_out, usage, recent_tools } } as unknown as Snapshot<unknown>]
 }
 
+/**
+ * Version 3 → 4, once, on load: an agent that ended was a final state, `done` with an output; now it is active
+ * and its next activity opens turn 2. What it did before is one turn (none while it never started).
+ */
+function fromVersion3([id, snapshot]: [string, Snapshot<unknown>]): [string, Snapshot<unknown>] {
+  const { output: _output, status, context, value, ...rest } = snapshot as PersistedAgent & { output?: unknown; value?: unknown }
+  const { turn = value === 'idle' ? 0 : 1, unanswered = null, ...fields } = (context ?? {}) as Partial<AgentContext>
+  return [id, { ...rest, value, status: status === 'done' ? 'active' : status, context: { ...fields, turn, unanswered } } as unknown as Snapshot<unknown>]
+}
+
 /** The parsed text, or why it is not JSON. */
 function parse(text: string): { value: unknown } | { problem: string } {
   try {
@@ -68,12 +82,14 @@ export function decodeCheckpoint(text: string): DecodedCheckpoint {
   if ('problem' in parsed) return parsed
   const c = parsed.value as { v?: unknown; dashboard?: PersistedRoot; agents?: unknown } | null
   if (typeof c !== 'object' || c === null) return { problem: 'not a checkpoint' }
-  if (c.v !== CHECKPOINT_VERSION && c.v !== 2) return { problem: `version ${String(JSON.stringify(c.v)).slice(0, 40)}; this Switchboard reads 2 and ${CHECKPOINT_VERSION}` }
+  if (typeof c.v !== 'number' || !Number.isInteger(c.v) || c.v < OLDEST_READ || c.v > CHECKPOINT_VERSION)
+    return { problem: `version ${String(JSON.stringify(c.v)).slice(0, 40)}; this Switchboard reads ${OLDEST_READ} to ${CHECKPOINT_VERSION}` }
   const root = c.dashboard
   const ctx = root?.context
   if (root?.status !== 'active' || !ctx || !Array.isArray(ctx.graphs) || !Array.isArray(ctx.events)) return { problem: 'no active dashboard snapshot in it' }
   if (!Array.isArray(c.agents) || !c.agents.every(isAgentEntry)) return { problem: 'an agent snapshot in it is not one' }
   const dashboard = { ...root, context: { ...ctx, graphs: new Map(ctx.graphs as Array<[string, GraphRecord]>) } } as unknown as Snapshot<unknown>
-  const agents = c.v === 2 ? c.agents.map(fromVersion2) : c.agents
+  const v3 = c.v === 2 ? c.agents.map(fromVersion2) : (c.agents as Array<[string, Snapshot<unknown>]>)
+  const agents = c.v < 4 ? v3.map(fromVersion3) : v3
   return { checkpoint: { dashboard, agents }, version: c.v }
 }

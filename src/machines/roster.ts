@@ -11,12 +11,14 @@
 import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate'
 import type { Event } from '../protocol/event'
 import { agentMachine, type AgentInput } from './agent.machine'
-import { isFinalState } from './agent-states'
+import { isEndedState } from './agent-states'
 import { toAgentEvent } from './machine-events'
 
 export type AgentActor = ReturnType<typeof createActor<typeof agentMachine>>
 export type AgentSnapshot = ReturnType<AgentActor['getSnapshot']>
 type Evicted = (agentId: string, ended: boolean, graphId: string | undefined) => void
+/** An event its agent could not take (the machine rejected it), and why: stored, shown in the log, not applied. */
+type Rejected = (e: Event, reason: string) => void
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 
 export const AGENT_ID_PREFIX = 'agent:'
@@ -40,6 +42,7 @@ export class AgentRoster {
   private readonly graphs = new Map<string, string>()
   private readonly listeners = new Set<(agentId: string) => void>()
   private readonly evictedListeners = new Set<Evicted>()
+  private readonly rejectedListeners = new Set<Rejected>()
   /** agents not ended, the one heard from longest ago first: who leaves when none has ended */
   private readonly heard = new Set<string>()
   /** ended agents, the one that ended longest ago first: who leaves memory first past the cap */
@@ -86,6 +89,12 @@ export class AgentRoster {
     return () => this.evictedListeners.delete(listener)
   }
 
+  /** Told of each event its agent could not take, and why (the 202 of POST /api/events counts them). */
+  onRejected(listener: Rejected): () => void {
+    this.rejectedListeners.add(listener)
+    return () => this.rejectedListeners.delete(listener)
+  }
+
   /** Create the agents an event introduces and give the agent its event: O(1) in the swarm's size. */
   route(e: Event): void {
     if (e.category === 'graph' && e.action === 'started') {
@@ -101,9 +110,12 @@ export class AgentRoster {
     const agentEvent = e.agent_id ? toAgentEvent(e) : undefined
     if (!agentEvent || !e.agent_id) return
     const actor = this.ensure({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp })
-    // A finished agent's actor has stopped listening; what it still reports is in the log only.
-    if (actor.getSnapshot().status !== 'active') return
+    // An actor whose action threw has stopped; every other takes the event or records why it could not.
+    if (actor.getSnapshot().status !== 'active') return this.rejected(e, `the actor of agent ${e.agent_id.slice(0, 200)} has stopped`)
+    const before = actor.getSnapshot().context.rejected
     actor.send(agentEvent)
+    const after = actor.getSnapshot().context.rejected
+    if (after !== before) this.rejected(e, after.at(-1)?.reason ?? 'it does not apply to the agent now')
     this.heardFrom(e.agent_id, actor)
   }
 
@@ -141,7 +153,7 @@ export class AgentRoster {
     for (const [agentId, actor] of this.actors) {
       if (this.graphs.has(agentId)) continue
       const { context, value } = actor.getSnapshot()
-      const since = isFinalState(value) ? (context.entered_at ?? context.updated_at) : context.updated_at
+      const since = isEndedState(value) ? (context.entered_at ?? context.updated_at) : context.updated_at
       if (since !== null && at - since > afterMs) stale.push(agentId)
     }
     this.retire(stale)
@@ -188,11 +200,20 @@ export class AgentRoster {
     while (this.actors.size > this.maxAgents && this.evictOne(agentId));
   }
 
-  /** Keep the orders eviction reads: O(1) per event (a Set re-insert moves it to the end). */
+  /**
+   * Keep the orders eviction reads: O(1) per event (a Set re-insert moves it to the end). An ended agent keeps
+   * its place among the ended (what it sends that cannot apply does not make it newer); one that works again
+   * (its next turn) is no longer ended.
+   */
   private heardFrom(agentId: string, actor: AgentActor): void {
+    if (isEndedState(actor.getSnapshot().value)) {
+      this.heard.delete(agentId)
+      this.ended.add(agentId)
+      return
+    }
+    this.ended.delete(agentId)
     this.heard.delete(agentId)
-    if (actor.getSnapshot().status === 'done') this.ended.add(agentId)
-    else this.heard.add(agentId)
+    this.heard.add(agentId)
   }
 
   /** The agent that ended longest ago leaves memory; with none ended, the one silent longest not waiting on a person. */
@@ -224,6 +245,10 @@ export class AgentRoster {
     const members = this.byGraph.get(graphId)
     if (members) members.add(agentId)
     else this.byGraph.set(graphId, new Set([agentId]))
+  }
+
+  private rejected(e: Event, reason: string): void {
+    for (const listener of this.rejectedListeners) listener(e, reason)
   }
 
   private changed(agentId: string): void {

@@ -8,7 +8,7 @@ export const CATEGORIES = ['agent', 'tool', 'model', 'user', 'graph'] as const
 export type Category = (typeof CATEGORIES)[number]
 
 export const ACTIONS = {
-  agent: ['started', 'blocked', 'resumed', 'completed', 'failed', 'cancelled', 'skipped'],
+  agent: ['started', 'blocked', 'resumed', 'completed', 'failed', 'cancelled', 'skipped', 'waiting', 'note'],
   tool: ['called', 'started', 'completed', 'failed'],
   model: ['request', 'response'],
   graph: ['started', 'progress', 'completed', 'failed'],
@@ -91,6 +91,10 @@ export const PAYLOADS: Readonly<Record<string, TSchema>> = {
   }),
   'agent:completed': T.Object({ summary: T.Optional(Str(MAX_TEXT)) }),
   'agent:failed': T.Object({ error: T.Optional(Str(MAX_TEXT)) }),
+  /** between turns, waiting for its own user (not for a card) */
+  'agent:waiting': T.Object({ reason: T.Optional(Str(MAX_TEXT)) }),
+  /** a note on the agent's page; never changes its state */
+  'agent:note': T.Object({ text: T.String({ minLength: 1, maxLength: MAX_TEXT, error: `must be a string of 1 to ${MAX_TEXT} characters` }) }),
   'tool:called': Tool,
   'tool:started': Tool,
   'tool:completed': Tool,

@@ -12,6 +12,7 @@ export const STATE_LABELS: Record<AgentStateName, string> = {
   running: 'Running',
   blocked: 'Waiting for answer',
   resumed: 'Answer received',
+  waiting: 'Waiting for its user',
   done: 'Done',
   failed: 'Failed',
   cancelled: 'Cancelled',
