@@ -103,7 +103,7 @@ describe('steps: tool calls', () => {
 describe('steps: model calls', () => {
   it('pairs request and response, keeping prompt, completion, tokens and the given duration', async () => {
     const store = await storeWith([
-      ev('model', 'request', { model: 'claude', call_id: 'm1', input: 'Say hi' }),
+      ev('model', 'request', { model: 'claude', call_id: 'm1', input: 'Say hi', input_tokens: 8 }),
       ev('model', 'request', { model: 'gpt' }),
       ev('model', 'response', { model: 'gpt', input_tokens: 3, output_tokens: 4, output: 'hey' }),
       ev('model', 'response', { call_id: 'm1', input_tokens: 10, output_tokens: 2, output: 'Hi', duration_ms: 1234 }),
@@ -288,7 +288,7 @@ describe('steps: derived from the events', () => {
     store.close()
   })
 
-  it('is rebuilt at start when missing or of an older version, and keeps pairing across a restart', async () => {
+  it('is rebuilt at start when missing or of an older version', async () => {
     const path = tempDb()
     const store = await storeWith(history(), path)
     const live = all(store)
@@ -304,15 +304,6 @@ describe('steps: derived from the events', () => {
     old.close()
     const reopened = new EventStore(path)
     expect(all(reopened)).toEqual(live)
-    // The call opened before the restart closes after it; the turn goes on where it was.
-    reopened.append(ev('tool', 'completed', { tool: 'next-turn', result: 'done' }))
-    reopened.append(ev('tool', 'called', { tool: 'later' }))
-    await reopened.flushed()
-    expect(all(reopened).slice(-3).map((s) => [s.name, s.status, s.turn])).toEqual([
-      ['next-turn', 'ok', 2],
-      ['n', 'ok', 2],
-      ['later', 'running', 2],
-    ])
     reopened.close()
   })
 
@@ -329,6 +320,19 @@ describe('steps: derived from the events', () => {
     reopened.close()
   })
 
+  it('forgets what a rolled-back transaction paired: the call it closed is still open after', async () => {
+    const path = tempDb()
+    const store = await storeWith([ev('tool', 'called', { tool: 'slow', call_id: 'k' })], path)
+    new Database(path).exec("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    store.append(ev('tool', 'completed', { tool: 'slow', call_id: 'k', result: 'lost' }))
+    store.append({ ...ev('tool', 'called', { tool: 'x' }), id: 'boom' })
+    await expect(store.flushed()).rejects.toThrow()
+    store.append(ev('tool', 'completed', { tool: 'slow', call_id: 'k', result: 'kept' }))
+    await store.flushed()
+    expect(all(store).map(brief)).toEqual([{ name: 'slow', status: 'ok', output: 'kept' }])
+    store.close()
+  })
+
   it('retention takes the steps whose opening event went', async () => {
     const store = await storeWith(history())
     expect(store.steps.count('a')).toBe(5)
@@ -339,13 +343,22 @@ describe('steps: derived from the events', () => {
     store.close()
   })
 
-  it('keeps the steps over a restart', async () => {
+  it('keeps the steps over a restart, and pairs a call opened before it with its completion after', async () => {
     const path = tempDb()
     const store = await storeWith(history(), path)
     const before = all(store)
     store.close()
     const reopened = new EventStore(path)
     expect(all(reopened)).toEqual(before)
+    // The call opened before the restart closes after it; the turn goes on where it was.
+    reopened.append(ev('tool', 'completed', { tool: 'next-turn', result: 'done' }))
+    reopened.append(ev('tool', 'called', { tool: 'later' }))
+    await reopened.flushed()
+    expect(all(reopened).slice(-3).map((s) => [s.name, s.status, s.turn])).toEqual([
+      ['next-turn', 'ok', 2],
+      ['n', 'ok', 2],
+      ['later', 'running', 2],
+    ])
     reopened.close()
   })
 })
