@@ -323,9 +323,9 @@ describe('steps: derived from the events', () => {
   it('forgets what a rolled-back transaction paired: the call it closed is still open after', async () => {
     const path = tempDb()
     const store = await storeWith([ev('tool', 'called', { tool: 'slow', call_id: 'k' })], path)
-    new Database(path).exec("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    new Database(path).exec("CREATE TRIGGER refuse BEFORE INSERT ON steps WHEN NEW.name = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
     store.append(ev('tool', 'completed', { tool: 'slow', call_id: 'k', result: 'lost' }))
-    store.append({ ...ev('tool', 'called', { tool: 'x' }), id: 'boom' })
+    store.append(ev('tool', 'called', { tool: 'boom' }))
     await expect(store.flushed()).rejects.toThrow()
     store.append(ev('tool', 'completed', { tool: 'slow', call_id: 'k', result: 'kept' }))
     await store.flushed()
