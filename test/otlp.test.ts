@@ -68,9 +68,12 @@ describe('POST /v1/traces', () => {
     const mine = events.filter((e) => e.agent_id === agentOf(agentSpan)).map((e) => `${e.category}:${e.action}`).reverse()
     expect(mine).toEqual(['agent:started', 'tool:called', 'tool:completed', 'model:request', 'model:response', 'agent:completed'])
     const tool = events.find((e) => e.agent_id === agentOf(agentSpan) && e.action === 'completed' && e.category === 'tool')!
-    expect(tool.payload).toEqual({ tool: 'search', result: '3 hits' })
+    const toolSpan = spans.find((x) => x.name.startsWith('execute_tool'))!
+    expect(tool.payload).toEqual({ tool: 'search', call_id: toolSpan.spanContext().spanId, result: '3 hits' })
     const model = events.find((e) => e.agent_id === agentOf(agentSpan) && e.action === 'response')!
-    expect(model.payload).toEqual({ model: 'gpt-test', tokens: 120, input_tokens: 100, output_tokens: 20 })
+    const chatSpan = spans.find((x) => x.name.startsWith('chat'))!
+    expect(model.payload).toMatchObject({ model: 'gpt-test', call_id: chatSpan.spanContext().spanId, tokens: 120, input_tokens: 100, output_tokens: 20 })
+    expect(model.payload.duration_ms).toBeNumber()
   })
 
   it('an ERROR agent span (JSON, gzip) is a failed agent with the status message', async () => {
@@ -117,6 +120,30 @@ const traces = (...spans: unknown[]) => ({ resourceSpans: [{ resource: { attribu
 const postTraces = (body: BodyInit, headers: Record<string, string> = {}) =>
   fetch(req(`${s.url}/v1/traces`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body }))
 
+describe('POST /v1/traces as steps', () => {
+  it('a span under a tool span is a step under that tool call, with its prompt and completion; the tool call id is kept', async () => {
+    const spans = await record((start) => {
+      const agent = start('invoke_agent nester', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'nester' })
+      const tool = start('execute_tool plan', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'plan', 'gen_ai.tool.call.id': 'call_🦊_1' }, agent)
+      const chat = start('chat inner', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'inner', 'gen_ai.prompt': 'Plan it', 'gen_ai.completion': 'Step 1' }, tool)
+      chat.end()
+      tool.end()
+      const after = start('chat after', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'after' }, agent)
+      after.end()
+      agent.end()
+    })
+    expect(await exportWith(json(), spans)).toEqual({ code: 0 })
+    const agentSpan = spans.find((x) => x.name.startsWith('invoke_agent'))!
+    const page = s.store.steps.page(agentOf(agentSpan), {})
+    expect(page.steps.map((x) => [x.kind, x.name, x.status, x.depth, x.step_id])).toEqual([
+      ['tool', 'plan', 'ok', 0, 'call_🦊_1'],
+      ['model', 'inner', 'ok', 1, spans.find((x) => x.name === 'chat inner')!.spanContext().spanId],
+      ['model', 'after', 'ok', 0, spans.find((x) => x.name === 'chat after')!.spanContext().spanId],
+    ])
+    expect(page.steps[1]).toMatchObject({ input: 'Plan it', output: 'Step 1', parent_id: 'call_🦊_1' })
+  })
+})
+
 describe('POST /v1/traces, other conventions and hostile bodies', () => {
   it('OpenInference and OpenLLMetry spans become tool and model calls with tokens', async () => {
     const llm = jsonSpan({ 'openinference.span.kind': { stringValue: 'LLM' }, 'llm.model_name': { stringValue: 'oi-model' }, 'llm.token_count.prompt': { intValue: '7' }, 'llm.token_count.completion': { intValue: 5 } })
@@ -125,8 +152,8 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({})
     const { events } = await snapshot()
-    expect(events.find((e) => e.id === `otel:${llm.traceId}:${llm.spanId}:model-response`)?.payload).toEqual({ model: 'oi-model', tokens: 12, input_tokens: 7, output_tokens: 5 })
-    expect(events.find((e) => e.id === `otel:${tool.traceId}:${tool.spanId}:tool-failed`)?.payload).toEqual({ tool: 'fetch_page', error: 'timeout' })
+    expect(events.find((e) => e.id === `otel:${llm.traceId}:${llm.spanId}:model-response`)?.payload).toEqual({ model: 'oi-model', call_id: llm.spanId, tokens: 12, input_tokens: 7, output_tokens: 5, duration_ms: 0 })
+    expect(events.find((e) => e.id === `otel:${tool.traceId}:${tool.spanId}:tool-failed`)?.payload).toEqual({ tool: 'fetch_page', call_id: tool.spanId, error: 'timeout' })
   })
 
   it('refuses spans it cannot use in partialSuccess, with the reason, and keeps the rest', async () => {

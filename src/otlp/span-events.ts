@@ -1,6 +1,6 @@
 // GenAI, OpenInference and OpenLLMetry spans → Switchboard events, with ids derived from trace and span ids (a re-export is a duplicate).
-import { validateEvent, type Event } from '../protocol/event'
-import { MAX_TEXT } from '../protocol/limits'
+import { MAX_DURATION_MS, validateEvent, type Event } from '../protocol/event'
+import { MAX_STEP_TEXT, MAX_TEXT } from '../protocol/limits'
 import type { OtlpSpan, Scalar } from './otlp-spans'
 
 type Role = 'agent' | 'tool' | 'model'
@@ -46,6 +46,25 @@ function ownerOf(span: OtlpSpan, byId: ReadonlyMap<string, OtlpSpan>): string {
   return agentIdOf(span.traceId, at.spanId)
 }
 
+/** A work span's step id: the tool call's own id when the span names it, else the span id. */
+const callIdOf = (span: OtlpSpan) => cut(first(span, ['gen_ai.tool.call.id']), 200) ?? span.spanId
+
+/**
+ * The step a tool or model span is part of: the nearest tool or model span above it in this request
+ * (so steps nest); none under an agent span, or when the chain leaves the request (that is the owner).
+ */
+function parentStepOf(span: OtlpSpan, byId: ReadonlyMap<string, OtlpSpan>): string | undefined {
+  let at = span
+  for (let hops = 0; at.parentSpanId !== undefined && hops < 64; hops++) {
+    const parent = byId.get(at.parentSpanId)
+    const role = parent && roleOf(parent)
+    if (!parent || role === 'agent') return undefined
+    if (role) return callIdOf(parent)
+    at = parent
+  }
+  return undefined
+}
+
 function errorOf(span: OtlpSpan): string | undefined {
   if (span.status.code !== ERROR) return undefined
   return (span.status.message ?? str(span.attributes.get('error.type')) ?? 'failed').slice(0, MAX_TEXT)
@@ -74,26 +93,37 @@ function agentEvents(span: OtlpSpan, session: Partial<Event>): Draft[] {
   return [started, ended]
 }
 
-function workEvents(span: OtlpSpan, role: 'tool' | 'model', agent_id: string, session: Partial<Event>): Draft[] {
+function workEvents(span: OtlpSpan, role: 'tool' | 'model', agent_id: string, session: Partial<Event>, parent_id: string | undefined): Draft[] {
   const error = errorOf(span)
   const base = { agent_id, ...session }
+  // One step per span: both events carry its call id, and its parent's when it has one.
+  const link = { call_id: callIdOf(span), ...(parent_id ? { parent_id } : {}) }
   if (role === 'tool') {
     const tool = (str(first(span, ['gen_ai.tool.name', 'tool.name', 'traceloop.entity.name'])) ?? (span.name.replace(/^execute_tool\s+/, '') || 'tool')).slice(0, 200)
     const args = cut(first(span, ['gen_ai.tool.call.arguments', 'tool.parameters', 'input.value', 'traceloop.entity.input']))
     const result = cut(first(span, ['gen_ai.tool.call.result', 'output.value', 'traceloop.entity.output']))
-    const call_id = cut(first(span, ['gen_ai.tool.call.id']), 200)
     return [
-      { id: eventId(span, 'tool-called'), timestamp: span.startMs, category: 'tool', action: 'called', ...base, payload: { tool, ...(args ? { args } : {}), ...(call_id ? { call_id } : {}) } },
+      { id: eventId(span, 'tool-called'), timestamp: span.startMs, category: 'tool', action: 'called', ...base, payload: { tool, ...link, ...(args ? { args } : {}) } },
       error
-        ? { id: eventId(span, 'tool-failed'), timestamp: span.endMs, category: 'tool', action: 'failed', ...base, payload: { tool, error } }
-        : { id: eventId(span, 'tool-completed'), timestamp: span.endMs, category: 'tool', action: 'completed', ...base, payload: { tool, ...(result ? { result } : {}) } },
+        ? { id: eventId(span, 'tool-failed'), timestamp: span.endMs, category: 'tool', action: 'failed', ...base, payload: { tool, ...link, error } }
+        : { id: eventId(span, 'tool-completed'), timestamp: span.endMs, category: 'tool', action: 'completed', ...base, payload: { tool, ...link, ...(result ? { result } : {}) } },
     ]
   }
   const model = cut(first(span, ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name']), 200)
   const m = model ? { model } : {}
+  const input = cut(first(span, ['gen_ai.prompt', 'gen_ai.prompt.0.content', 'input.value']), MAX_STEP_TEXT)
+  const output = cut(first(span, ['gen_ai.completion', 'gen_ai.completion.0.content', 'output.value']), MAX_STEP_TEXT)
+  const duration_ms = Math.min(span.endMs - span.startMs, MAX_DURATION_MS)
   return [
-    { id: eventId(span, 'model-request'), timestamp: span.startMs, category: 'model', action: 'request', ...base, payload: m },
-    { id: eventId(span, 'model-response'), timestamp: span.endMs, category: 'model', action: 'response', ...base, payload: { ...m, ...tokens(span), ...(error ? { error } : {}) } },
+    { id: eventId(span, 'model-request'), timestamp: span.startMs, category: 'model', action: 'request', ...base, payload: { ...m, ...link, ...(input ? { input } : {}) } },
+    {
+      id: eventId(span, 'model-response'),
+      timestamp: span.endMs,
+      category: 'model',
+      action: 'response',
+      ...base,
+      payload: { ...m, ...link, ...tokens(span), duration_ms, ...(output ? { output } : {}), ...(error ? { error } : {}) },
+    },
   ]
 }
 
@@ -124,7 +154,7 @@ export function spansToEvents(spans: readonly OtlpSpan[]): Mapped {
   for (const { span, role, owner } of work) {
     const conversation = str(first(span, ['gen_ai.conversation.id', 'session.id']))
     const session = conversation ? { session_id: conversation.slice(0, 200) } : {}
-    const drafts = owner === undefined ? agentEvents(span, session) : workEvents(span, role as 'tool' | 'model', owner, session)
+    const drafts = owner === undefined ? agentEvents(span, session) : workEvents(span, role as 'tool' | 'model', owner, session, parentStepOf(span, byId))
     if (owner !== undefined && firstChild.get(owner) === span) {
       const name = str(span.attributes.get('gen_ai.agent.name'))
       drafts.unshift({ id: `${owner}:running`, timestamp: span.startMs, category: 'agent', action: 'started', agent_id: owner, ...session, payload: name ? { name: name.slice(0, 200) } : {} })
