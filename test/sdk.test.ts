@@ -49,6 +49,37 @@ describe('SDK events', () => {
     expect(sb.dropped).toBe(0)
   })
 
+  it('parallel tool calls pair by the call_id it makes up, and model calls carry prompt, completion and duration', async () => {
+    server = await startTestServer()
+    const sb = connect({ url: server.url })
+    const agent = sb.agent('steps-sdk')
+    agent.started()
+    let finishSlow!: (v: string) => void
+    const slow = agent.tool('fetch', { url: 'slow' }, () => new Promise<string>((resolve) => (finishSlow = resolve)))
+    await agent.tool('fetch', { url: 'fast' }, () => 'fast page')
+    finishSlow('slow page')
+    await slow
+    await agent.tool('plan', {}, () => 'ok', { call_id: 'plan-1' })
+    await agent.model('claude', async () => 'Hello', { input: 'Say hello', parent_id: 'plan-1' })
+    await expect(agent.model('claude', () => Promise.reject(new Error('x'.repeat(10_000))))).rejects.toThrow()
+    agent.model({ model: 'gpt', input: 'p'.repeat(30_000), output: 'c', duration_ms: 250, tokens: 3 })
+    await sb.close()
+    expect(sb.rejected).toBe(0)
+    const steps = server.store.steps.page('steps-sdk', {}).steps
+    expect(steps.map((st) => [st.name, st.input, st.output, st.depth])).toEqual([
+      ['fetch', { url: 'slow' }, 'slow page', 0],
+      ['fetch', { url: 'fast' }, 'fast page', 0],
+      ['plan', {}, 'ok', 0],
+      ['claude', 'Say hello', 'Hello', 1],
+      ['claude', undefined, undefined, 0],
+      ['gpt', expect.stringMatching(/^p+…$/), 'c', 0],
+    ])
+    expect(steps[4]).toMatchObject({ status: 'error' })
+    expect(steps[4]!.error).toHaveLength(4096)
+    expect(steps[5]).toMatchObject({ duration_ms: 250, tokens: 3 })
+    expect(steps[3]!.duration_ms).toBeNumber()
+  })
+
   it('sends a full batch at once instead of waiting for the flush timer', async () => {
     server = await startTestServer()
     const posted: number[] = []

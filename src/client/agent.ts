@@ -1,5 +1,6 @@
 // One agent's reporter: lifecycle, tool and model events with its ids filled in, and ask().
-import { makeEvent, type Category, type Event } from '../protocol/event.ts'
+import { makeEvent, MAX_DURATION_MS, newEventId, type Category, type Event } from '../protocol/event.ts'
+import { MAX_STEP_TEXT, MAX_TEXT } from '../protocol/limits.ts'
 import type { Answer } from '../protocol/form.ts'
 import type { AnswerFor, ApprovalOptions, AskOptions, FormOptions } from './ask.ts'
 
@@ -11,13 +12,33 @@ export interface AgentOptions {
   session_id?: string
 }
 
+/** Which step a call is: its own id (pairs its events; made up when left out) and the step it is part of. */
+export interface StepLink {
+  /** at most 200 characters; unique among the agent's open calls */
+  call_id?: string
+  /** the call_id of the step this call is part of (a tool a model call made, a sub-step) */
+  parent_id?: string
+}
+
 /** A single model call, as reported when you already know its outcome. */
-export interface ModelCall {
+export interface ModelCall extends StepLink {
   model: string
   input_tokens?: number
   output_tokens?: number
   /** the total; input + output when left out */
   tokens?: number
+  /** the prompt and the completion, as text (cut to MAX_STEP_TEXT characters) */
+  input?: string
+  output?: string
+  duration_ms?: number
+}
+
+/** model(name, fn, options): what the step shows besides the tokens. */
+export interface ModelOptions<T> extends StepLink {
+  /** the prompt, as text */
+  input?: string
+  /** the completion as text, read from fn's result; by default a string result is the completion */
+  output?: (result: T) => string | undefined
 }
 
 const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined)
@@ -62,7 +83,17 @@ export function payloadValue(value: unknown): unknown {
   return json.length <= MAX_VALUE_CHARS ? (JSON.parse(json) as unknown) : `${json.slice(0, MAX_VALUE_CHARS)}…`
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message || error.name : String(error))
+/** Texts as the server takes them: longer would refuse the whole batch. */
+const cutText = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`)
+const errorText = (error: unknown) => cutText(error instanceof Error ? error.message || error.name : String(error), MAX_TEXT)
+const linkOf = ({ call_id, parent_id }: StepLink, prefix: string) => ({ call_id: call_id ?? newEventId(prefix), ...(parent_id === undefined ? {} : { parent_id }) })
+const texts = (fields: { input?: unknown; output?: unknown }) => {
+  const out: { input?: string; output?: string } = {}
+  if (typeof fields.input === 'string') out.input = cutText(fields.input, MAX_STEP_TEXT)
+  if (typeof fields.output === 'string') out.output = cutText(fields.output, MAX_STEP_TEXT)
+  return out
+}
+const durationOf = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? { duration_ms: Math.min(MAX_DURATION_MS, Math.round(ms)) } : {})
 
 export class Agent {
   constructor(readonly agent_id: string, private readonly opts: AgentOptions, private readonly host: AgentHost) {}
@@ -71,29 +102,34 @@ export class Agent {
     this.emit('agent', 'started', this.opts.name ? { name: this.opts.name } : {})
   }
 
-  /** Runs fn between tool:called and tool:completed (or tool:failed, rethrowing the error). */
-  async tool<T>(tool: string, args: unknown, fn: () => T | Promise<T>): Promise<T> {
-    this.emit('tool', 'called', { tool, args: payloadValue(args) })
+  /**
+   * Runs fn between tool:called and tool:completed (or tool:failed, rethrowing the error), both with one
+   * call_id (made up unless given), so parallel calls of one tool pair right.
+   */
+  async tool<T>(tool: string, args: unknown, fn: () => T | Promise<T>, link: StepLink = {}): Promise<T> {
+    const ids = linkOf(link, 'call')
+    this.emit('tool', 'called', { tool, ...ids, args: payloadValue(args) })
     try {
       const result = await fn()
-      this.emit('tool', 'completed', result === undefined ? { tool } : { tool, result: payloadValue(result) })
+      this.emit('tool', 'completed', result === undefined ? { tool, ...ids } : { tool, ...ids, result: payloadValue(result) })
       return result
     } catch (error) {
-      this.emit('tool', 'failed', { tool, error: errorText(error) })
+      this.emit('tool', 'failed', { tool, ...ids, error: errorText(error) })
       throw error
     }
   }
 
   /**
-   * model('name', fn): request, fn, response (token counts taken from fn's result: see tokenCounts).
-   * model({model, input_tokens?, output_tokens?, tokens?}): a finished call.
+   * model('name', fn, {input?, output?}): request, fn, response (token counts taken from fn's result: see
+   * tokenCounts; the duration measured; a string result is the completion unless `output` reads it).
+   * model({model, input_tokens?, output_tokens?, tokens?, input?, output?, duration_ms?}): a finished call.
    */
   model(call: ModelCall): void
-  model<T>(model: string, fn?: () => T | Promise<T>): Promise<T | undefined>
-  model<T>(model: string | ModelCall, fn?: () => T | Promise<T>): Promise<T | undefined> | void {
+  model<T>(model: string, fn?: () => T | Promise<T>, options?: ModelOptions<T>): Promise<T | undefined>
+  model<T>(model: string | ModelCall, fn?: () => T | Promise<T>, options: ModelOptions<T> = {}): Promise<T | undefined> | void {
     if (typeof model !== 'string') return this.modelCall(model)
-    if (!fn) return Promise.resolve(this.modelCall({ model }))
-    return this.modelAround(model, fn)
+    if (!fn) return Promise.resolve(this.modelCall({ model, ...options, output: undefined }))
+    return this.modelAround(model, fn, options)
   }
 
   completed(result?: unknown): void {
@@ -113,21 +149,25 @@ export class Agent {
     return this.host.ask({ agent_id: this.agent_id, graph_id: this.opts.graph_id }, question, opts) as Promise<AnswerFor<O>>
   }
 
-  private modelCall({ model, ...counts }: ModelCall): undefined {
-    this.emit('model', 'request', { model })
-    this.emit('model', 'response', { model, ...tokenCounts(counts) })
+  private modelCall({ model, input, output, duration_ms, call_id, parent_id, ...counts }: ModelCall): undefined {
+    const ids = linkOf({ call_id, parent_id }, 'model')
+    this.emit('model', 'request', { model, ...ids, ...texts({ input }) })
+    this.emit('model', 'response', { model, ...ids, ...tokenCounts(counts), ...texts({ output }), ...durationOf(duration_ms) })
     return undefined
   }
 
-  private async modelAround<T>(model: string, fn: () => T | Promise<T>): Promise<T> {
-    this.emit('model', 'request', { model })
+  private async modelAround<T>(model: string, fn: () => T | Promise<T>, { input, output, ...link }: ModelOptions<T>): Promise<T> {
+    const ids = linkOf(link, 'model')
+    this.emit('model', 'request', { model, ...ids, ...texts({ input }) })
+    const started = performance.now()
     try {
       const result = await fn()
-      this.emit('model', 'response', { model, ...tokenCounts(result) })
+      const completion = output ? output(result) : typeof result === 'string' ? result : undefined
+      this.emit('model', 'response', { model, ...ids, ...tokenCounts(result), ...texts({ output: completion }), ...durationOf(performance.now() - started) })
       return result
     } catch (error) {
       // The wire has no model:failed; a response carrying the error closes the call in the log.
-      this.emit('model', 'response', { model, error: errorText(error) })
+      this.emit('model', 'response', { model, ...ids, error: errorText(error), ...durationOf(performance.now() - started) })
       throw error
     }
   }

@@ -1,6 +1,6 @@
 // The agent-side SDK, exported as `switchboard/client`: report events, ask a person, await the answer.
 export { connect, SwitchboardClient, type ConnectOptions, type PlannedAgent } from './client.ts'
-export { Agent, type AgentOptions, type ModelCall } from './agent.ts'
+export { Agent, type AgentOptions, type ModelCall, type ModelOptions, type StepLink } from './agent.ts'
 export { type AnswerFor, type ApprovalOptions, type AskOptions, type FormOptions, POLL_WAIT_S } from './ask.ts'
 export { type BackoffOptions } from './backoff.ts'
 export { AskCancelled, AskTimeout, ClientClosed, SwitchboardHttpError } from './errors.ts'
