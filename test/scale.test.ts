@@ -10,7 +10,7 @@ import { ids } from '../src/views/targets'
 import { readUntil, startTestServer, type TestServer } from './support/server'
 
 const view = (agent_id: string, state: AgentView['state']): AgentView => ({
-  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: undefined, quiet_for: null, usage: NO_USAGE,
+  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: undefined, quiet_for: null, usage: NO_USAGE, turn: 1, unanswered: null,
 })
 
 /** A book holding these agents, as the stream keeps it. */

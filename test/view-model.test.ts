@@ -84,12 +84,12 @@ describe('deriveViewModel', () => {
     expect(Object.keys(vm).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'now', 'panel', 'progress', 'results', 'usage'])
     expect(vm.now).toBe(NOW)
     expect(vm.agents).toEqual([
-      { agent_id: 'a', name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null, usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
-      { agent_id: 'b', name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
-      { agent_id: '__proto__', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
-      { agent_id: 'constructor', name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null, usage: NO_USAGE },
-      { agent_id: 'late', name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
-      { agent_id: 'c', name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'a', turn: 1, unanswered: null, name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null, usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
+      { agent_id: 'b', turn: 1, unanswered: null, name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: '__proto__', turn: 1, unanswered: null, error: 'boom', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'constructor', turn: 1, unanswered: null, name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'late', turn: 1, unanswered: null, name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'c', turn: 0, unanswered: null, name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null, usage: NO_USAGE },
     ])
     expect(vm.progress).toEqual({ total: 6, completed: 1, failed: 1, skipped: 0, blocked: 1, running: 2, cancelled: 0 })
     expect(vm.graphs).toEqual([

@@ -92,6 +92,8 @@ const agent = (over: Partial<AgentView> = {}): AgentView => ({
   graph_id: 'g1',
   quiet_for: null,
   usage: NO_USAGE,
+  turn: 1,
+  unanswered: null,
   ...over,
 })
 

@@ -1,7 +1,7 @@
 // The agents' side of the view model, kept up to date one changed agent at a time: a flush costs what
 // changed, not the size of the swarm (counts per state and per graph, the badges on the page, the results).
 import { isWorkingState, type AgentStateName } from '../machines/agent-states'
-import type { ModelUsage, ToolCallNote } from '../machines/agent.machine'
+import type { ModelUsage, ToolCallNote, Unanswered } from '../machines/agent.machine'
 import type { AgentSnapshot } from '../machines/roster'
 import type { PriceTable } from '../protocol/prices'
 import { bounded } from './bounded'
@@ -33,6 +33,14 @@ export interface AgentView {
   usage: UsageView
   /** working (running or resumed) yet silent for longer than the quiet threshold: ms since its last report */
   quiet_for: number | null
+  /** 0 before its first activity, then 1, +1 each time it works again after it ended or waited for its user */
+  turn: number
+  /** failed: the error, in full */
+  error?: string
+  /** it went on without an answer to its last question (timed out, withdrawn); null otherwise */
+  unanswered: Unanswered | null
+  /** waiting for its user: what it said it waits for */
+  waiting_reason?: string
 }
 
 export interface ResultView {
@@ -69,6 +77,10 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined,
     tool_calls: context.tool_calls,
     model_calls: context.model_calls,
     entered_at: context.entered_at,
+    turn: context.turn,
+    error: value === 'failed' ? context.error : undefined,
+    unanswered: context.unanswered,
+    waiting_reason: value === 'waiting' ? context.waiting_reason : undefined,
     graph_id: graphId ?? context.graph_id,
     updated_at: context.updated_at,
     recent_tools: context.recent_tools,

@@ -2,8 +2,11 @@
 import type { AgentPanel } from '../view-model/agent-panel'
 import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
-import { isFinalState } from '../machines/agent-states'
+import { isFinalState, isWorkingState } from '../machines/agent-states'
 import { usageText, usageTitle } from '../view-model/usage'
+
+/** A badge's words for a question its agent went on without. */
+const UNANSWERED = { timed_out: 'no answer, timed out', withdrawn: 'no answer, withdrawn' } as const
 
 export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   const final = isFinalState(agent.state)
@@ -12,8 +15,10 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>
         {agent.name}
       </a>
-      <span class="state">
+      <span class="state" title={agent.waiting_reason}>
         <span safe>{agent.label}</span>
+        {agent.turn > 1 ? <span class="turn" safe>{` · turn ${agent.turn}`}</span> : ''}
+        {agent.unanswered !== null && isWorkingState(agent.state) ? <span class="unanswered" safe>{` · ${UNANSWERED[agent.unanswered]}`}</span> : ''}
         {agent.quiet_for === null ? '' : <span class="quiet-for" data-since={String(now - agent.quiet_for)} data-prefix=" · quiet "></span>}
       </span>
       <span class="tool" safe>
