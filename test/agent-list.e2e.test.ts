@@ -39,12 +39,12 @@ describe.skipIf(skip)('the live badge list', () => {
   it('keeps the order a reload shows while agents join, move between groups and leave the page', async () => {
     const { page, errors } = await openPage(suite.browser, suite.server.url)
     await page.locator(`#${ids.agentList}`).waitFor({ state: 'attached' })
-    // Past 100 agents the page groups them: waiting first, then working, then failed; finished ones only counted.
+    // Past 100 agents the page groups them: waiting first, then failed, then working; finished ones only counted.
     for (let i = 0; i < 120; i++) say('started', `w-${i}`)
     await page.locator(`#${ids.agent('w-99')}`).waitFor({ state: 'attached' })
     const steps: Array<[string, () => void]> = [
       ['one blocks (to the top)', () => say('blocked', 'w-50', { msg_id: 'q-w50', question: 'Which way?' })],
-      ['one fails (to the bottom)', () => say('failed', 'w-7', { error: 'boom' })],
+      ['one fails (after the waiting ones)', () => say('failed', 'w-7', { error: 'boom' })],
       ['one finishes (off the page; the 101st working one comes on)', () => say('completed', 'w-9')],
       ['one joins', () => say('started', 'w-late')],
       ['several at once', () => {

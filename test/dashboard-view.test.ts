@@ -47,7 +47,8 @@ describe('DashboardView', () => {
       ['a2', 'failed', 'a2'],
     ])
     expect(view.current().graphs).toEqual([expect.objectContaining({ graph_id: 'g', total: 2, running: 1, failed: 1 })])
-    expect(view.agentPage({ state: 'failed', page: 0, size: 10 })).toMatchObject({ total: 1, agents: [{ agent_id: 'a2' }], now: NOW })
+    expect(view.agentPage({ state: 'running', page: 0, size: 10 })).toMatchObject({ total: 1, agents: [{ agent_id: 'a1' }], now: NOW })
+    expect(view.agentPage({ state: 'failed', page: 0, size: 10 })).toMatchObject({ total: 1, groups: [{ error: 'boom', count: 1, agents: [{ agent_id: 'a2', error: 'boom' }] }], now: NOW })
   })
 
   it('derives again only after a change, bringing only the changed agents up to date', () => {

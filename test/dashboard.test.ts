@@ -112,7 +112,7 @@ describe('dashboard', () => {
     bus.publish(agentEv('b', 'blocked', { msg_id: 'q', question: '?' }, { graph_id: 'g1' }))
     bus.publish(agentEv('c', 'skipped', {}, { graph_id: 'g1' }))
     vm = view()
-    expect(vm.graphs).toEqual([{ graph_id: 'g1', total: 3, done: 1, failed: 0, skipped: 1, running: 0, blocked: 1, status: 'running', usage: NO_USAGE }])
+    expect(vm.graphs).toEqual([{ graph_id: 'g1', total: 3, done: 1, failed: 0, skipped: 1, running: 0, blocked: 1, status: 'running', usage: NO_USAGE, stalled: 1 }])
     bus.publish(agentEv('b', 'failed', { error: 'x' }, { graph_id: 'g1' }))
     bus.publish(ev('graph', 'failed', { graph_id: 'g1' }))
     expect(view().graphs[0]).toMatchObject({ failed: 1, blocked: 0, status: 'failed' })

@@ -28,7 +28,7 @@ describe('agentPanel', () => {
     expect(panel.shown.map((a) => a.agent_id)).toEqual(agents.map((a) => a.agent_id))
   })
 
-  it('past that, shows waiting, working and failed agents one by one (capped) and only counts the rest', () => {
+  it('past that, shows waiting, failed and working agents one by one, in that order (capped), and only counts the rest', () => {
     const agents = [
       ...Array.from({ length: 300 }, (_, i) => view(`done-${i}`, 'done')),
       ...Array.from({ length: 150 }, (_, i) => view(`run-${i}`, i % 10 ? 'running' : 'resumed')),
@@ -40,12 +40,14 @@ describe('agentPanel', () => {
     expect(panel.grouped).toBe(true)
     expect(panel.shown.length).toBe(3 + GROUP_CAP + 20)
     expect(panel.shown.slice(0, 3).map((a) => a.state)).toEqual(['blocked', 'blocked', 'blocked'])
-    expect(panel.shown.at(-1)!.state).toBe('failed')
+    // Failures before the working ones: behind 100 running badges a failure was about 3,300 px down.
+    expect(panel.shown.slice(3, 23).map((a) => a.state)).toEqual(Array(20).fill('failed'))
+    expect(panel.shown.slice(23).map((a) => a.state)).toEqual(Array(GROUP_CAP).fill('running'))
     expect(panel.counts.map((c) => [c.state, c.count, c.hidden])).toEqual([
       ['blocked', 3, 0],
+      ['failed', 20, 0],
       ['running', 135, 35],
       ['resumed', 15, 15],
-      ['failed', 20, 0],
       ['done', 300, 300],
       ['idle', 27, 27],
     ])

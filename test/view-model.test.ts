@@ -93,8 +93,8 @@ describe('deriveViewModel', () => {
     ])
     expect(vm.progress).toEqual({ total: 6, completed: 1, failed: 1, skipped: 0, blocked: 1, running: 2, cancelled: 0 })
     expect(vm.graphs).toEqual([
-      { graph_id: 'g1', total: 4, done: 1, failed: 1, skipped: 0, running: 1, blocked: 1, status: 'running', usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
-      { graph_id: 'g2', total: 1, done: 0, failed: 0, skipped: 0, running: 0, blocked: 0, status: 'completed', usage: NO_USAGE },
+      { graph_id: 'g1', total: 4, done: 1, failed: 1, skipped: 0, running: 1, blocked: 1, status: 'running', usage: { ...NO_USAGE, total: 10, unpriced: 10 }, stalled: 0 },
+      { graph_id: 'g2', total: 1, done: 0, failed: 0, skipped: 0, running: 0, blocked: 0, status: 'completed', usage: NO_USAGE, stalled: 0 },
     ])
     expect(vm.results).toEqual([
       { agent_id: '__proto__', agent_name: 'Proto', result: 'boom', at: at(10), status: 'failed' },

@@ -305,6 +305,24 @@ describe('AgentBadge', () => {
     expect(since(agent({ entered_at: null }))).toBeUndefined()
   })
 
+  it("shows a failed agent's error as its first line, the whole in the title, escaped", () => {
+    const error = `pytest exit 1 ${SCRIPT}\n  File "test_x.py", line 3\nAssertionError`
+    const html = String(AgentBadge({ agent: agent({ state: 'failed', label: 'Failed', error }), now: T0 }))
+    const line = tags(html).find((t) => t.attrs.class === 'error')!
+    expect(line.attrs.title).toBe(error)
+    expect(html).toContain('<span class="error" title="')
+    expect(html).toContain('>pytest exit 1 &lt;script&gt;alert(1)&lt;/script&gt;</span>')
+    expect(html).not.toContain('AssertionError</span>')
+    expect(tags(html).some((t) => t.name === 'script')).toBe(false)
+    expect(String(AgentBadge({ agent: agent(), now: T0 }))).not.toContain('class="error"')
+  })
+
+  it('says which blocked or failed dependency an idle agent waits on, linked to its page', () => {
+    const html = String(AgentBadge({ agent: agent({ state: 'idle', label: 'Waiting to start', waiting_on: { agent_id: 'b/1', name: SCRIPT, state: 'failed' } }), now: T0 }))
+    expect(html).toContain('<span class="waiting-on" title="Waiting to start: it depends on this agent, which is failed">waiting on <a href="/agents/b%2F1">&lt;script&gt;alert(1)&lt;/script&gt;</a></span>')
+    expect(String(AgentBadge({ agent: agent({ state: 'idle', label: 'Waiting to start' }), now: T0 }))).not.toContain('waiting on')
+  })
+
   it('encodes __proto__ and constructor ids into element ids and escapes a hostile name', () => {
     const proto = String(AgentBadge({ agent: agent({ agent_id: '__proto__', name: SCRIPT, current_tool: BREAKOUT }), now: T0 }))
     expect(tags(proto)[0]!.attrs.id).toBe('agent-_5f__5f_proto_5f__5f_')
@@ -399,15 +417,18 @@ describe('EventLog', () => {
 })
 
 describe('Summary', () => {
+  /** [class, count, words, href] of each count in the header */
+  const countsOf = (html: string) =>
+    [...html.matchAll(/<li class="([^"]*)"><a href="([^"]*)"><span class="n">(\d+)<\/span> (\w+)<\/a><\/li>/g)].map((m) => [m[1], m[3], m[4], decode(m[2]!)])
+
   it('shows completed/total, the counts, and the share finished as the bar', () => {
     const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 4, completed: 1, failed: 1, skipped: 1, blocked: 1, running: 0 }) }))
     expect(tags(html)[0]!.attrs).toEqual({ id: 'summary', class: 'summary', 'aria-label': 'Progress' })
-    expect(html).toContain('<strong>1</strong>/4 completed')
+    expect(html).toContain('<a href="/agents?state=done"><strong>1</strong></a>/<a href="/agents">4</a> completed')
     // done, failed and skipped are all finished: 3 of 4
     expect(html).toContain('aria-valuenow="75"')
     expect(html).toContain('<div class="bar-fill" style="width:75%"></div>')
-    const counts = [...html.matchAll(/<li class="([^"]*)"><span class="n">(\d+)<\/span> (\w+)<\/li>/g)].map((m) => [m[1], m[2], m[3]])
-    expect(counts).toEqual([
+    expect(countsOf(html).map((c) => c.slice(0, 3))).toEqual([
       ['count running', '0', 'running'],
       ['count blocked attention', '1', 'blocked'],
       ['count failed', '1', 'failed'],
@@ -415,20 +436,54 @@ describe('Summary', () => {
     ])
   })
 
+  it('makes every count a link to the list of its agents', () => {
+    const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 9, completed: 2, failed: 3, skipped: 1, blocked: 1, running: 2 }) }))
+    expect(countsOf(html).map(([, n, what, href]) => [what, n, href])).toEqual([
+      ['running', '2', '/agents?state=running'],
+      ['blocked', '1', '/agents?state=blocked'],
+      ['failed', '3', '/agents?state=failed'],
+      ['skipped', '1', '/agents?state=skipped'],
+    ])
+    expect(tags(html).filter((t) => t.name === 'a').map((t) => t.attrs.href)).toEqual([
+      '/agents?state=done',
+      '/agents',
+      '/agents?state=running',
+      '/agents?state=blocked',
+      '/agents?state=failed',
+      '/agents?state=skipped',
+    ])
+  })
+
+  it("links a run's counts to that run's agents", () => {
+    const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 2, failed: 1, running: 1 }), graphId: `r&1 ${BREAKOUT}` }))
+    const run = `r&1 ${BREAKOUT}`
+    expect(countsOf(html).find((c) => c[2] === 'failed')![3]).toBe(`/agents?${new URLSearchParams({ state: 'failed', run })}`)
+    expect(tags(html).some((t) => t.name === 'img')).toBe(false)
+  })
+
+  it('says what a stalled swarm waits for: nothing running and questions pending, linked to the queue', () => {
+    const stalled = String(Summary({ usage: NO_USAGE, progress: progress({ total: 8, blocked: 2, running: 0 }) }))
+    expect(stalled).toContain('<li class="count stalled attention"><a href="/#h-questions">stalled on 2 questions</a></li>')
+    const one = String(Summary({ usage: NO_USAGE, progress: progress({ total: 8, blocked: 1 }), graphId: 'r 1' }))
+    expect(one).toContain('<a href="/?queue=r+1#h-questions">stalled on 1 question</a>')
+    expect(String(Summary({ usage: NO_USAGE, progress: progress({ total: 8, blocked: 2, running: 1 }) }))).not.toContain('stalled')
+    expect(String(Summary({ usage: NO_USAGE, progress: progress({ total: 8, blocked: 0 }) }))).not.toContain('stalled')
+  })
+
   it('counts cancelled agents as finished and rounds the percentage', () => {
     const html = String(Summary({ usage: NO_USAGE, progress: progress({ total: 3, cancelled: 2, running: 1 }) }))
     expect(html).toContain('aria-valuenow="67"')
     expect(html).toContain('style="width:67%"')
-    expect(html).toContain('<strong>0</strong>/3 completed')
-    expect(html).toContain('<li class="count running"><span class="n">1</span> running</li>')
+    expect(html).toContain('<strong>0</strong></a>/<a href="/agents">3</a> completed')
+    expect(html).toContain('<li class="count running"><a href="/agents?state=running"><span class="n">1</span> running</a></li>')
   })
 
   it('shows 0% for an empty swarm, with no attention on blocked', () => {
     const html = String(Summary({ usage: NO_USAGE, progress: progress() }))
-    expect(html).toContain('<strong>0</strong>/0 completed')
+    expect(html).toContain('<strong>0</strong></a>/<a href="/agents">0</a> completed')
     expect(html).toContain('aria-valuenow="0"')
     expect(html).toContain('style="width:0%"')
-    expect(html).toContain('<li class="count blocked"><span class="n">0</span> blocked</li>')
+    expect(html).toContain('<li class="count blocked"><a href="/agents?state=blocked"><span class="n">0</span> blocked</a></li>')
   })
 })
 
@@ -498,7 +553,7 @@ describe('Shell', () => {
     expect(tagsNamed(html, 'article').map((a) => a.attrs.id)).toEqual(['card-a_27_b_22_c_3c__2f_x_3e_', 'card-m2'])
     expect(html).toContain('<ol id="results" class="results" tabindex="0" aria-label="Results, newest first"><li class="result done">')
     expect(html).toContain('<ol id="event-list" class="event-list" tabindex="0" aria-label="Events, newest first"><li class="log-line cat-agent">')
-    expect(html).toContain('<strong>0</strong>/302 completed')
+    expect(html).toContain('<strong>0</strong></a>/<a href="/agents">302</a> completed')
   })
 
   it('links the head assets and marks the active log filter', () => {

@@ -9,3 +9,6 @@ export function domKey(raw: string): string {
 
 /** The element id of a question's card on the dashboard. */
 export const cardId = (msgId: string) => `card-${domKey(msgId)}`
+
+/** The dashboard's question queue (its heading): where "stalled on N questions" points. */
+export const QUEUE_ANCHOR = 'h-questions'

@@ -1,5 +1,5 @@
 // Every HTTP route's path, in one module: the server defines them, the views link them, the SDK calls them.
-import { cardId } from './anchors.ts'
+import { cardId, QUEUE_ANCHOR } from './anchors.ts'
 
 /** An id as one path segment. Ingest refuses lone surrogates, but a link must never throw on what is already stored. */
 const segment = (id: string) => encodeURIComponent(id.toWellFormed())
@@ -8,12 +8,16 @@ export const routes = {
   page: '/',
   /** the dashboard scrolled to a question's card (links sent off the page: webhooks) */
   card: (msgId: string) => `/#${cardId(msgId)}`,
+  /** the dashboard's question queue, its filter set to a run's id when given */
+  queue: (graphId?: string) => (graphId === undefined ? `/#${QUEUE_ANCHOR}` : `/?${new URLSearchParams({ queue: graphId.toWellFormed() })}#${QUEUE_ANCHOR}`),
   events: '/events',
   respond: (agentId: string) => `/agent/${segment(agentId)}/respond`,
   /** withdraw a pending question: the agent is told it was cancelled */
   cancel: (agentId: string) => `/agent/${segment(agentId)}/cancel`,
   /** who answers from this browser (a form post; kept in a cookie) */
   name: '/name',
+  /** an agent's page: its state, its error in full, its steps */
+  agent: (agentId: string) => `/agents/${segment(agentId)}`,
   inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${segment(agentId)}`),
   /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
   inspectRoot: '/inspect/-/dashboard',

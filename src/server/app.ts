@@ -84,7 +84,7 @@ export function createApp(services: AppServices) {
     .use(apiRoutes({ bus, view, store: services.store }))
     .use(questionRoutes(questions, bus))
     .use(otlpRoutes(bus))
-    .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices }))
+    .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices, view }))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(view, assets.urls))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))

@@ -41,6 +41,15 @@ export interface AgentView {
   unanswered: Unanswered | null
   /** waiting for its user: what it said it waits for */
   waiting_reason?: string
+  /** waiting to start while a dependency is blocked or failed (set by the panel and the list, not by viewOf) */
+  waiting_on?: WaitingOn
+}
+
+/** The dependency an idle agent waits on that cannot go on by itself. */
+export interface WaitingOn {
+  agent_id: string
+  name: string
+  state: 'blocked' | 'failed'
 }
 
 export interface ResultView {
@@ -60,6 +69,8 @@ export interface AgentFacts extends Omit<AgentView, 'quiet_for'> {
   models: readonly ModelUsage[]
   /** done or failed: when, and what it produced */
   result: ResultView | undefined
+  /** the agents it starts after (its graph's depends_on) */
+  depends_on?: readonly string[]
 }
 
 export type StateCounts = Partial<Record<AgentStateName, number>>
@@ -86,6 +97,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined,
     recent_tools: context.recent_tools,
     models: context.usage,
     usage: priceUsage(context.usage, prices),
+    depends_on: context.depends_on,
     result:
       finishedAt === undefined
         ? undefined
@@ -100,7 +112,7 @@ function factsOf({ value, context }: AgentSnapshot, graphId: string | undefined,
 }
 
 /** The view of an agent at `now`: quiet when working yet silent for longer than `quietMs`. */
-export function viewOf({ updated_at, result: _result, recent_tools: _tools, models: _models, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
+export function viewOf({ updated_at, result: _result, recent_tools: _tools, models: _models, depends_on: _deps, ...facts }: AgentFacts, now: number, quietMs: number): AgentView {
   const silent = updated_at === null ? 0 : now - updated_at
   return { ...facts, quiet_for: isWorkingState(facts.state) && silent > quietMs ? silent : null }
 }

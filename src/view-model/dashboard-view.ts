@@ -4,7 +4,7 @@ import type { DashboardHandle } from '../machines/dashboard'
 import type { PriceTable } from '../protocol/prices'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView } from './agent-book'
-import { agentPage } from './agent-panel'
+import { agentPage, type AgentListFilter } from './agent-panel'
 import { DEFAULT_QUIET_MS, deriveViewModel, type ViewModel } from './derive'
 
 export interface ViewOptions {
@@ -24,9 +24,7 @@ export interface QuestionSource {
   onChange(listener: () => void): () => void
 }
 
-export interface AgentQuery {
-  q?: string
-  state?: AgentView['state']
+export interface AgentQuery extends AgentListFilter {
   page: number
   size: number
 }
@@ -82,7 +80,7 @@ export class DashboardView {
   /** One page of the agents matching a filter: the /agents list. */
   agentPage(query: AgentQuery) {
     const { now } = this.current()
-    return { ...agentPage(this.book.all(), { ...query, now, quietMs: this.quietMs }), now }
+    return { ...agentPage(this.book, { ...query, now, quietMs: this.quietMs }), now }
   }
 
   /** Called (synchronously, so cheaply) whenever the model went stale: a stream schedules its flush. */

@@ -13,6 +13,7 @@ import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
 import { agentPanel, type AgentPanel } from './agent-panel'
 import { bounded } from './bounded'
+import { stalledOn } from './holdups'
 import { summarizeEvent } from './event-summary'
 import type { UsageView } from './usage'
 
@@ -64,6 +65,8 @@ export interface GraphView {
   status: GraphRecord['status']
   /** its agents' tokens and cost */
   usage: UsageView
+  /** nothing of it working and this many questions pending (else 0): what the run waits for */
+  stalled: number
 }
 
 export interface EventView {
@@ -118,7 +121,8 @@ export function progressOf(counts: Readonly<StateCounts>): Progress {
 function graphView(graph: GraphRecord, book: AgentBook): GraphView {
   // Counted from its agents as they are: one that was since retired no longer counts.
   const { completed: done, failed, skipped, running, blocked, total } = progressOf(book.graph(graph.graph_id))
-  return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status, usage: book.graphUsage(graph.graph_id) }
+  const stalled = stalledOn({ running, blocked })
+  return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status, usage: book.graphUsage(graph.graph_id), stalled }
 }
 
 // Events are immutable once published: their views are made once, not on every flush.

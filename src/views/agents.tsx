@@ -4,6 +4,7 @@ import type { AgentView } from '../view-model/derive'
 import { ids, routes } from './targets'
 import { isFinalState, isWorkingState } from '../machines/agent-states'
 import { usageText, usageTitle } from '../view-model/usage'
+import { BadgeNotes } from './badge-notes'
 
 /** A badge's words for a question its agent went on without. */
 const UNANSWERED = { timed_out: 'no answer, timed out', withdrawn: 'no answer, withdrawn' } as const
@@ -31,6 +32,7 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
       ) : (
         ''
       )}
+      <BadgeNotes agent={agent} />
       {/* counted up in the page by clock.js: a badge changes when its agent does, not every second */}
       {final || agent.state === 'idle' || agent.entered_at === null ? <span class="since"></span> : <span class="since" data-since={String(agent.entered_at)}></span>}
     </li>

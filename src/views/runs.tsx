@@ -11,7 +11,8 @@ import { routes } from './targets'
 
 const day = (ms: number) => (Number.isNaN(new Date(ms).getTime()) ? '' : new Date(ms).toISOString().slice(0, 10))
 
-export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; assets: PageAssets; now: number }) {
+/** `stalled`: questions each live run with nothing running is stalled on (runs not in it are not stalled) */
+export function RunsPage({ runs, assets, now, stalled }: { runs: readonly RunSummary[]; assets: PageAssets; now: number; stalled?: ReadonlyMap<string, number> }) {
   return (
     <SubPage title="Runs" assets={assets}>
       <main class="runs">
@@ -40,7 +41,10 @@ export function RunsPage({ runs, assets, now }: { runs: readonly RunSummary[]; a
                         {run.graph_id}
                       </a>
                     </td>
-                    <td>{run.status}</td>
+                    <td>
+                      {run.status}
+                      <Stalled n={stalled?.get(run.graph_id) ?? 0} graphId={run.graph_id} />
+                    </td>
                     <td>{run.agents}</td>
                     <td>{run.questions}</td>
                     <td safe>{`${day(run.started_at)} ${clock(run.started_at)}`}</td>
@@ -71,7 +75,7 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
           <p class="empty-note">
             Read-only, rebuilt from the stored events. <a href={routes.runGraph(graphId)}>See its agents as a graph</a>.
           </p>
-          <Summary progress={model.progress} usage={model.usage} />
+          <Summary progress={model.progress} usage={model.usage} graphId={graphId} />
           <h2>Questions</h2>
           {questions.length === 0 ? (
             <p class="empty-note">No agent asked anything in this run.</p>
@@ -101,5 +105,16 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
         </section>
       </main>
     </SubPage>
+  )
+}
+
+/** A run with nothing running and questions pending says so, with a link to them in the queue. */
+function Stalled({ n, graphId }: { n: number; graphId: string }) {
+  if (n === 0) return ''
+  return (
+    <>
+      {' · '}
+      <a class="stalled" href={routes.queue(graphId)} safe>{`stalled on ${n} question${n === 1 ? '' : 's'}`}</a>
+    </>
   )
 }

@@ -1,5 +1,5 @@
 // Strings that must match between views, streams and routes: element ids, selectors, routes, signal names.
-import { cardId, domKey } from '../protocol/anchors'
+import { cardId, domKey, QUEUE_ANCHOR } from '../protocol/anchors'
 
 export { domKey }
 
@@ -25,7 +25,7 @@ export const ids = {
   /** the opt-in alerts checkbox (assets/notify.js uses the same id, and blockedList's) */
   alertsToggle: 'alerts-toggle',
   /** the questions panel's heading: focus goes there when the last card leaves (notify.js) */
-  questionsHeading: 'h-questions',
+  questionsHeading: QUEUE_ANCHOR,
   results: 'results',
   eventList: 'event-list',
   /** a run's graph: the drawing (patched whole when its shape changes), and each agent's node */

@@ -18,6 +18,7 @@ import { newTabId } from './tab'
  */
 export const htmlPlugin = () => html({ autoDetect: false, autoDoctype: false, contentType: 'text/html; charset=utf-8' })
 
+/** `?queue=`: the question queue's filter to start with (routes.queue: a stalled run's questions). */
 export function pageRoutes(view: DashboardView, assets: PageAssets, options: { signOut: boolean }) {
   return new Elysia().use(htmlPlugin()).get(
     '/',
@@ -25,9 +26,9 @@ export function pageRoutes(view: DashboardView, assets: PageAssets, options: { s
       const include = parseInclude(query.include)
       const model = view.current()
       const log = filterEvents(model.events, include).slice(0, EVENT_LOG_LIMIT)
-      const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {}, [names.queueFilter]: '' }
+      const page = { [names.tab]: newTabId(), ...signalsOf(model), [names.responseDraft]: {}, [names.queueFilter]: query.queue ?? '' }
       return html(<Shell model={model} log={log} include={query.include ? include : []} signals={page} assets={assets} now={model.now} signOut={options.signOut} answerer={nameOf(request)} />)
     },
-    { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })) }) },
+    { query: t.Object({ include: t.Optional(t.String({ maxLength: 100 })), queue: t.Optional(t.String({ maxLength: 200, error: 'must be at most 200 characters' })) }) },
   )
 }

@@ -5,6 +5,7 @@ import type { EventStore } from '../../events/event-store'
 import { runLayout } from '../../inspector/run-layout'
 import type { RunGraphStream } from '../../live/run-graph-stream'
 import type { DashboardHandle } from '../../machines/dashboard'
+import type { DashboardView } from '../../view-model/dashboard-view'
 import type { PriceTable } from '../../protocol/prices'
 import { patterns, routes } from '../../protocol/routes'
 import { Id } from '../../protocol/schema'
@@ -29,11 +30,14 @@ export interface RunServices {
   dashboard: Pick<DashboardHandle, 'actor' | 'agents'>
   graphStream: RunGraphStream
   prices?: PriceTable
+  /** the live read model: which runs are stalled on questions now */
+  view?: Pick<DashboardView, 'current'>
 }
 
 const params = t.Object({ graph_id: Id() })
 
-export function runRoutes({ store, questions, assets, dashboard, graphStream, prices }: RunServices) {
+export function runRoutes({ store, questions, assets, dashboard, graphStream, prices, view }: RunServices) {
+  const stalledRuns = () => new Map(view?.current().graphs.flatMap((g) => (g.stalled ? [[g.graph_id, g.stalled] as const] : [])))
   const storedEvents = (graphId: string) => {
     const events = store.query({ graph_id: graphId, limit: MAX_RUN_EVENTS }).map((s) => s.event)
     if (!events.length) throw new NotFound(`no run ${graphId} is stored`)
@@ -50,7 +54,7 @@ export function runRoutes({ store, questions, assets, dashboard, graphStream, pr
   }
   return new Elysia()
     .use(htmlPlugin())
-    .get(routes.runs(), ({ html }) => html(<RunsPage runs={store.runs()} assets={assets} now={Date.now()} />))
+    .get(routes.runs(), ({ html }) => html(<RunsPage runs={store.runs()} assets={assets} now={Date.now()} stalled={stalledRuns()} />))
     .get(
       patterns.run,
       ({ params, html }) => {
