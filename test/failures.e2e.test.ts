@@ -1,0 +1,39 @@
+// In a run of 300 running agents and one failed, the failed one is found from the header in one click, with its
+// error; and on the dashboard its badge comes before the running ones.
+import { describe, expect, it } from 'bun:test'
+import { makeEvent } from '../src/protocol/event'
+import { ids } from '../src/views/targets'
+import { browserSuite, openPage } from './support/browser'
+
+const suite = browserSuite()
+const ERROR = 'pytest exit 1\n  tests/test_api.py::test_login - AssertionError: 401 != 200'
+
+describe.skipIf(suite.skip)('a failure in a large run', () => {
+  it("is one click from the header's failed count, shown with its error", async () => {
+    const { bus, stream, url } = suite.server
+    const say = (action: string, agent_id: string, payload: Record<string, unknown> = {}) => bus.publish(makeEvent('agent', action, { agent_id, graph_id: 'big', payload }))
+    for (let i = 0; i < 300; i++) say('started', `run-${i}`, { name: `Worker ${i}` })
+    say('started', 'tests', { name: 'Run the tests' })
+    say('failed', 'tests', { error: ERROR })
+    await bus.persisted()
+    stream.flush()
+    const { page, errors } = await openPage(suite.browser, url)
+    // On the dashboard: the failed badge first (nothing waits for an answer), its error's first line on it.
+    const first = page.locator(`#${ids.agentList} > li`).first()
+    await first.waitFor()
+    expect(await first.getAttribute('id')).toBe(ids.agent('tests'))
+    expect(await first.locator('.error').innerText()).toBe('pytest exit 1')
+    // One click on the header's count opens the list that shows it, with its error.
+    const failed = page.locator(`#${ids.summary} .count.failed a`)
+    expect(await failed.innerText()).toBe('1 failed')
+    await Promise.all([page.waitForURL('**/agents?state=failed'), failed.click()])
+    const group = page.locator('.error-group')
+    expect(await group.locator('.error-group-head').innerText()).toBe('1 agent: pytest exit 1')
+    const badge = group.locator(`#${ids.agent('tests')}`)
+    expect(await badge.locator('.name').innerText()).toBe('Run the tests')
+    expect(await badge.locator('.error').getAttribute('title')).toBe(ERROR)
+    expect(await page.locator('.badge').count()).toBe(1)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
