@@ -18,6 +18,8 @@ describe.skipIf(suite.skip)('a failure in a large run', () => {
     await bus.persisted()
     stream.flush()
     const { page, errors } = await openPage(suite.browser, url)
+    // A missing element fails here, saying which, before the test's own timeout does.
+    page.setDefaultTimeout(10_000)
     // On the dashboard: the failed badge first (nothing waits for an answer), its error's first line on it.
     const first = page.locator(`#${ids.agentList} > li`).first()
     await first.waitFor()

@@ -52,7 +52,8 @@ export function Summary({ progress, usage, graphId }: SummaryProps) {
   )
 }
 
-function Count(props: { class: string; href: string; n: number; what: string }) {
+/** One count of the header: `what` is one of the fixed words above, never data. */
+function Count(props: { class: string; href: string; n: number; what: 'running' | 'blocked' | 'failed' | 'skipped' }) {
   return (
     <li class={props.class}>
       <a href={props.href}>
