@@ -33,13 +33,15 @@ describe('the panel of a large swarm', () => {
       ...Array.from({ length: 300 }, (_, i) => facts(`run-${i}`, 'running')),
       facts('broke', 'failed', { error: 'pytest exit 1\nE   assert 1 == 2' }),
       facts('asks', 'blocked'),
+      facts('chat', 'waiting'),
     ]
     const panel = agentPanel(bookOf(agents), NOW, Infinity)
     expect(panel.shown.slice(0, 2).map((a) => [a.agent_id, a.error])).toEqual([
       ['asks', undefined],
       ['broke', 'pytest exit 1\nE   assert 1 == 2'],
     ])
-    expect(panel.counts.map((c) => c.state)).toEqual(['blocked', 'failed', 'running'])
+    // between turns, waiting for its own user: counted, not shown one by one
+    expect(panel.counts.map((c) => [c.state, c.hidden])).toEqual([['blocked', 0], ['failed', 0], ['running', 200], ['waiting', 1]])
   })
 })
 

@@ -6,7 +6,7 @@ import { waitingOn } from './holdups'
 
 /** Up to this many agents, every one has its badge, in order of appearance (a run of 20 looks as it always did). */
 export const SHOW_ALL_UP_TO = 100
-/** Past that, each group shown one by one (waiting for an answer, working, failed) shows at most this many. */
+/** Past that, each group shown one by one (waiting for an answer, failed, working) shows at most this many. */
 export const GROUP_CAP = 100
 
 /**
@@ -15,7 +15,7 @@ export const GROUP_CAP = 100
  */
 const INDIVIDUAL: ReadonlyArray<readonly AgentStateName[]> = [['blocked'], ['failed'], WORKING_AGENT_STATES]
 /** Only counted in a large swarm (their lists are a click away, paginated). */
-const COUNTED: readonly AgentStateName[] = ['done', 'idle', 'skipped', 'cancelled']
+const COUNTED: readonly AgentStateName[] = ['done', 'idle', 'waiting', 'skipped', 'cancelled']
 
 export interface StateCount {
   state: AgentStateName
