@@ -14,7 +14,7 @@ import { NO_USAGE } from '../src/view-model/usage'
 const NOW = 1_700_000_000_000
 
 const facts = (agent_id: string, state: AgentFacts['state'], over: Partial<AgentFacts> = {}): AgentFacts => ({
-  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: 'g', usage: NO_USAGE,
+  agent_id, name: agent_id, state, label: state, current_tool: null, tool_calls: 0, model_calls: 0, entered_at: null, graph_id: 'g', usage: NO_USAGE, turn: 1, unanswered: null,
   updated_at: null, result: undefined, recent_tools: [], models: [], ...over,
 })
 
