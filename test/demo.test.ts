@@ -2,82 +2,11 @@
 import { recordFromInput } from '../src/questions/question-record'
 import { beforeAll, describe, expect, it } from 'bun:test'
 import { EventBus } from '../src/events/bus'
-import { makeEvent, wireName, type Event } from '../src/protocol/event'
-import { makePlan, SHIP_FORM, type Plan } from '../src/demo/plan'
+import { wireName, type Event } from '../src/protocol/event'
+import { makePlan, SHIP_FORM } from '../src/demo/plan'
 import { mulberry32 } from '../src/demo/rng'
-import { runDemoSwarm, type Asker, type RunSummary } from '../src/demo/swarm'
-
-type AskInput = Parameters<Asker['ask']>[0]
-type Mode = 'first-option' | 'timeout' | 'never'
-const TERMINAL = new Set(['agent:completed', 'agent:failed', 'agent:skipped'])
-
-/** Stands in for the inbox questions: publishes blocked/resumed like it does, answers per `mode`. */
-function fakeAsker(bus: EventBus, mode: Mode) {
-  const asked: AskInput[] = []
-  const byMsg = new Map<string, AskInput>()
-  let firstAsk!: () => void
-  const asked1 = new Promise<void>((resolve) => (firstAsk = resolve))
-  const asker: Asker = {
-    ask(input) {
-      const msg_id = `q-${asked.length + 1}`
-      asked.push(input)
-      byMsg.set(msg_id, input)
-      const { agent_id, graph_id, question, options } = input
-      bus.publish(makeEvent('agent', 'blocked', { agent_id, graph_id, payload: { msg_id, question, options } }))
-      firstAsk()
-      return { msg_id, created: true }
-    },
-    // 'never' ignores the signal on purpose: the swarm must not depend on the asker to stop.
-    waitForAnswer(msg_id) {
-      if (mode === 'never') return new Promise(() => {})
-      const { agent_id, graph_id, options } = byMsg.get(msg_id)!
-      if (mode === 'timeout') {
-        bus.publish(makeEvent('agent', 'resumed', { agent_id, graph_id, payload: { msg_id, timed_out: true } }))
-        return Promise.resolve({ timed_out: true as const })
-      }
-      const answer = options![0]!
-      bus.publish(makeEvent('agent', 'resumed', { agent_id, graph_id, payload: { msg_id, answer } }))
-      return Promise.resolve({ answer, responded_at: Date.now() })
-    },
-  }
-  return { asker, asked, asked1 }
-}
-
-interface Recorded {
-  events: Event[]
-  summaries: RunSummary[]
-  asked: AskInput[]
-  plan: Plan
-}
-
-/** Run the swarm fast until `runs` runs have ended; synchronised on onRunEnd, not on time. */
-async function record(seed: number, opts: { mode?: Mode; runs?: number; maxConcurrent?: number } = {}): Promise<Recorded> {
-  const bus = new EventBus()
-  const events: Event[] = []
-  bus.listen((e) => events.push(e))
-  const { asker, asked } = fakeAsker(bus, opts.mode ?? 'first-option')
-  const ac = new AbortController()
-  const summaries: RunSummary[] = []
-  await runDemoSwarm({
-    bus, asker, signal: ac.signal, seed, speed: 1000, pauseBetweenRunsMs: 1, maxConcurrent: opts.maxConcurrent,
-    onRunEnd: (s) => (summaries.push(s), summaries.length >= (opts.runs ?? 1) && ac.abort()),
-  })
-  return { events, summaries, asked, plan: makePlan(mulberry32(seed), 1) }
-}
-
-const agentEvents = (events: Event[], id: string) => events.filter((e) => e.agent_id === id && e.category === 'agent')
-const agentTools = (events: Event[], id: string) => events.filter((e) => e.agent_id === id && e.category === 'tool')
-const wire = (events: Event[], name: string) => events.filter((e) => wireName(e) === name)
-
-/** The first seed whose run-1 plan has a failing agent with dependents and a question that will be asked. */
-function interestingSeed(): number {
-  for (let seed = 1; seed < 10_000; seed++) {
-    const { agents } = makePlan(mulberry32(seed), 1)
-    const failing = agents.find((a) => a.fails && agents.some((b) => b.depends_on.includes(a.agent_id)))
-    if (failing && agents.some((a) => a.asks && a.kind === 'lint' && !a.fails)) return seed
-  }
-  throw new Error('no seed with a failing agent that has dependents')
-}
+import { runDemoSwarm } from '../src/demo/swarm'
+import { agentEvents, agentTools, fakeAsker, interestingSeed, record, TERMINAL, wire, type Recorded } from './support/demo-swarm'
 
 describe('makePlan', () => {
   it('gives each start of the demo its own run and agent ids with a tag', () => {
@@ -141,7 +70,8 @@ describe('runDemoSwarm', () => {
     expect(started).toHaveLength(1)
     expect(started[0]!.graph_id).toBe('run-1')
     expect(started[0]!.payload.agents).toEqual(run.plan.agents.map(({ agent_id, name, depends_on }) => ({ agent_id, name, depends_on })))
-    const end = run.events.at(-1)!
+    // The run's chat agent is not in the graph and may still talk after it ends: the graph's last event is its end.
+    const end = run.events.filter((e) => e.category === 'graph').at(-1)!
     expect(wireName(end)).toBe('graph:failed')
     const { total, completed, failed, skipped } = run.summaries[0]!
     expect(end.payload).toEqual({ total, completed, failed, skipped })
@@ -162,11 +92,12 @@ describe('runDemoSwarm', () => {
   })
 
   // "Running" = between agent:started and its terminal event; a blocked agent still holds its slot, so it counts.
+  // The chat agent is outside the graph and holds no slot.
   it('never has more than maxConcurrent agents running, blocked ones included', async () => {
     const peak = (events: Event[]) => {
       let running = 0
       let max = 0
-      for (const e of events) {
+      for (const e of events.filter((x) => x.graph_id !== undefined)) {
         if (wireName(e) === 'agent:started') max = Math.max(max, ++running)
         else if (TERMINAL.has(wireName(e)) && e.action !== 'skipped') running--
       }
@@ -180,7 +111,7 @@ describe('runDemoSwarm', () => {
     const completedAt = new Map<string, number>()
     run.events.forEach((e, i) => wireName(e) === 'agent:completed' && completedAt.set(e.agent_id!, i))
     run.events.forEach((e, i) => {
-      if (wireName(e) !== 'agent:started') return
+      if (wireName(e) !== 'agent:started' || e.agent_id === run.plan.chat.agent_id) return
       for (const d of run.plan.agents.find((a) => a.agent_id === e.agent_id)!.depends_on) expect(completedAt.get(d)!).toBeLessThan(i)
     })
   })
@@ -208,7 +139,7 @@ describe('runDemoSwarm', () => {
     const lint = askers.find((a) => a.kind === 'lint' && !a.fails)!
     const style = lint.asks!.options[0]!
     const tools = agentTools(run.events, lint.agent_id)
-    expect(tools.some((e) => e.payload.tool === 'write_file' && (e.payload.args as Record<string, unknown>).docstring_style === style)).toBe(true)
+    expect(tools.some((e) => e.payload.tool === 'edit_file' && (e.payload.args as Record<string, unknown>).docstring_style === style)).toBe(true)
     const done = wire(run.events, 'agent:completed').find((e) => e.agent_id === lint.agent_id)!
     expect(done.payload.result).toContain(`${style}-style docstrings`)
   })

@@ -2,6 +2,9 @@
 import type { FormSchema } from '../protocol/form'
 import { intBetween, pick, sample, type Rng } from './rng'
 
+/** The chat-style agent each run has beside its graph. */
+export const CHAT_NAME = 'Support chat'
+
 export type AgentKind = 'scan' | 'lint' | 'refactor' | 'annotate' | 'test' | 'report'
 
 export interface PlannedQuestion {
@@ -45,6 +48,8 @@ export interface Plan {
   run: number
   graph_id: string
   agents: PlannedAgent[]
+  /** the run's chat-style agent: not in the graph (it answers its own user), so not in `agents` */
+  chat: { agent_id: string; name: string }
 }
 
 interface SourceFile {
@@ -69,6 +74,10 @@ const ASK_RATIO = 1 / 5
 const FAIL_RATE = 1 / 20
 
 export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+
+/** The function an agent's excerpts show: its own, else its file's first (lint and test agents work on a whole file). */
+export const functionOf = (agent: Pick<PlannedAgent, 'fn' | 'file'>): string =>
+  agent.fn ?? Object.keys(CODEBASE.find((f) => f.path === agent.file)?.functions ?? {})[0] ?? 'main'
 const stem = (path: string) => baseName(path).replace(/\.py$/, '')
 
 function questionFor(agent: PlannedAgent): PlannedQuestion | undefined {
@@ -139,5 +148,6 @@ export function makePlan(rng: Rng, runNo: number, tag?: string): Plan {
   const eligible = agents.slice(1)
   for (const agent of sample(rng, eligible, Math.round(agents.length * ASK_RATIO))) agent.asks = questionFor(agent)
   for (const agent of eligible) if (rng() < FAIL_RATE) agent.fails = true
-  return { run: runNo, graph_id: tag ? `${DEMO_GRAPH_PREFIX}${tag}-run-${runNo}` : `run-${runNo}`, agents }
+  const chat = { agent_id: `${prefix}-chat`, name: CHAT_NAME }
+  return { run: runNo, graph_id: tag ? `${DEMO_GRAPH_PREFIX}${tag}-run-${runNo}` : `run-${runNo}`, agents, chat }
 }

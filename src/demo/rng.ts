@@ -31,3 +31,23 @@ export function sample<T>(rng: Rng, items: readonly T[], n: number): T[] {
   }
   return copy.slice(0, Math.max(0, n))
 }
+
+/**
+ * A seed for one part of the demo from the swarm's seed and that part's coordinates (run, agent index):
+ * each agent draws from its own stream, so what it says does not depend on how timers interleave.
+ */
+export function deriveSeed(seed: number, ...parts: number[]): number {
+  let h = seed >>> 0
+  for (const part of parts) {
+    h = Math.imul(h ^ (part >>> 0), 0x85ebca6b) >>> 0
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0
+    h = (h ^ (h >>> 16)) >>> 0
+  }
+  return h
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** `n` characters of base62, for ids that look like the model APIs' (`toolu_01…`, `msg_01…`). */
+export const token = (rng: Rng, n: number): string =>
+  Array.from({ length: n }, () => ID_ALPHABET[Math.floor(rng() * ID_ALPHABET.length)]).join('')

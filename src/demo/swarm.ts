@@ -1,12 +1,17 @@
 // The simulated Remora-like swarm `bun run start` runs by default: plans runs, schedules agents, narrates them onto the bus.
 import type { EventBus } from '../events/bus'
-import { makeEvent, type Category } from '../protocol/event'
+import { makeEvent } from '../protocol/event'
 import { answerSummary, type Answer } from '../protocol/form'
 import type { AskBody } from '../protocol/question'
 import { raceAbort, sleep } from '../client/abortable'
-import { answerStep, defaultAnswer, errorFor, resultFor, toolStep } from './narration'
+import { runChat } from './chat'
+import { failureFor } from './failures'
+import { defaultAnswer, resultFor } from './narration'
 import { makePlan, type Plan, type PlannedAgent } from './plan'
-import { intBetween, mulberry32, type Rng } from './rng'
+import { completionFor, planNote, promptFor } from './prompts'
+import { deriveSeed, intBetween, mulberry32 } from './rng'
+import { modelCall, toolCall, type Emit, type Voice } from './steps'
+import { answerStep, toolStep, type ToolCall } from './tools'
 
 /** The slice of the question service the swarm needs; structural, so the demo does not import it. */
 export interface Asker {
@@ -44,19 +49,19 @@ export interface DemoSwarmOptions {
 }
 
 type Outcome = 'completed' | 'failed' | 'skipped'
-type Emit = (category: Category, action: string, payload: Record<string, unknown>) => void
 
 interface Ctx {
   bus: Pick<EventBus, 'publish'>
   asker: Asker
   signal: AbortSignal
-  /** timings and narration; plans have their own rng so a seed fixes the plans regardless of timing */
-  rng: Rng
+  /** each agent's timings and narration come from its own rng derived from this, so a seed fixes them regardless of timing */
+  seed: number
   speed: number
   maxConcurrent: number
 }
 
-const MODEL = 'claude-sonnet'
+// About one agent in three notes its plan when it starts: enough to see notes, not so many they are noise.
+const NOTE_RATE = 1 / 3
 
 /** Run plan after plan until `signal` aborts; resolves (never rejects) once stopped, unless something is broken. */
 export async function runDemoSwarm(options: DemoSwarmOptions): Promise<void> {
@@ -65,7 +70,7 @@ export async function runDemoSwarm(options: DemoSwarmOptions): Promise<void> {
   if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be ≥ 1')
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32)
   const planRng = mulberry32(seed)
-  const ctx: Ctx = { bus: options.bus, asker: options.asker, signal, rng: mulberry32(seed ^ 0x5bd1e995), speed, maxConcurrent }
+  const ctx: Ctx = { bus: options.bus, asker: options.asker, signal, seed: seed ^ 0x5bd1e995, speed, maxConcurrent }
   try {
     for (let run = 1; !signal.aborted; run++) {
       const summary = await runOnce(ctx, makePlan(planRng, run, options.tag))
@@ -81,11 +86,40 @@ async function runOnce(ctx: Ctx, plan: Plan): Promise<RunSummary> {
   const graph = (action: string, payload: Record<string, unknown>) =>
     ctx.bus.publish(makeEvent('graph', action, { graph_id: plan.graph_id, payload }))
   graph('started', { run: plan.run, agents: plan.agents.map(({ agent_id, name, depends_on }) => ({ agent_id, name, depends_on })) })
+  // Settled into a value: when the run stops first, the chat's rejection must not go unhandled.
+  const chat = chatSession(ctx, plan).then(() => undefined, (error: unknown) => ({ error }))
   const outcomes = await schedule(ctx, plan)
   const count = (o: Outcome) => [...outcomes.values()].filter((x) => x === o).length
   const counts = { total: plan.agents.length, completed: count('completed'), failed: count('failed'), skipped: count('skipped') }
   graph(counts.failed > 0 ? 'failed' : 'completed', counts)
+  // The next run waits for this run's chat, so sessions do not pile up faster than runs.
+  const stopped = await raceAbort(chat, ctx.signal)
+  if (stopped) throw stopped.error
   return { run: plan.run, graph_id: plan.graph_id, ...counts }
+}
+
+/** An agent's voice: its events, its own rng (index 0 is the chat), pauses on the swarm's clock. */
+function voiceOf(ctx: Ctx, plan: Plan, agentId: string, index: number, inGraph: boolean): Voice {
+  const rng = mulberry32(deriveSeed(ctx.seed, plan.run, index))
+  const ids = inGraph ? { agent_id: agentId, graph_id: plan.graph_id } : { agent_id: agentId }
+  const emit: Emit = (category, action, payload) => ctx.bus.publish(makeEvent(category, action, { ...ids, payload }))
+  const pause = async (minMs: number, maxMs: number) => {
+    const ms = intBetween(rng, minMs, maxMs)
+    await sleep(ms / ctx.speed, ctx.signal)
+    return ms
+  }
+  return { emit, rng, pause }
+}
+
+/** The run's chat agent beside the graph; like any agent, a crash shows as its failure rather than stopping the swarm. */
+async function chatSession(ctx: Ctx, plan: Plan): Promise<void> {
+  const voice = voiceOf(ctx, plan, plan.chat.agent_id, 0, false)
+  try {
+    await runChat(voice, plan.chat.name)
+  } catch (error) {
+    if (ctx.signal.aborted) throw error
+    voice.emit('agent', 'failed', { error: `demo agent crashed: ${error instanceof Error ? error.message : String(error)}` })
+  }
 }
 
 /** Start every agent whose dependencies completed, at most maxConcurrent at once, until each has an outcome. */
@@ -136,22 +170,24 @@ function skip(ctx: Ctx, plan: Plan, agent: PlannedAgent, reason: string, outcome
 
 /** One agent's life on the bus. Only rejects when the swarm is stopped; any other error becomes agent:failed. */
 async function runAgent(ctx: Ctx, plan: Plan, agent: PlannedAgent): Promise<Outcome> {
-  const emit: Emit = (category, action, payload) =>
-    ctx.bus.publish(makeEvent(category, action, { agent_id: agent.agent_id, graph_id: plan.graph_id, payload }))
+  const voice = voiceOf(ctx, plan, agent.agent_id, plan.agents.indexOf(agent) + 1, true)
+  const { emit, rng } = voice
   emit('agent', 'started', { name: agent.name })
   try {
-    const askAfter = agent.asks ? intBetween(ctx.rng, 0, agent.steps - 1) : -1
+    const askAfter = agent.asks ? intBetween(rng, 0, agent.steps - 1) : -1
     let answer: string | undefined
-    await pause(ctx, 300, 1200)
+    let last: ToolCall | undefined
+    await voice.pause(300, 1200)
+    if (rng() < NOTE_RATE) emit('agent', 'note', { text: planNote(agent) })
     for (let step = 0; step < agent.steps; step++) {
-      await workStep(ctx, agent, emit)
-      if (step === askAfter) answer = await askAndApply(ctx, plan, agent, emit)
+      last = await workStep(voice, agent, last)
+      if (step === askAfter) [answer, last] = await askAndApply(ctx, plan, agent, voice, last)
     }
     if (agent.fails) {
-      emit('agent', 'failed', { error: errorFor(ctx.rng, agent) })
+      emit('agent', 'failed', { error: await failingStep(voice, agent, last) })
       return 'failed'
     }
-    emit('agent', 'completed', { result: resultFor(ctx.rng, agent, answer) })
+    emit('agent', 'completed', { result: resultFor(rng, agent, answer) })
     return 'completed'
   } catch (error) {
     if (ctx.signal.aborted) throw error
@@ -161,32 +197,36 @@ async function runAgent(ctx: Ctx, plan: Plan, agent: PlannedAgent): Promise<Outc
   }
 }
 
-/** A model round trip that decides on a tool, then the tool call. */
-async function workStep(ctx: Ctx, agent: PlannedAgent, emit: Emit) {
-  const { tool, args, result } = toolStep(ctx.rng, agent)
-  // Usage is reported with the response, split as the model APIs report it.
-  const input_tokens = intBetween(ctx.rng, 800, 6000)
-  const output_tokens = intBetween(ctx.rng, 80, 1200)
-  emit('model', 'request', { model: MODEL })
-  await pause(ctx, 1200, 3500)
-  emit('model', 'response', { model: MODEL, input_tokens, output_tokens, tokens: input_tokens + output_tokens })
-  emit('tool', 'called', { tool, args })
-  await pause(ctx, 300, 1800)
-  emit('tool', 'completed', { tool, args, result })
+/** A model round trip that decides on a tool (it sees the last call's result), then the tool call. */
+async function workStep(voice: Voice, agent: PlannedAgent, last: ToolCall | undefined): Promise<ToolCall> {
+  const call = toolStep(voice.rng, agent)
+  await modelCall(voice, { input: promptFor(agent, last), output: completionFor(call, last) })
+  await toolCall(voice, call)
+  return call
+}
+
+/** The step that went wrong, then the multi-line error the agent fails with. */
+async function failingStep(voice: Voice, agent: PlannedAgent, last: ToolCall | undefined): Promise<string> {
+  const { step, error } = failureFor(voice.rng, agent)
+  const input = promptFor(agent, last)
+  if (step.kind === 'model') {
+    await modelCall(voice, { input, error: step.error })
+  } else {
+    await modelCall(voice, { input, output: completionFor(step.call, last) })
+    await toolCall(voice, step.call)
+  }
+  return error
 }
 
 /** Ask through the coordinator, wait as long as it takes, then act on the answer (the first option if it timed out). */
-async function askAndApply(ctx: Ctx, plan: Plan, agent: PlannedAgent, emit: Emit): Promise<string> {
+async function askAndApply(ctx: Ctx, plan: Plan, agent: PlannedAgent, voice: Voice, last: ToolCall): Promise<[string, ToolCall]> {
   const { question, options, kind, schema, context } = agent.asks!
   const { msg_id } = ctx.asker.ask({ agent_id: agent.agent_id, question, options, kind, schema, context, graph_id: plan.graph_id })
   // Raced here too: an asker that ignores the signal must not keep a stopped swarm alive.
   const reply = await raceAbort(ctx.asker.waitForAnswer(msg_id, ctx.signal), ctx.signal)
   const answer = 'answer' in reply ? answerSummary(reply.answer) : defaultAnswer(agent)
-  const call = answerStep(agent, answer)
-  emit('tool', 'called', { ...call })
-  await pause(ctx, 300, 900)
-  emit('tool', 'completed', { ...call, result: 'applied' })
-  return answer
+  const call = answerStep(voice.rng, agent, answer)
+  await modelCall(voice, { input: `${promptFor(agent, last)}\nuser: ${answer}`, output: completionFor(call) })
+  await toolCall(voice, call, 300, 900)
+  return [answer, call]
 }
-
-const pause = (ctx: Ctx, minMs: number, maxMs: number) => sleep(intBetween(ctx.rng, minMs, maxMs) / ctx.speed, ctx.signal)
