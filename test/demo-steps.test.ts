@@ -1,10 +1,14 @@
 // What the demo swarm reports over a full run: valid events, tool and model calls paired by call_id, a real-looking failure, a chat agent's two turns.
 import { beforeAll, describe, expect, it } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { EventStore } from '../src/events/event-store'
 import { validateEvent, wireName, type Event } from '../src/protocol/event'
+import { MAX_STEP_TEXT } from '../src/protocol/limits'
 import { interestingSeed, record, wire, type Recorded } from './support/demo-swarm'
 
-// The steps index keeps this much of an input/output/args/result (MAX_STEP_TEXT); the demo stays far below it.
-const STEP_TEXT_LIMIT = 20_000
+// The steps index keeps MAX_STEP_TEXT of an input/output/args/result; the demo's prompts and completions stay far below it.
 const SHORT_TEXT = 2_000
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -38,7 +42,7 @@ describe('the demo swarm reports the work', () => {
       const checked = validateEvent(e)
       if (!checked.ok) throw new Error(`${wireName(e)} refused: ${checked.field} ${checked.reason}`)
       for (const key of ['input', 'output'] as const) if (e.payload[key] !== undefined) expect(String(e.payload[key]).length).toBeLessThanOrEqual(SHORT_TEXT)
-      for (const key of ['args', 'result'] as const) expect(jsonLength(e.payload[key])).toBeLessThanOrEqual(STEP_TEXT_LIMIT)
+      for (const key of ['args', 'result'] as const) expect(jsonLength(e.payload[key])).toBeLessThanOrEqual(MAX_STEP_TEXT)
     }
   })
 
@@ -120,6 +124,32 @@ describe('the demo swarm reports the work', () => {
     const notes = wire(run.events, 'agent:note')
     expect(notes.length).toBeGreaterThan(1)
     for (const e of notes) expect(String(e.payload.text)).toMatch(/^Plan: \S/)
+  })
+
+  it('becomes steps in the real steps index: each call one step with its input and output, the chat in two turns', async () => {
+    const store = new EventStore(join(mkdtempSync(join(tmpdir(), 'switchboard-demo-')), 's.db'))
+    try {
+      for (const e of run.events) store.append(e)
+      await store.flushed()
+      const stepsOf = (agentId: string) => store.steps.page(agentId, { limit: 500 }).steps
+      const tools = run.events.filter((e) => wireName(e) === 'tool:called')
+      const models = run.events.filter((e) => wireName(e) === 'model:request')
+      const agents = [...new Set(run.events.flatMap((e) => (e.agent_id ? [e.agent_id] : [])))]
+      const steps = agents.flatMap(stepsOf)
+      expect(steps.filter((x) => x.kind === 'tool').length).toBe(tools.length)
+      expect(steps.filter((x) => x.kind === 'model').length).toBe(models.length)
+      for (const step of steps) {
+        expect(step.status === 'ok' || step.status === 'error' || step.kind === 'question').toBe(true)
+        if (step.kind === 'tool') expect(step.status === 'ok' ? step.output : step.error).toBeDefined()
+        if (step.kind === 'model' && step.status === 'ok') expect([typeof step.input, typeof step.output, typeof step.duration_ms]).toEqual(['string', 'string', 'number'])
+      }
+      const chat = stepsOf(run.plan.chat.agent_id)
+      expect([...new Set(chat.map((x) => x.turn))]).toEqual([1, 2])
+      expect(chat.filter((x) => x.turn === 2 && x.kind === 'tool').map((x) => x.name)).toEqual(['edit_file', 'edit_file', 'run_tests'])
+      expect(steps.filter((x) => x.kind === 'note').length).toBe(wire(run.events, 'agent:note').length)
+    } finally {
+      store.close()
+    }
   })
 
   // Each agent draws from its own seeded stream, so what it says does not depend on how timers interleave.
