@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EventStore } from '../src/events/event-store'
+import { createDashboard } from '../src/machines/dashboard'
 import { validateEvent, wireName, type Event } from '../src/protocol/event'
 import { MAX_STEP_TEXT } from '../src/protocol/limits'
 import { interestingSeed, record, wire, type Recorded } from './support/demo-swarm'
@@ -149,6 +150,21 @@ describe('the demo swarm reports the work', () => {
       expect(steps.filter((x) => x.kind === 'note').length).toBe(wire(run.events, 'agent:note').length)
     } finally {
       store.close()
+    }
+  })
+
+  it('leaves the chat agent waiting for its user in turn 2 on the dashboard, its failed agent failed', () => {
+    const dash = createDashboard()
+    try {
+      for (const e of run.events) dash.apply(e)
+      const chat = dash.agents.get(run.plan.chat.agent_id)!.getSnapshot()
+      expect(chat.value).toBe('waiting')
+      expect(chat.context.turn).toBe(2)
+      expect(chat.context.waiting_reason).toBe("waiting for the user's reply")
+      const failedId = wire(run.events, 'agent:failed')[0]!.agent_id!
+      expect(dash.agents.get(failedId)!.getSnapshot().value).toBe('failed')
+    } finally {
+      dash.stop()
     }
   })
 
