@@ -1,8 +1,9 @@
 // In a run of 300 running agents and one failed, the failed one is found from the header in one click, with its
-// error; and on the dashboard its badge comes before the running ones.
+// error; and on the dashboard its badge comes before the running ones. A stalled run's link opens the queue
+// filtered to that run.
 import { describe, expect, it } from 'bun:test'
 import { makeEvent } from '../src/protocol/event'
-import { ids } from '../src/views/targets'
+import { ids, routes } from '../src/views/targets'
 import { browserSuite, openPage } from './support/browser'
 
 const suite = browserSuite()
@@ -35,6 +36,31 @@ describe.skipIf(suite.skip)('a failure in a large run', () => {
     expect(await badge.locator('.name').innerText()).toBe('Run the tests')
     expect(await badge.locator('.error').getAttribute('title')).toBe(ERROR)
     expect(await page.locator('.badge').count()).toBe(1)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})
+
+describe.skipIf(suite.skip)('a stalled run', () => {
+  it('links from the runs list to the queue showing only its questions', async () => {
+    const { bus, stream, url } = suite.server
+    const ask = (graph_id: string, agent_id: string) => {
+      bus.publish(makeEvent('graph', 'started', { graph_id, payload: { agents: [{ agent_id }] } }))
+      bus.publish(makeEvent('agent', 'started', { agent_id, graph_id }))
+      bus.publish(makeEvent('agent', 'blocked', { agent_id, graph_id, payload: { msg_id: `q-${agent_id}`, question: `Go on, ${agent_id}?` } }))
+    }
+    ask('stuck-a', 'asker-a')
+    ask('stuck-b', 'asker-b')
+    await bus.persisted()
+    stream.flush()
+    const { page, errors } = await openPage(suite.browser, `${url}${routes.runs()}`)
+    page.setDefaultTimeout(10_000)
+    const link = page.locator(`a.stalled[href="${routes.queue('stuck-a')}"]`)
+    expect(await link.innerText()).toBe('stalled on 1 question')
+    await Promise.all([page.waitForURL(`**${routes.queue('stuck-a')}`), link.click()])
+    await page.locator(`#${ids.card('q-asker-a')}`).waitFor({ state: 'visible' })
+    await page.locator(`#${ids.card('q-asker-b')}`).waitFor({ state: 'hidden' })
+    expect(await page.locator('.queue-filter').inputValue()).toBe('stuck-a')
     expect(errors).toEqual([])
     await page.close()
   })

@@ -54,7 +54,7 @@ export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
       tabindex="-1"
       aria-labelledby={`${control('from')} ${control('q')}`}
       data-search={searchText(card)}
-      data-show={`!$_queueFilter || el.dataset.search.includes($_queueFilter.toLowerCase())`}
+      data-show={`!$_queueFilter || ctx.el.dataset.search.includes($_queueFilter.toLowerCase())`}
     >
       <header>
         <a class="name" id={control('from')} href={routes.inspect(card.agent_id)} safe>
