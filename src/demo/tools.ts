@@ -40,7 +40,9 @@ const targetOf = (agent: PlannedAgent) => (agent.kind === 'test' && agent.file ?
 /** A few lines of the function the agent works on, as read_file returns them. */
 function codeExcerpt(agent: PlannedAgent): string {
   if (!agent.file) return '[project]\nname = "tidy"\nrequires-python = ">=3.10"'
-  return `def ${functionOf(agent)}(value, strict=False):\n    if value is None:\n        return None\n    return value`
+  const fn = functionOf(agent)
+  if (agent.kind === 'test') return `from src.${baseName(agent.file).replace(/\.py$/, '')} import ${fn}\n\n\ndef test_${fn}_keeps_value():\n    assert ${fn}('x') == 'x'`
+  return `def ${fn}(value, strict=False):\n    if value is None:\n        return None\n    return value`
 }
 
 function editArgs(agent: PlannedAgent): Record<string, unknown> {
@@ -86,7 +88,7 @@ function resultOf(rng: Rng, tool: ToolName, agent: PlannedAgent): Record<string,
   const file = agent.file ?? 'src/cli.py'
   switch (tool) {
     case 'read_file':
-      return { lines: intBetween(rng, 40, 400), excerpt: codeExcerpt(agent) }
+      return { lines: agent.kind === 'test' ? intBetween(rng, 8, 60) : intBetween(rng, 40, 400), excerpt: codeExcerpt(agent) }
     case 'grep': {
       const matches = intBetween(rng, 1, 30)
       const hit = agent.fn ? `    return ${agent.fn}(value)` : 'def main(argv=None):'
