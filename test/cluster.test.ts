@@ -97,7 +97,7 @@ describe.skipIf(!haveRedis)('two instances on one Redis', () => {
     const client = new Bun.RedisClient(redis.url)
     // As when its key's hour is up.
     await client.send('DEL', ['switchboard:seen:dup-late'])
-    for (const s of [a, b]) expect(await json(fetch(post(`${s.url}/api/events`, e)))).toEqual({ accepted: 0, duplicates: 1 })
+    for (const s of [a, b]) expect(await json(fetch(post(`${s.url}/api/events`, e)))).toEqual({ accepted: 0, duplicates: 1, ignored: 0 })
     const entries = (await client.send('XRANGE', [STREAM_KEY, '-', '+'])) as Array<[string, string[]]>
     client.close()
     expect(entries.filter(([, fields]) => fields[1]!.includes('"dup-late"'))).toHaveLength(1)

@@ -61,9 +61,9 @@ describe('POST /api/events', () => {
   it('accepts one event or an array and counts duplicates', async () => {
     const one = await s.app.handle(post('/api/events', ev('i1')))
     expect(one.status).toBe(202)
-    expect(await one.json()).toEqual({ accepted: 1, duplicates: 0 })
+    expect(await one.json()).toEqual({ accepted: 1, duplicates: 0, ignored: 0 })
     const many = await s.app.handle(post('/api/events', [ev('i1'), ev('i2'), ev('i3', { timestamp: '2026-11-25T08:00:00Z' })]))
-    expect(await many.json()).toEqual({ accepted: 2, duplicates: 1 })
+    expect(await many.json()).toEqual({ accepted: 2, duplicates: 1, ignored: 0 })
   })
   it('names the failing field of the failing item', async () => {
     const res = await s.app.handle(post('/api/events', [ev('i4'), ev('i5', { category: 'weather' })]))

@@ -140,7 +140,7 @@ describe.skipIf(!canMount)('a full disk', () => {
       // Sent again as Retry-After asks: taken at once (it waited 15 s and timed out).
       const again = await ingest(refused!)
       expect(again.status).toBe(202)
-      expect(await again.json()).toEqual({ accepted: 100, duplicates: 0 })
+      expect(await again.json()).toEqual({ accepted: 100, duplicates: 0, ignored: 0 })
       expect(await shown(agent)).toBe(true)
       await s.stop()
       s = await startTestServer({ dbPath, pollMs: 60_000 })

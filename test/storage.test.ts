@@ -75,7 +75,7 @@ describe('a busy event store', () => {
       // Sent again after its 503, as Retry-After asks: stored and shown, not taken for a duplicate.
       const again = await ingest()
       expect(again.status).toBe(202)
-      expect(await again.json()).toEqual({ accepted: 1, duplicates: 0 })
+      expect(await again.json()).toEqual({ accepted: 1, duplicates: 0, ignored: 0 })
       expect(await stored()).toEqual(['locked-1'])
       expect(await shown()).toBe(true)
     } finally {

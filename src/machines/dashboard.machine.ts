@@ -2,7 +2,7 @@
 // The agent actors themselves live in the AgentRoster (roster.ts), routed to by the wiring (dashboard.ts).
 import { assign, emit, enqueueActions, setup } from 'xstate'
 import type { Event } from '../protocol/event'
-import type { MachineEvent, MachineEventType } from './machine-events'
+import { MACHINE_EVENT_TYPES, type MachineEvent, type MachineEventType } from './machine-events'
 
 export interface GraphRecord {
   graph_id: string
@@ -64,23 +64,11 @@ const recordEvent = (context: DashboardContext, e: MachineEvent) => {
   return { events }
 }
 
-const AGENT_EVENT_TYPES = [
-  'AGENT_STARTED',
-  'AGENT_BLOCKED',
-  'AGENT_RESUMED',
-  'AGENT_COMPLETED',
-  'AGENT_FAILED',
-  'AGENT_CANCELLED',
-  'AGENT_SKIPPED',
-  'AGENT_WAITING',
-  'AGENT_NOTE',
-  'TOOL_CALLED',
-  'TOOL_STARTED',
-  'TOOL_COMPLETED',
-  'TOOL_FAILED',
-  'MODEL_REQUEST',
-  'MODEL_RESPONSE',
-] as const satisfies readonly MachineEventType[]
+/**
+ * Every agent, tool and model event type, from the one list of wire actions: a type missing here was never
+ * logged nor given to its agent (agent:waiting and agent:note were, at first, acknowledged and dropped so).
+ */
+const AGENT_EVENT_TYPES: readonly MachineEventType[] = MACHINE_EVENT_TYPES.filter((type) => /^(AGENT|TOOL|MODEL)_/.test(type))
 
 export const dashboardMachine = setup({
   types: {

@@ -6,6 +6,7 @@ import { logger } from '../telemetry/log'
 import { OnceLog } from '../telemetry/once'
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint'
 import { dashboardMachine } from './dashboard.machine'
+import { IgnoredEvents } from './ignored-events'
 import { toMachineEvent } from './machine-events'
 import { AgentRoster, type InspectionObserver } from './roster'
 
@@ -21,6 +22,8 @@ export interface DashboardHandle {
   checkpoint(): string
   /** retire agents of no graph ended or silent for longer than `afterMs` (a dashboard open for weeks stays bounded) */
   sweep(afterMs: number, at?: number): void
+  /** events stored that their agent could not take, for the writers waiting on them (POST /api/events' 202) */
+  ignored: IgnoredEvents
   /** the agents blocked on a question, and which */
   awaiting(): Array<{ agent_id: string; msg_id: string }>
   stop(): void
@@ -59,9 +62,12 @@ export function createDashboard(options: Pick<DashboardOptions, 'inspect' | 'max
   actor.on('graphs.retired', ({ graphs }) => agents.retireGraphs(graphs.map((g) => g.graph_id)))
   actor.start()
   if (from) agents.restore(from.agents)
+  const ignored = new IgnoredEvents()
+  agents.onRejected((e, reason) => ignored.record(e.id, reason))
   return {
     actor,
     agents,
+    ignored,
     apply(e) {
       const event = toMachineEvent(e)
       if (!event) return false

@@ -81,7 +81,7 @@ export function createApp(services: AppServices) {
     .use(eventStreamRoutes(stream))
     .use(respondRoutes(questions, stream, bus))
     .use(nameRoutes())
-    .use(apiRoutes({ bus, view, store: services.store }))
+    .use(apiRoutes({ bus, view, store: services.store, ignored: dashboard.ignored }))
     .use(questionRoutes(questions, bus))
     .use(otlpRoutes(bus))
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices, view }))

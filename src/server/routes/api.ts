@@ -5,8 +5,10 @@ import type { EventBus } from '../../events/bus'
 import type { DashboardView } from '../../view-model/dashboard-view'
 import { InvalidEvent, validateEvent, type Event } from '../../protocol/event'
 import type { EventStore } from '../../events/event-store'
+import type { IgnoredEvents } from '../../machines/ignored-events'
 import { Id } from '../../protocol/schema'
 import { Invalid } from '../../questions/errors'
+import { MAX_IGNORED_LISTED } from '../../machines/ignored-events'
 import { PayloadTooLarge } from '../errors'
 
 export const MAX_INGEST_BYTES = 1 << 20
@@ -23,6 +25,19 @@ function parseBatch(body: unknown): Event[] {
     throw new InvalidEvent(`${at}${r.field}`, r.reason)
   })
 }
+
+/**
+ * The 202 of POST /api/events, for the OpenAPI document (the handler builds it; nothing validates it on the way
+ * out). A TypeBox schema is JSON Schema; OpenAPI's types do not know TypeBox's symbols, hence the cast where used.
+ */
+const IngestAccepted = t.Object({
+  accepted: t.Integer({ minimum: 0, description: 'events stored (new ids)' }),
+  duplicates: t.Integer({ minimum: 0, description: 'events whose id was already stored: ignored, as a resend should be' }),
+  ignored: t.Integer({ minimum: 0, description: 'events stored and logged that their agent could not take (e.g. agent:resumed for a question it is not waiting on)' }),
+  ignored_events: t.Optional(
+    t.Array(t.Object({ id: t.String(), reason: t.String() }), { maxItems: MAX_IGNORED_LISTED, description: `present when ignored > 0: the first ${MAX_IGNORED_LISTED}, each with why` }),
+  ),
+})
 
 const MAX_PAGE = 1_000
 const NDJSON = 'application/x-ndjson'
@@ -52,9 +67,11 @@ interface ApiServices {
   /** the dashboard's read model: what the snapshot answers */
   view: DashboardView
   store: EventStore
+  /** told which of a batch's events their agents could not take */
+  ignored: IgnoredEvents
 }
 
-export function apiRoutes({ bus, view, store }: ApiServices) {
+export function apiRoutes({ bus, view, store, ignored }: ApiServices) {
   return new Elysia()
     // The stored history, oldest first, a page at a time: `next` (or the x-next-after header) is the
     // `after` of the next page. NDJSON, one event a line, for Accept: application/x-ndjson.
@@ -82,11 +99,28 @@ export function apiRoutes({ bus, view, store }: ApiServices) {
         // All or none: the bus's gate makes each agent:blocked its question's record, or refuses the batch
         // (400 naming the field, 409 for a msg_id holding another question) before any of it is taken. Stored
         // before acknowledged and before shown: a 202 means a restart will not lose them, a 503 that nobody saw them.
-        const accepted = await bus.ingest(events)
-        return status(202, { accepted, duplicates: events.length - accepted })
+        // Watched from before they are taken: an event stored that its agent cannot take (an agent:resumed for a
+        // question it is not waiting on) is counted in the 202, not acknowledged and dropped.
+        const watch = ignored.watch(events.map((e) => e.id))
+        try {
+          const accepted = await bus.ingest(events)
+          const body = { accepted, duplicates: events.length - accepted, ignored: watch.ignored }
+          return status(202, watch.ignored > 0 ? { ...body, ignored_events: watch.events } : body)
+        } finally {
+          watch.end()
+        }
       },
       {
         body: t.Unknown(),
+        detail: {
+          summary: 'Ingest one event or an array (at most 1 MB): stored before the 202',
+          responses: {
+            202: { description: 'Stored. Nothing is acknowledged and dropped: an event its agent cannot take is counted in `ignored`', content: { 'application/json': { schema: IngestAccepted as never } } },
+            400: { description: '`{error, field}`: the first event or field that is not valid, by index in an array' },
+            413: { description: 'The body is over 1 MB' },
+            503: { description: 'Neither stored nor shown (Retry-After): the store cannot take events now' },
+          },
+        },
         transform({ headers }) {
           if (Number(headers['content-length'] ?? 0) > MAX_INGEST_BYTES) throw new PayloadTooLarge(`body over ${MAX_INGEST_BYTES} bytes`)
         },
