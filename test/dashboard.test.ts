@@ -47,7 +47,7 @@ describe('dashboard', () => {
     bus.publish(agentEv('a1', 'completed', { result: 'all done' }))
     vm = view()
     expect(vm.agents.map((a) => [a.agent_id, a.state, a.label])).toEqual([['a1', 'done', 'Done']])
-    expect(vm.progress).toEqual({ total: 1, completed: 1, failed: 0, skipped: 0, blocked: 0, running: 0, cancelled: 0 })
+    expect(vm.progress).toEqual({ total: 1, completed: 1, failed: 0, skipped: 0, blocked: 0, running: 0, answered: 0, idle: 0, waiting: 0, cancelled: 0 })
     expect(vm.results).toEqual([{ agent_id: 'a1', agent_name: 'Docs', result: 'all done', at: clock, status: 'done' }])
     expect(vm.events.map((e) => e.summary)).toEqual([
       'completed: all done',

@@ -158,7 +158,7 @@ describe('POST /agent/:agent_id/respond', () => {
 describe('GET /api/snapshot', () => {
   it('returns the view data', async () => {
     const snap = (await (await s.app.handle(req('/api/snapshot'))).json()) as Record<string, unknown[]>
-    expect(Object.keys(snap).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'results'])
+    expect(Object.keys(snap).sort()).toEqual(['agents', 'blocked', 'events', 'graphs', 'progress', 'results'])
     expect(snap.agents!.some((a) => (a as { agent_id: string }).agent_id === 'h1')).toBe(true)
   })
 })

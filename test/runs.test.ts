@@ -32,7 +32,8 @@ describe('runs', () => {
     expect(html).not.toContain('<b>"x"</b>')
     const row = html.slice(html.indexOf('<tr class="run-completed">'), html.indexOf('</tr>', html.indexOf('<tr class="run-completed">')))
     expect(row).toContain(`href="/runs/${encodeURIComponent(GRAPH)}"`)
-    expect(row).toContain('<td>completed</td><td>2</td><td>1</td>')
+    // status, agents, what they are doing now (still on the dashboard: "ask" has its answer, so it counts as running), questions
+    expect(row).toContain('<td>completed</td><td>2</td><td>1 running, 1 done</td><td>1</td>')
     expect(row).toContain('<td>9s</td>')
   })
 

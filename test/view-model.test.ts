@@ -86,14 +86,16 @@ describe('deriveViewModel', () => {
     expect(vm.agents).toEqual([
       { agent_id: 'a', turn: 1, unanswered: null, name: 'Alpha', state: 'done', label: 'Done', current_tool: null, tool_calls: 1, model_calls: 1, entered_at: at(6), graph_id: 'g1', quiet_for: null, usage: { ...NO_USAGE, total: 10, unpriced: 10 } },
       { agent_id: 'b', turn: 1, unanswered: null, name: 'b', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(8), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
-      { agent_id: '__proto__', turn: 1, unanswered: null, error: 'boom', name: 'Proto', state: 'failed', label: 'Failed', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(10), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
-      { agent_id: 'constructor', turn: 1, unanswered: null, name: 'Ctor', state: 'running', label: 'Running', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(11), graph_id: undefined, quiet_for: null, usage: NO_USAGE },
+      // A pending question's record is the one truth: its agent is shown waiting for the answer, since it was asked.
+      { agent_id: '__proto__', turn: 1, unanswered: null, error: 'boom', name: 'Proto', state: 'blocked', label: 'Waiting for answer', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(17), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
+      { agent_id: 'constructor', turn: 1, unanswered: null, name: 'Ctor', state: 'blocked', label: 'Waiting for answer', current_tool: 'grep', tool_calls: 1, model_calls: 0, entered_at: at(18), graph_id: undefined, quiet_for: null, usage: NO_USAGE },
       { agent_id: 'late', turn: 1, unanswered: null, name: 'late', state: 'running', label: 'Running', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(13), graph_id: 'g1', quiet_for: null, usage: NO_USAGE },
       { agent_id: 'c', turn: 0, unanswered: null, name: 'c', state: 'idle', label: 'Waiting to start', current_tool: null, tool_calls: 0, model_calls: 0, entered_at: at(14), graph_id: 'g2', quiet_for: null, usage: NO_USAGE },
     ])
-    expect(vm.progress).toEqual({ total: 6, completed: 1, failed: 1, skipped: 0, blocked: 1, running: 2, cancelled: 0 })
+    // Counted as shown: b, Proto and Ctor wait on their questions, and so does toString, whose actor is gone (its card stays).
+    expect(vm.progress).toEqual({ total: 7, completed: 1, failed: 0, skipped: 0, blocked: 4, running: 1, answered: 0, idle: 1, waiting: 0, cancelled: 0 })
     expect(vm.graphs).toEqual([
-      { graph_id: 'g1', total: 4, done: 1, failed: 1, skipped: 0, running: 1, blocked: 1, status: 'running', usage: { ...NO_USAGE, total: 10, unpriced: 10 }, stalled: 0 },
+      { graph_id: 'g1', total: 4, done: 1, failed: 0, skipped: 0, running: 1, blocked: 2, status: 'running', usage: { ...NO_USAGE, total: 10, unpriced: 10 }, stalled: 0 },
       { graph_id: 'g2', total: 1, done: 0, failed: 0, skipped: 0, running: 0, blocked: 0, status: 'completed', usage: NO_USAGE, stalled: 0 },
     ])
     expect(vm.results).toEqual([
@@ -101,7 +103,8 @@ describe('deriveViewModel', () => {
       { agent_id: 'a', agent_name: 'Alpha', result: { files: 3 }, at: at(6), status: 'done' },
     ])
     expect(vm.blocked).toEqual([
-      { msg_id: 'm-b', agent_id: 'b', agent_name: 'b', question: 'Which style?', options: ['google', 'numpy'], kind: 'options', tools: [], asked_at: at(8) },
+      // its record names no graph: the card names the agent's run
+      { msg_id: 'm-b', agent_id: 'b', agent_name: 'b', question: 'Which style?', options: ['google', 'numpy'], kind: 'options', tools: [], graph_id: 'g1', asked_at: at(8) },
       { msg_id: 'm-p', agent_id: '__proto__', agent_name: 'Proto', question: 'Retry?', options: [], kind: 'text', tools: [], graph_id: 'g1', asked_at: at(17) },
       { msg_id: 'm-c', agent_id: 'constructor', agent_name: 'Ctor', question: 'Which path?', options: ['src'], kind: 'options', tools: [{ tool: 'grep', at: at(12) }], asked_at: at(18) },
       { msg_id: 'm-ghost', agent_id: 'toString', agent_name: 'toString', question: 'Anyone?', options: [], kind: 'text', tools: [], asked_at: at(19) },
@@ -181,7 +184,7 @@ describe('deriveViewModel', () => {
       agents: [],
       panel: { shown: [], grouped: false, counts: [], total: 0 },
       blocked: [],
-      progress: { total: 0, completed: 0, failed: 0, skipped: 0, blocked: 0, running: 0, cancelled: 0 },
+      progress: { total: 0, completed: 0, failed: 0, skipped: 0, blocked: 0, running: 0, answered: 0, idle: 0, waiting: 0, cancelled: 0 },
       graphs: [],
       results: [],
       events: [],

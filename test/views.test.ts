@@ -97,7 +97,7 @@ const agent = (over: Partial<AgentView> = {}): AgentView => ({
   ...over,
 })
 
-const progress = (over: Partial<Progress> = {}): Progress => ({ total: 0, completed: 0, failed: 0, skipped: 0, blocked: 0, running: 0, cancelled: 0, ...over })
+const progress = (over: Partial<Progress> = {}): Progress => ({ total: 0, completed: 0, failed: 0, skipped: 0, blocked: 0, running: 0, answered: 0, idle: 0, waiting: 0, cancelled: 0, ...over })
 
 const entry = (over: Partial<EventView> = {}): EventView => ({
   id: 'e1',

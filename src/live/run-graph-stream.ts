@@ -1,7 +1,7 @@
 // Run graphs live: per flush, the nodes of watched runs whose agents changed, rendered once and sent to every viewer.
 import { runLayout, type RunLayout } from '../inspector/run-layout'
 import type { DashboardHandle } from '../machines/dashboard'
-import { nodeOf, runGraphOf, shapeOf } from '../view-model/run-graph'
+import { emptyRunGraph, nodeOf, runGraphOf, shapeOf } from '../view-model/run-graph'
 import { RunGraph, RunNode } from '../views/run-graph'
 import { PanelStream } from './panel-stream'
 import { encodeFrame, patchElements } from './sse-encoder'
@@ -51,7 +51,7 @@ export class RunGraphStream extends PanelStream {
   private whole(graphId: string): string {
     const w = this.watched.get(graphId)!
     const model = runGraphOf(this.dashboard, graphId)
-    if (!model || model.tooLarge) return patchElements({ html: String(RunGraph({ model: model ?? { graph_id: graphId, nodes: [], edges: [], agents: 0, tooLarge: false }, layout: w.layout, streamed: true })) })
+    if (!model || model.tooLarge) return patchElements({ html: String(RunGraph({ model: model ?? emptyRunGraph(graphId), layout: w.layout, streamed: true })) })
     w.nodes.clear()
     for (const node of model.nodes) {
       const box = w.layout.boxes.get(node.agent_id)

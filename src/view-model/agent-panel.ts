@@ -1,6 +1,7 @@
 // Which agents the page shows one by one, and which it only counts: bounded whatever the swarm's size.
 import { isWorkingState, WORKING_AGENT_STATES, type AgentStateName } from '../machines/agent-states'
 import { STATE_LABELS, viewOf, type AgentBook, type AgentFacts, type AgentView, type StateCounts } from './agent-book'
+import { asShown, countedAs, countOf, countStates, progressOf, runningNote, type CountedAs } from './agent-counts'
 import { firstLine, groupByError, type ErrorGroup } from './error-groups'
 import { waitingOn } from './holdups'
 
@@ -18,9 +19,12 @@ const INDIVIDUAL: ReadonlyArray<readonly AgentStateName[]> = [['blocked'], ['fai
 const COUNTED: readonly AgentStateName[] = ['done', 'idle', 'waiting', 'skipped', 'cancelled']
 
 export interface StateCount {
-  state: AgentStateName
+  /** counted as (agent-counts.ts): "running" holds "answer received" */
+  state: CountedAs
   label: string
   count: number
+  /** what the count holds beyond its label ("incl. 30 answer received") */
+  note?: string
   /** of them, how many have no badge on the page */
   hidden: number
 }
@@ -34,10 +38,15 @@ export interface AgentPanel {
   total: number
 }
 
+/** How the panel counts: the counts as shown (withPending) and when each agent's pending question was asked. */
+export interface PanelCounts {
+  counts?: Readonly<StateCounts>
+  asked?: ReadonlyMap<string, number>
+}
+
 /** The panel from the book: touches the shown badges and the counts, never the whole swarm. */
-export function agentPanel(book: AgentBook, now: number, quietMs: number): AgentPanel {
+export function agentPanel(book: AgentBook, now: number, quietMs: number, { counts = book.stateCounts(), asked = new Map() }: PanelCounts = {}): AgentPanel {
   const grouped = book.size > SHOW_ALL_UP_TO
-  const counts = book.stateCounts()
   let shown: AgentFacts[]
   if (!grouped) shown = book.first(SHOW_ALL_UP_TO)
   else
@@ -46,13 +55,16 @@ export function agentPanel(book: AgentBook, now: number, quietMs: number): Agent
       for (const s of states) group.push(...book.inState(s, GROUP_CAP - group.length))
       return group
     })
-  const onPage: StateCounts = {}
-  for (const a of shown) onPage[a.state] = (onPage[a.state] ?? 0) + 1
-  const stateCounts = [...INDIVIDUAL.flat(), ...COUNTED].flatMap((state) => {
-    const count = counts[state] ?? 0
-    return count ? [{ state, label: STATE_LABELS[state], count, hidden: count - (onPage[state] ?? 0) }] : []
+  const views = shown.map((a) => asShown(viewWithHoldup(a, book, now, quietMs), asked))
+  const onPage = progressOf(countStates(views.map((a) => a.state)))
+  const progress = progressOf(counts)
+  const stateCounts = [...new Set([...INDIVIDUAL.flat(), ...COUNTED].map(countedAs))].flatMap((state): StateCount[] => {
+    const count = countOf(progress, state)
+    if (!count) return []
+    const note = state === 'running' ? runningNote(progress) : undefined
+    return [{ state, label: STATE_LABELS[state], count, hidden: count - countOf(onPage, state), ...(note ? { note } : {}) }]
   })
-  return { shown: shown.map((a) => viewWithHoldup(a, book, now, quietMs)), grouped, counts: stateCounts, total: book.size }
+  return { shown: views, grouped, counts: stateCounts, total: progress.total }
 }
 
 /** An agent's view, saying which dependency it waits on when that one is blocked or failed. */

@@ -4,6 +4,7 @@ import type { DashboardHandle } from '../machines/dashboard'
 import type { PriceTable } from '../protocol/prices'
 import type { PendingQuestion } from '../questions/question-record'
 import { AgentBook, viewOf, type AgentView } from './agent-book'
+import { asShown, askedAt } from './agent-counts'
 import { agentPage, type AgentListFilter } from './agent-panel'
 import { DEFAULT_QUIET_MS, deriveViewModel, type ViewModel } from './derive'
 
@@ -43,6 +44,8 @@ export class DashboardView {
   private readonly now: () => number
   /** agents brought up to date by the last derivation: what changed, not the size of the swarm */
   touched = 0
+  /** as of the last derivation: when each agent's latest pending question was asked (its badge counts from it) */
+  private asked: ReadonlyMap<string, number> = new Map()
 
   constructor(
     private readonly dashboard: DashboardHandle,
@@ -74,13 +77,15 @@ export class DashboardView {
   /** Every agent as the page would show it, in order of appearance (a scan: for the API, not a flush). */
   agents(): AgentView[] {
     const { now } = this.current()
-    return [...this.book.all()].map((a) => viewOf(a, now, this.quietMs))
+    return [...this.book.all()].map((a) => asShown(viewOf(a, now, this.quietMs), this.asked))
   }
 
   /** One page of the agents matching a filter: the /agents list. */
   agentPage(query: AgentQuery) {
     const { now } = this.current()
-    return { ...agentPage(this.book, { ...query, now, quietMs: this.quietMs }), now }
+    const page = agentPage(this.book, { ...query, now, quietMs: this.quietMs })
+    const shown = (a: AgentView) => asShown(a, this.asked)
+    return { ...page, agents: page.agents.map(shown), ...(page.groups ? { groups: page.groups.map((g) => ({ ...g, agents: g.agents.map(shown) })) } : {}), now }
   }
 
   /** Called (synchronously, so cheaply) whenever the model went stale: a stream schedules its flush. */
@@ -106,6 +111,8 @@ export class DashboardView {
     this.touched = this.changed.size
     this.changed.clear()
     this.stale = false
-    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, this.questions.pending(), this.now(), this.quietMs)
+    const pending = this.questions.pending()
+    this.asked = askedAt(pending)
+    return deriveViewModel(this.dashboard.actor.getSnapshot(), this.book, pending, this.now(), this.quietMs)
   }
 }

@@ -4,13 +4,13 @@ import type { SnapshotFrom } from 'xstate'
 import type { DashboardHandle } from '../machines/dashboard'
 import type { dashboardMachine, GraphRecord } from '../machines/dashboard.machine'
 import type { ToolCallNote } from '../machines/agent.machine'
-import { WORKING_AGENT_STATES, type AgentStateName } from '../machines/agent-states'
 import type { FormSchema, QuestionKind } from '../protocol/form'
 import type { Category, Event } from '../protocol/event'
 import type { PriceTable } from '../protocol/prices'
 import { DEFAULTS } from '../protocol/defaults'
 import type { PendingQuestion } from '../questions/question-record'
-import { AgentBook, viewOf, type AgentView, type ResultView, type StateCounts } from './agent-book'
+import { AgentBook, viewOf, type AgentView, type ResultView } from './agent-book'
+import { asShown, askedAt, progressOf, withPending, type Progress } from './agent-counts'
 import { agentPanel, type AgentPanel } from './agent-panel'
 import { bounded } from './bounded'
 import { stalledOn } from './holdups'
@@ -18,6 +18,7 @@ import { summarizeEvent } from './event-summary'
 import type { UsageView } from './usage'
 
 export { MAX_RESULTS, STATE_LABELS, type AgentView, type ResultView } from './agent-book'
+export { progressOf, type Progress } from './agent-counts'
 
 export type DashboardSnapshot = SnapshotFrom<typeof dashboardMachine>
 
@@ -42,17 +43,6 @@ export interface BlockedView {
 
 /** tool calls a card shows */
 export const CARD_TOOL_CALLS = 3
-
-export interface Progress {
-  total: number
-  completed: number
-  failed: number
-  skipped: number
-  blocked: number
-  /** running or resumed: both are working */
-  running: number
-  cancelled: number
-}
 
 export interface GraphView {
   graph_id: string
@@ -105,24 +95,25 @@ export const DEFAULT_EVENT_CATEGORIES: readonly Category[] = ['agent', 'graph']
 /** An agent that reports nothing for this long while working is marked quiet: likely dead. */
 export const DEFAULT_QUIET_MS = DEFAULTS.quietMinutes * 60_000
 
-export function progressOf(counts: Readonly<StateCounts>): Progress {
-  const n = (...states: readonly AgentStateName[]) => states.reduce((sum, s) => sum + (counts[s] ?? 0), 0)
-  return {
-    total: Object.values(counts).reduce((sum, c) => sum + (c ?? 0), 0),
-    completed: n('done'),
-    failed: n('failed'),
-    skipped: n('skipped'),
-    blocked: n('blocked'),
-    running: n(...WORKING_AGENT_STATES),
-    cancelled: n('cancelled'),
-  }
-}
-
-function graphView(graph: GraphRecord, book: AgentBook): GraphView {
-  // Counted from its agents as they are: one that was since retired no longer counts.
-  const { completed: done, failed, skipped, running, blocked, total } = progressOf(book.graph(graph.graph_id))
+function graphView(graph: GraphRecord, book: AgentBook, asked: ReadonlyMap<string, number>): GraphView {
+  // Counted from its agents as they are (one since retired no longer counts), and as the header counts them.
+  const counts = withPending(book.graph(graph.graph_id), asked, (id) => book.get(id)?.state)
+  const { completed: done, failed, skipped, running, blocked, total } = progressOf(counts)
   const stalled = stalledOn({ running, blocked })
   return { graph_id: graph.graph_id, total, done, failed, skipped, running, blocked, status: graph.status, usage: book.graphUsage(graph.graph_id), stalled }
+}
+
+/** Per graph, when each of its agents' latest pending question was asked: the agent's graph, else the record's. O(pending). */
+function askedByGraph(questions: readonly PendingQuestion[], book: AgentBook): Map<string, Map<string, number>> {
+  const byGraph = new Map<string, PendingQuestion[]>()
+  for (const q of questions) {
+    const graphId = book.get(q.agent_id)?.graph_id ?? q.graph_id
+    if (graphId === undefined) continue
+    const list = byGraph.get(graphId)
+    if (list) list.push(q)
+    else byGraph.set(graphId, [q])
+  }
+  return new Map([...byGraph].map(([graphId, list]) => [graphId, askedAt(list)]))
 }
 
 // Events are immutable once published: their views are made once, not on every flush.
@@ -168,6 +159,9 @@ export function deriveViewModel(
   quietMs: number = DEFAULT_QUIET_MS,
 ): ViewModel {
   const ctx = snapshot.context
+  const asked = askedAt(questions)
+  const counts = withPending(book.stateCounts(), asked, (id) => book.get(id)?.state)
+  const graphAsked = askedByGraph(questions, book)
   const blocked = questions.map((q): BlockedView => {
     const agent = book.get(q.agent_id)
     const card: BlockedView = {
@@ -183,15 +177,17 @@ export function deriveViewModel(
     if (q.schema !== undefined) card.schema = q.schema
     if (q.context !== undefined) card.context = q.context
     if (q.details !== undefined) card.details = bounded(q.details)
-    if (q.graph_id !== undefined) card.graph_id = q.graph_id
+    // The run of the agent as the book knows it (a question asked without its graph still belongs to the agent's run).
+    const graphId = agent?.graph_id ?? q.graph_id
+    if (graphId !== undefined) card.graph_id = graphId
     return card
   })
   return {
-    panel: agentPanel(book, now, quietMs),
+    panel: agentPanel(book, now, quietMs, { counts, asked }),
     blocked,
-    progress: progressOf(book.stateCounts()),
+    progress: progressOf(counts),
     usage: book.usage(),
-    graphs: [...ctx.graphs.values()].map((g) => graphView(g, book)),
+    graphs: [...ctx.graphs.values()].map((g) => graphView(g, book, graphAsked.get(g.graph_id) ?? new Map())),
     results: book.results(),
     events: ctx.events.map((e) => namedEventView(e, book)).reverse(),
     now,
@@ -216,7 +212,8 @@ export function deriveAll(
   quietMs: number = DEFAULT_QUIET_MS,
 ): ViewModel & { agents: AgentView[] } {
   const book = bookOf(dashboard)
-  return { ...deriveViewModel(dashboard.actor.getSnapshot(), book, questions, now, quietMs), agents: [...book.all()].map((a) => viewOf(a, now, quietMs)) }
+  const asked = askedAt(questions)
+  return { ...deriveViewModel(dashboard.actor.getSnapshot(), book, questions, now, quietMs), agents: [...book.all()].map((a) => asShown(viewOf(a, now, quietMs), asked)) }
 }
 
 /** Keep events of the given categories (default: agent and graph, the lifecycle view). */

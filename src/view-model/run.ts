@@ -4,6 +4,7 @@ import type { Event } from '../protocol/event'
 import { answerSummary } from '../protocol/form'
 import type { PriceTable } from '../protocol/prices'
 import { blockedMsgId, type QuestionStatus } from '../protocol/question'
+import type { PendingQuestion } from '../questions/question-record'
 import { bookOf, deriveViewModel, type ViewModel } from './derive'
 
 export interface RunQuestion {
@@ -22,7 +23,6 @@ export interface RunView {
   questions: RunQuestion[]
 }
 
-/** Replay a run's events through actors of its own (no inspector, no bus), then derive. */
 /** A run's actors rebuilt from its events alone (no inspector, no bus); stop() them when done. */
 export function replayRun(events: Iterable<Event>): DashboardHandle {
   const dashboard = createDashboard()
@@ -30,7 +30,18 @@ export function replayRun(events: Iterable<Event>): DashboardHandle {
   return dashboard
 }
 
-export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => QuestionStatus | undefined, now: number, prices?: PriceTable): RunView {
+/**
+ * The run's page from its events; `pending`: the pending questions (any run's), so that the run's agents waiting on
+ * one are counted as the header counts them (one asked of an agent that left memory included).
+ */
+export function deriveRun(
+  graphId: string,
+  events: Iterable<Event>,
+  statusOf: (msgId: string) => QuestionStatus | undefined,
+  now: number,
+  prices?: PriceTable,
+  pending: readonly PendingQuestion[] = [],
+): RunView {
   const dashboard = createDashboard()
   const asked = new Map<string, RunQuestion>()
   for (const e of events) {
@@ -40,7 +51,9 @@ export function deriveRun(events: Iterable<Event>, statusOf: (msgId: string) => 
       if (!asked.has(msgId)) asked.set(msgId, { msg_id: msgId, agent_id: e.agent_id, question: String(e.payload.question ?? ''), asked_at: e.timestamp, status: 'unknown', answer: undefined })
     }
   }
-  const model = deriveViewModel(dashboard.actor.getSnapshot(), bookOf(dashboard, prices), [], now)
+  const book = bookOf(dashboard, prices)
+  const ofRun = pending.filter((q) => book.get(q.agent_id) !== undefined || q.graph_id === graphId)
+  const model = deriveViewModel(dashboard.actor.getSnapshot(), book, ofRun, now)
   dashboard.stop()
   const questions = [...asked.values()].map((q) => {
     const record = statusOf(q.msg_id)

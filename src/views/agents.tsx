@@ -57,6 +57,7 @@ export function AgentCounts({ panel }: { panel: AgentPanel }) {
         ? panel.counts.map((c) => (
             <a class={`count-link count-${c.state}`} href={routes.agents({ state: c.state })}>
               <span safe>{c.label}</span> <strong>{c.count}</strong>
+              {c.note === undefined ? '' : <small safe>{` (${c.note})`}</small>}
               {c.hidden > 0 && c.hidden < c.count ? <small safe>{` (${c.count - c.hidden} shown)`}</small> : ''}
             </a>
           ))

@@ -38,6 +38,16 @@ function Context({ markdown }: { markdown: string | undefined }) {
   return <div class="context markdown">{safeHtml}</div>
 }
 
+/** The agent's run, linked to its page: two agents named alike in two runs are told apart. */
+function RunLine({ card }: { card: BlockedView }) {
+  if (card.graph_id === undefined) return ''
+  return (
+    <a class="run" href={routes.runs(card.graph_id)} title="Open its run" safe>
+      {`run ${card.graph_id}`}
+    </a>
+  )
+}
+
 const searchText = (card: BlockedView) => [card.agent_name, card.agent_id, card.graph_id ?? ''].join(' ').toLowerCase()
 
 /**
@@ -60,6 +70,7 @@ export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
         <a class="name" id={control('from')} href={routes.inspect(card.agent_id)} safe>
           {card.agent_name}
         </a>
+        <RunLine card={card} />
         <time safe>{`asked ${clock(card.asked_at)}`}</time>
         <CardWait card={card} />
       </header>

@@ -2,6 +2,7 @@
 import { cutLabel, type NodeBox, type RunLayout } from '../inspector/run-layout'
 import type { Point } from '../inspector/machine-graph'
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES, type RunGraphModel, type RunGraphNode } from '../view-model/run-graph'
+import { countWords } from '../view-model/agent-counts'
 import { SubPage } from './frame'
 import type { PageAssets } from './head'
 import { ids, jsString, routes } from './targets'
@@ -81,6 +82,9 @@ export function RunGraphPage({ model, layout, live, assets }: RunGraphPageProps)
             <p class="empty-note">
               {live ? 'Live: each agent is coloured by its state as it changes.' : 'Rebuilt from the stored events.'}{' '}
               <a href={routes.runs(graphId)}>The run's page</a> · click an agent to open it in the inspector.
+            </p>
+            <p class="run-counts" safe>
+              {countWords(model.progress)}
             </p>
             {layout && !model.tooLarge ? (
               <RunGraph model={model} layout={layout} />

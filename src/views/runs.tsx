@@ -1,5 +1,7 @@
 // /runs and /runs/:graph_id: every run from the store, and one run's dashboard, read-only.
 import type { RunSummary } from '../protocol/runs'
+import { countWords, stateWords } from '../view-model/agent-counts'
+import type { GraphView } from '../view-model/derive'
 import type { RunView } from '../view-model/run'
 import { AgentList } from './agents'
 import { clock, duration } from './format'
@@ -11,8 +13,14 @@ import { routes } from './targets'
 
 const day = (ms: number) => (Number.isNaN(new Date(ms).getTime()) ? '' : new Date(ms).toISOString().slice(0, 10))
 
-/** `stalled`: questions each live run with nothing running is stalled on (runs not in it are not stalled) */
-export function RunsPage({ runs, assets, now, stalled }: { runs: readonly RunSummary[]; assets: PageAssets; now: number; stalled?: ReadonlyMap<string, number> }) {
+/** What a run's agents are doing, for a run on the dashboard: counted as the header counts them. */
+const liveWords = (g: GraphView | undefined) => (g === undefined ? '' : stateWords({ ...g, completed: g.done }))
+
+/**
+ * `live`: the runs on this server's dashboard, by graph_id, as the dashboard counts them (the others are only stored);
+ * a live run with nothing running says how many questions it is stalled on.
+ */
+export function RunsPage({ runs, live, assets, now }: { runs: readonly RunSummary[]; live: ReadonlyMap<string, GraphView>; assets: PageAssets; now: number }) {
   return (
     <SubPage title="Runs" assets={assets}>
       <main class="runs">
@@ -27,6 +35,7 @@ export function RunsPage({ runs, assets, now, stalled }: { runs: readonly RunSum
                   <th>run</th>
                   <th>status</th>
                   <th>agents</th>
+                  <th title="for a run on the dashboard, counted as its header counts them">now</th>
                   <th>questions</th>
                   <th>started</th>
                   <th>duration</th>
@@ -43,9 +52,10 @@ export function RunsPage({ runs, assets, now, stalled }: { runs: readonly RunSum
                     </td>
                     <td>
                       {run.status}
-                      <Stalled n={stalled?.get(run.graph_id) ?? 0} graphId={run.graph_id} />
+                      <Stalled n={live.get(run.graph_id)?.stalled ?? 0} graphId={run.graph_id} />
                     </td>
                     <td>{run.agents}</td>
+                    <td safe>{liveWords(live.get(run.graph_id))}</td>
                     <td>{run.questions}</td>
                     <td safe>{`${day(run.started_at)} ${clock(run.started_at)}`}</td>
                     <td safe>{duration((run.ended_at ?? now) - run.started_at)}</td>
@@ -76,6 +86,9 @@ export function RunPage({ graphId, run, assets }: { graphId: string; run: RunVie
             Read-only, rebuilt from the stored events. <a href={routes.runGraph(graphId)}>See its agents as a graph</a>.
           </p>
           <Summary progress={model.progress} usage={model.usage} graphId={graphId} />
+          <p class="run-counts" safe>
+            {countWords(model.progress)}
+          </p>
           <h2>Questions</h2>
           {questions.length === 0 ? (
             <p class="empty-note">No agent asked anything in this run.</p>

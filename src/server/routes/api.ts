@@ -89,8 +89,9 @@ export function apiRoutes({ bus, view, store, ignored }: ApiServices) {
       { query: historyQuery },
     )
     .get(routes.snapshot, () => {
-      const { blocked, graphs, results, events } = view.current()
-      return { agents: view.agents(), blocked, graphs, results, events }
+      const { blocked, graphs, results, events, progress } = view.current()
+      // progress: the header's numbers, as every page counts them (view-model/agent-counts.ts)
+      return { agents: view.agents(), blocked, graphs, results, events, progress }
     })
     .post(
       routes.ingest,

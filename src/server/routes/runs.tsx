@@ -12,7 +12,7 @@ import { Id } from '../../protocol/schema'
 import { NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
 import { deriveRun, replayRun } from '../../view-model/run'
-import { runGraphOf, shapeOf, type RunGraphModel } from '../../view-model/run-graph'
+import { emptyRunGraph, runGraphOf, shapeOf, type RunGraphModel } from '../../view-model/run-graph'
 import type { PageAssets } from '../../views/head'
 import { RunGraphPage } from '../../views/run-graph'
 import { RunPage, RunsPage } from '../../views/runs'
@@ -30,35 +30,39 @@ export interface RunServices {
   dashboard: Pick<DashboardHandle, 'actor' | 'agents'>
   graphStream: RunGraphStream
   prices?: PriceTable
-  /** the live read model: which runs are stalled on questions now */
+  /** the live read model: a run on it is counted in the runs list as its header counts it, and said stalled on questions */
   view?: Pick<DashboardView, 'current'>
 }
 
 const params = t.Object({ graph_id: Id() })
 
 export function runRoutes({ store, questions, assets, dashboard, graphStream, prices, view }: RunServices) {
-  const stalledRuns = () => new Map(view?.current().graphs.flatMap((g) => (g.stalled ? [[g.graph_id, g.stalled] as const] : [])))
   const storedEvents = (graphId: string) => {
-    const events = store.query({ graph_id: graphId, limit: MAX_RUN_EVENTS }).map((s) => s.event)
+    // With its agents' events that name no graph: the dashboard counts those in the run too.
+    const events = store.runEvents(graphId, MAX_RUN_EVENTS).map((s) => s.event)
     if (!events.length) throw new NotFound(`no run ${graphId} is stored`)
     return events
   }
   /** The run from the live actors, else rebuilt from the store. */
   const graphOf = (graphId: string): { model: RunGraphModel; live: boolean } => {
-    const live = runGraphOf(dashboard, graphId)
+    const pending = questions.pending()
+    const live = runGraphOf(dashboard, graphId, pending)
     if (live) return { model: live, live: true }
     const replayed = replayRun(storedEvents(graphId))
-    const model = runGraphOf(replayed, graphId) ?? { graph_id: graphId, nodes: [], edges: [], agents: 0, tooLarge: false }
+    const model = runGraphOf(replayed, graphId, pending) ?? emptyRunGraph(graphId)
     replayed.stop()
     return { model, live: false }
   }
   return new Elysia()
     .use(htmlPlugin())
-    .get(routes.runs(), ({ html }) => html(<RunsPage runs={store.runs()} assets={assets} now={Date.now()} stalled={stalledRuns()} />))
+    .get(routes.runs(), ({ html }) => {
+      const live = new Map((view?.current().graphs ?? []).map((g) => [g.graph_id, g]))
+      return html(<RunsPage runs={store.runs()} live={live} assets={assets} now={Date.now()} />)
+    })
     .get(
       patterns.run,
       ({ params, html }) => {
-        const run = deriveRun(storedEvents(params.graph_id), (msgId) => questions.status(msgId), Date.now(), prices)
+        const run = deriveRun(params.graph_id, storedEvents(params.graph_id), (msgId) => questions.status(msgId), Date.now(), prices, questions.pending())
         return html(<RunPage graphId={params.graph_id} run={run} assets={assets} />)
       },
       { params },
