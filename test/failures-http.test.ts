@@ -78,6 +78,7 @@ describe('what a run waits for', () => {
   it('says "waiting on" the failed dependency on an idle agent\'s row, linked to that agent\'s page', async () => {
     const page = await html(routes.agents({ state: 'idle' }))
     expect(page).toContain(`waiting on <a href="${routes.agent('lint')}">Lint &lt;b&gt;</a>`)
+    expect(page).toContain('1 agent, 1–1 shown.')
   })
 
   it('says the run is stalled on its question, on the runs list, its page and the dashboard, linked to the queue', async () => {

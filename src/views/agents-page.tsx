@@ -75,7 +75,7 @@ function AgentsSearch({ query }: { query: AgentsQuery }) {
 
 /** One page of agents; headed by the error when the list is one error's group. */
 function AgentRows({ agents, total, query, size, now }: AgentsPageProps) {
-  const shown = total === 0 ? 'No agent matches.' : `${total} agents, ${query.page * size + 1}–${query.page * size + agents.length} shown.`
+  const shown = total === 0 ? 'No agent matches.' : `${agentsWord(total)}, ${query.page * size + 1}–${query.page * size + agents.length} shown.`
   return (
     <>
       {query.error === undefined ? (
