@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer, type TestServerOptions } from './support/server'
 import { post, req } from './support/http'
+import { clock } from '../src/views/format'
 
 const T = 1_764_057_600_000
 let s: TestServer | undefined
@@ -121,12 +122,16 @@ describe('one set of numbers', () => {
   it('shows a badge and its card the same time for the same question', async () => {
     await server()
     // The agent's events carry its own clock (here a year behind): the badge counted from the event, the card from the record.
-    await send([ev('agent', 'started', { agent_id: 'a' }), ev('agent', 'blocked', { agent_id: 'a' }, { msg_id: 'q1', question: 'Ship it?' })])
+    await send([ev('agent', 'started', { agent_id: 'a', graph_id: 'g1' }), ev('agent', 'blocked', { agent_id: 'a', graph_id: 'g1' }, { msg_id: 'q1', question: 'Ship it?' })])
     const html = await page('/')
     const badge = section(html, 'agents').match(/id="agent-[^"]*a[^"]*"[\s\S]*?data-since="(\d+)"/)?.[1]
     const card = html.match(/class="waiting" data-since="(\d+)"/)?.[1]
     expect(card).toBeDefined()
     expect(badge).toBe(card!)
+    // and the run's page lists the question as asked then too, not at the time its event carried
+    const listed = (await page('/runs/g1')).split('<li class="run-question')[1]!.split('</li>')[0]!
+    expect(listed).toContain(`<time>${clock(Number(card))}</time>`)
+    expect(listed).not.toContain(`<time>${clock(T + n)}</time>`)
   })
 
   it('counts an agent blocked wherever its card is shown: asked again after it finished, or told "resumed" naming no question', async () => {
@@ -187,6 +192,7 @@ describe('a run of 2,000 agents', () => {
     expect(header(home)).toEqual({ total: 2_000, running: 630, blocked: 15, failed: 1 })
     expect([panelCount(home, 'Running'), panelCount(home, 'Waiting for answer'), panelCount(home, 'Failed'), panelCount(home, 'Done'), panelCount(home, 'Waiting to start')]).toEqual([630, 15, 1, 100, 1_254])
     expect(words(section(home, 'agents-counts'))).toContain('incl. 30 answer received')
+    expect(words(section(home, 'summary'))).toContain('630 running (incl. 30 answer received)')
 
     const [row] = runRows(await page('/runs'))
     expect(row).toMatchObject({ run: 'big', agents: '2000', now: '630 running, 15 blocked, 1 failed, 100 done', questions: '45' })

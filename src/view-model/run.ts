@@ -59,7 +59,8 @@ export function deriveRun(
     const record = statusOf(q.msg_id)
     if (!record) return q
     const answer = record.answer === undefined ? undefined : answerSummary(record.answer)
-    return { ...q, status: record.status, answer, ...(record.answered_by ? { answered_by: record.answered_by } : {}) }
+    // asked when its record says, as its card said: the agent's event may carry a clock of its own
+    return { ...q, asked_at: record.created_at, status: record.status, answer, ...(record.answered_by ? { answered_by: record.answered_by } : {}) }
   })
   return { model, questions }
 }

@@ -1,6 +1,7 @@
 // The summary bar: progress completed/total and the counts that need attention, each a link to its agents.
 import type { AgentStateName } from '../machines/agent-states'
 import type { ViewModel } from '../view-model/derive'
+import { runningNote } from '../view-model/agent-counts'
 import { stalledOn } from '../view-model/holdups'
 import { usageText, usageTitle } from '../view-model/usage'
 import { ids, routes } from './targets'
@@ -29,7 +30,7 @@ export function Summary({ progress, usage, graphId }: SummaryProps) {
         </div>
       </div>
       <ul class="counts">
-        <Count class="count running" href={list('running')} n={progress.running} what="running" />
+        <Count class="count running" href={list('running')} n={progress.running} what="running" note={runningNote(progress)} />
         <Count class={`count blocked${progress.blocked > 0 ? ' attention' : ''}`} href={list('blocked')} n={progress.blocked} what="blocked" />
         <Count class="count failed" href={list('failed')} n={progress.failed} what="failed" />
         <Count class="count skipped" href={list('skipped')} n={progress.skipped} what="skipped" />
@@ -53,12 +54,13 @@ export function Summary({ progress, usage, graphId }: SummaryProps) {
 }
 
 /** One count of the header: `what` is one of the fixed words above, never data. */
-function Count(props: { class: string; href: string; n: number; what: 'running' | 'blocked' | 'failed' | 'skipped' }) {
+function Count(props: { class: string; href: string; n: number; what: 'running' | 'blocked' | 'failed' | 'skipped'; note?: string }) {
   return (
     <li class={props.class}>
       <a href={props.href}>
         <span class="n">{props.n}</span> {props.what}
       </a>
+      {props.note === undefined ? '' : <small class="note" safe>{` (${props.note})`}</small>}
     </li>
   )
 }
