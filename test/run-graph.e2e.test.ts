@@ -43,7 +43,7 @@ describe.skipIf(skip)('run graph page', () => {
     expect(await page.locator('.rg-node').count()).toBe(2)
     expect(await page.locator(`[id="${ids.runGraphNode('plan')}"]`).getAttribute('class')).toBe('rg-node state-idle')
     await node.locator('a').click()
-    await page.waitForURL(`**${routes.inspect(HOSTILE)}`)
+    await page.waitForURL(`**${routes.agent(HOSTILE)}`)
     expect(errors).toEqual([])
     await page.close()
   })

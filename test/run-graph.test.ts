@@ -45,7 +45,7 @@ describe('the run graph page', () => {
     expect(count(html, 'class="rg-edge"')).toBe(4)
     expect(html).toContain(`id="${ids.runGraphNode('a')}" class="rg-node state-running"`)
     expect(html).toContain(`id="${ids.runGraphNode('__proto__')}" class="rg-node state-idle"`)
-    expect(html).toContain(`href="${routes.inspect(HOSTILE)}"`)
+    expect(html).toContain(`href="${routes.agent(HOSTILE)}"`)
     expect(html).not.toContain('<script>alert')
     expect(html).not.toContain('<b>"g"')
     expect(html).toContain('&lt;/svg&gt;&lt;script&gt;')

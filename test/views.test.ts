@@ -10,7 +10,7 @@ import { EventLog, LogLine, Results } from '../src/views/results'
 import { Shell } from '../src/views/shell'
 import { Summary } from '../src/views/summary'
 import { NO_USAGE } from '../src/view-model/usage'
-import { ids, jsString } from '../src/views/targets'
+import { ids, jsString, routes } from '../src/views/targets'
 
 // 2023-11-14T22:13:20.000Z
 const T0 = 1_700_000_000_000
@@ -143,9 +143,9 @@ describe('BlockedCard', () => {
     expect(html.endsWith('</article>')).toBe(true)
   })
 
-  it('shows the agent (linked to the inspector), when it asked, and the question', () => {
+  it('shows the agent (linked to its page), when it asked, and the question', () => {
     const html = String(BlockedCard({ now: T0, card: card() }))
-    expect(html).toContain('<a class="name" id="card-m1-from" href="/inspect/a1">Docs</a>')
+    expect(html).toContain('<a class="name" id="card-m1-from" href="/agents/a1">Docs</a>')
     expect(html).toContain('<time>asked 22:13:20</time>')
     expect(textOf(html, 'p', 'question')).toBe('Which docstring style?')
   })
@@ -206,7 +206,7 @@ describe('BlockedCard', () => {
     expect(new Set(tags(html).map((t) => t.name))).toEqual(new Set(['article', 'header', 'a', 'time', 'span', 'p', 'fieldset', 'legend', 'div', 'button', 'input']))
     expect(withoutAttributeValues(html)).not.toContain('<script')
     expect(withoutAttributeValues(html)).not.toContain('<img')
-    expect(html).toContain('href="/inspect/__proto__">&lt;script&gt;alert(1)&lt;/script&gt;</a>')
+    expect(html).toContain('href="/agents/__proto__">&lt;script&gt;alert(1)&lt;/script&gt;</a>')
     // The agent's name reaches no attribute: the card is labelled by reference to the name's element.
     expect(html).not.toContain('alert(1)"')
     expect(textOf(html, 'p', 'question')).toBe(BREAKOUT)
@@ -289,7 +289,7 @@ describe('AgentBadge', () => {
     const at = (now: number) => String(AgentBadge({ agent: agent(), now }))
     expect(at(T0 + 65_000)).toBe(
       '<li id="agent-a1" class="badge state-running">' +
-        '<a class="name" href="/inspect/a1" title="Open in the inspector">Docs</a>' +
+        '<a class="name" href="/agents/a1" title="Open the agent\'s page">Docs</a>' +
         `<span class="state"><span>Running</span></span><span class="tool">ruff</span><span class="since" data-since="${T0}"></span></li>`,
     )
     // Time passing changes nothing the server sends: the page counts (clock.js).
@@ -326,19 +326,19 @@ describe('AgentBadge', () => {
   it('encodes __proto__ and constructor ids into element ids and escapes a hostile name', () => {
     const proto = String(AgentBadge({ agent: agent({ agent_id: '__proto__', name: SCRIPT, current_tool: BREAKOUT }), now: T0 }))
     expect(tags(proto)[0]!.attrs.id).toBe('agent-_5f__5f_proto_5f__5f_')
-    expect(proto).toContain('href="/inspect/__proto__"')
+    expect(proto).toContain('href="/agents/__proto__"')
     expect(proto).toContain('>&lt;script&gt;alert(1)&lt;/script&gt;</a>')
     expect(textOf(proto, 'span', 'tool')).toBe(BREAKOUT)
     expect(withoutAttributeValues(proto)).not.toMatch(/<script|<img/)
     const ctor = String(AgentBadge({ agent: agent({ agent_id: 'constructor', name: 'constructor' }), now: T0 }))
     expect(tags(ctor)[0]!.attrs.id).toBe('agent-constructor')
-    expect(ctor).toContain('href="/inspect/constructor"')
+    expect(ctor).toContain('href="/agents/constructor"')
   })
 
-  it('URL-encodes a hostile agent id in its inspector link', () => {
+  it('URL-encodes a hostile agent id in its page link', () => {
     const html = String(AgentBadge({ agent: agent({ agent_id: BREAKOUT }), now: T0 }))
     const [, link] = tags(html)
-    expect(link!.attrs.href).toBe("/inspect/%22'%3E%3Cimg%20src%3Dx%20onerror%3D1%3E")
+    expect(link!.attrs.href).toBe("/agents/%22'%3E%3Cimg%20src%3Dx%20onerror%3D1%3E")
     expect(withoutAttributeValues(html)).not.toContain('<img')
   })
 })
@@ -378,7 +378,7 @@ describe('Results', () => {
     const texts = [...html.matchAll(/<span class="text">([^<]*)<\/span>/g)].map((m) => decode(m[1]!))
     expect(texts).toEqual(['boom <b>', '{"files":3,"note":"\\"ok\\""}', ''])
     expect(html).toContain('<span class="text">boom &lt;b&gt;</span>')
-    expect(html).toContain('<a class="name" href="/inspect/a2">&lt;script&gt;alert(1)&lt;/script&gt;</a>')
+    expect(html).toContain('<a class="name" href="/agents/a2">&lt;script&gt;alert(1)&lt;/script&gt;</a>')
     expect(withoutAttributeValues(html)).not.toMatch(/<script|<b>/)
   })
 })
@@ -387,7 +387,7 @@ describe('LogLine', () => {
   it('summarises the event and shows its payload in a <pre> inside <details>', () => {
     const html = String(LogLine({ entry: entry() }))
     expect(html).toMatch(/^<li class="log-line cat-agent"><details><summary>.*<\/summary><pre class="payload">[\s\S]*<\/pre><\/details><\/li>$/)
-    expect(html).toContain('<time>22:13:20</time><span class="kind">agent:blocked</span><span class="agent">a1</span>')
+    expect(html).toContain('<time>22:13:20</time><span class="kind">agent:blocked</span><a class="agent" href="/agents/a1">a1</a>')
     expect(textOf(html, 'span', 'text')).toBe('asked: Which docstring style?')
     expect(textOf(html, 'pre', 'payload')).toBe('{\n  "msg_id": "m1",\n  "question": "Which docstring style?"\n}')
   })
@@ -402,7 +402,8 @@ describe('LogLine', () => {
   it('escapes hostile summary, agent id and payload text', () => {
     const html = String(LogLine({ entry: entry({ agent_id: BREAKOUT, summary: `asked: ${SCRIPT}`, payload: { question: SCRIPT, [BREAKOUT]: 1 } }) }))
     expect(withoutAttributeValues(html)).not.toMatch(/<script|<img/)
-    expect(textOf(html, 'span', 'agent')).toBe(BREAKOUT)
+    expect(textOf(html, 'a', 'agent')).toBe(BREAKOUT)
+    expect(html).toContain(`href="${routes.agent(BREAKOUT)}"`)
     expect(textOf(html, 'span', 'text')).toBe(`asked: ${SCRIPT}`)
     expect(JSON.parse(textOf(html, 'pre', 'payload'))).toEqual({ question: SCRIPT, [BREAKOUT]: 1 })
   })

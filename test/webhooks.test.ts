@@ -76,9 +76,9 @@ describe('webhooks', () => {
     expect(timedOut.body).toMatchObject({ event: 'question.timed_out', msg_id: 'm2', question: 'Still there?' })
     expect(timedOut.body.answer).toBeUndefined()
     expect(cancelled.body.text).toBe("Agent Docs's question was withdrawn: Stale &lt;b&gt;? <https://board.example/#card-m3|Open in Switchboard>")
-    expect(failed.body).toMatchObject({ event: 'agent.failed', agent_id: 'lint', error: 'ruff crashed', url: 'https://board.example/inspect/lint' })
+    expect(failed.body).toMatchObject({ event: 'agent.failed', agent_id: 'lint', error: 'ruff crashed', url: 'https://board.example/agents/lint' })
     expect(failed.body.agent_name).toBeUndefined()
-    expect(failed.body.text).toBe('Agent lint failed: ruff crashed <https://board.example/inspect/lint|Open in Switchboard>')
+    expect(failed.body.text).toBe('Agent lint failed: ruff crashed <https://board.example/agents/lint|Open in Switchboard>')
     expect(failed.delivery).toBe('fail-1:0')
     for (const r of [asked, answered, timedOut, cancelled, failed]) {
       expect(validSignature(r, SECRET)).toBe(true)

@@ -78,7 +78,7 @@ export function noticeOf(store: EventStore, { event: e }: StoredEvent, base: str
     error: event === 'agent.failed' ? str(p.error) : undefined,
     graph_id: e.graph_id,
     at: new Date(e.timestamp).toISOString(),
-    url: base + (msgId === undefined ? routes.inspect(e.agent_id) : routes.card(msgId)),
+    url: base + (msgId === undefined ? routes.agent(e.agent_id) : routes.card(msgId)),
   }
   for (const key of Object.keys(fields) as Array<keyof typeof fields>) if (fields[key] === undefined) delete fields[key]
   return { text: summary(fields), ...fields }

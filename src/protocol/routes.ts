@@ -16,7 +16,7 @@ export const routes = {
   cancel: (agentId: string) => `/agent/${segment(agentId)}/cancel`,
   /** who answers from this browser (a form post; kept in a cookie) */
   name: '/name',
-  /** an agent's page: its state, its error in full, its steps */
+  /** an agent's page: its state, its error in full, its steps; for every agent ever stored (read from the store, live over the hub) */
   agent: (agentId: string) => `/agents/${segment(agentId)}`,
   inspect: (agentId?: string) => (agentId === undefined ? '/inspect' : `/inspect/${segment(agentId)}`),
   /** The dashboard root actor's page: two segments, so no agent id (always one encoded segment) can collide with it. */
@@ -42,6 +42,10 @@ export const routes = {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined))
     return params.size ? `/history?${params}` : '/history'
   },
+  /** an agent page's live stream */
+  agentEvents: (agentId: string) => `/agents/${segment(agentId)}/events`,
+  /** the agent page as JSON: its header facts and a page of its steps */
+  agentApi: (agentId: string) => `/api/agents/${segment(agentId)}`,
   snapshot: '/api/snapshot',
   /** OTLP/HTTP trace exports (the path every OpenTelemetry exporter appends to its endpoint) */
   otlpTraces: '/v1/traces',
@@ -70,6 +74,9 @@ export const patterns = {
   run: '/runs/:graph_id',
   runGraph: '/runs/:graph_id/graph',
   runGraphEvents: '/runs/:graph_id/graph/events',
+  agent: '/agents/:agent_id',
+  agentEvents: '/agents/:agent_id/events',
+  agentApi: '/api/agents/:agent_id',
   inspectAgent: '/inspect/:agent_id',
   inspectAgentEvents: '/inspect/:agent_id/events',
   question: '/api/questions/:msg_id',

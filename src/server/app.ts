@@ -6,6 +6,8 @@ import { Inspector } from '../inspector/inspector'
 import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
 import { DashboardView, type ViewOptions } from '../view-model/dashboard-view'
 import { InspectStream } from '../live/inspect-stream'
+import { AgentStream } from '../live/agent-stream'
+import type { AgentSources, StepSource } from '../view-model/agent-record'
 import { RunGraphStream } from '../live/run-graph-stream'
 import { SseHub, type HubOptions } from '../live/sse-hub'
 import type { DashboardHandle } from '../machines/dashboard'
@@ -27,6 +29,8 @@ import { respondRoutes } from './routes/respond'
 import { runRoutes } from './routes/runs'
 import { historyRoutes } from './routes/history'
 import { agentRoutes } from './routes/agents'
+import { agentPageRoutes } from './routes/agent-page'
+import { stepQueryOf } from './routes/agent-query'
 import { mcpRoutes } from './routes/mcp'
 import { McpGateway, type McpOptions } from '../mcp/mcp-gateway'
 import { security } from './security'
@@ -64,6 +68,10 @@ export function createApp(services: AppServices) {
   const inspector = services.inspector ?? new Inspector()
   const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
   const graphStream = new RunGraphStream(dashboard, hub, { flushMs: services.stream?.flushMs })
+  const agentSources = agentSourcesOf(services, view)
+  const agentStream = new AgentStream(agentSources, agentChanges(services), hub, stepQueryOf, { flushMs: services.stream?.flushMs })
+  // An answer sent from a page is told to that tab: its id is the dashboard's or an agent page's.
+  const toaster = { toast: (tab: string, text: string, ok: boolean) => stream.toast(tab, text, ok) || agentStream.toast(tab, text, ok) }
   const sessions = token ? new Sessions(token) : undefined
   const mcp = new McpGateway({ questions, bus }, services.mcp)
   const signInPage = () => String(SignIn({ assets: assets.urls, failed: false }))
@@ -79,7 +87,7 @@ export function createApp(services: AppServices) {
     .use(token && sessions ? sessionRoutes(token, sessions, assets.urls) : new Elysia())
     .use(pageRoutes(view, assets.urls, { signOut: !!token }))
     .use(eventStreamRoutes(stream))
-    .use(respondRoutes(questions, stream, bus))
+    .use(respondRoutes(questions, toaster, bus))
     .use(nameRoutes())
     .use(apiRoutes({ bus, view, store: services.store, ignored: dashboard.ignored }))
     .use(questionRoutes(questions, bus))
@@ -87,15 +95,44 @@ export function createApp(services: AppServices) {
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices, view }))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(view, assets.urls))
+    .use(agentPageRoutes({ sources: agentSources, stream: agentStream, assets: assets.urls }))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
     .use(mcpRoutes(mcp))
     .onStop(async () => {
       await mcp.close()
       inspectStream.close()
+      agentStream.close()
       graphStream.close()
       stream.close()
       view.close()
       hub.close()
     })
-  return { app, hub, view, stream, inspector, inspectStream, mcp }
+  return { app, hub, view, stream, inspector, inspectStream, agentStream, mcp }
+}
+
+/** STUB until the steps index lands: no steps. */
+const NO_STEPS: StepSource = { page: () => ({ steps: [], total: 0 }) }
+
+/** What the agent page reads: the read model for agents in memory, the store for the rest. */
+function agentSourcesOf(services: AppServices, view: DashboardView): AgentSources {
+  return {
+    facts: (agentId) => view.facts(agentId),
+    replay: () => undefined,
+    cards: () => view.current().blocked,
+    steps: (services.store as { steps?: StepSource }).steps ?? NO_STEPS,
+    prices: view.prices,
+    now: () => view.current().now,
+  }
+}
+
+/** An agent may have changed: an event of its was stored (in memory or not), or its actor changed. */
+function agentChanges({ bus, dashboard, questions }: AppServices) {
+  return {
+    onAgent(listener: (agentId: string) => void) {
+      const unlisten = bus.listen((e) => e.agent_id !== undefined && listener(e.agent_id))
+      const unwatch = dashboard.agents.onChange(listener)
+      return () => (unlisten(), unwatch())
+    },
+    onQuestions: (listener: () => void) => questions.onChange(listener),
+  }
 }

@@ -11,7 +11,7 @@ export const registry = new Registry()
 export const REFUSALS = ['invalid', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'gone', 'too_large', 'unsupported_media_type', 'misdirected', 'timeout', 'too_many', 'unavailable', 'other'] as const
 export type Refusal = (typeof REFUSALS)[number]
 
-export const STREAMS = ['dashboard', 'inspect', 'question', 'run-graph'] as const
+export const STREAMS = ['dashboard', 'inspect', 'question', 'run-graph', 'agent'] as const
 export type StreamKind = (typeof STREAMS)[number]
 
 export const OUTCOMES = ['answered', 'timeout', 'cancelled'] as const

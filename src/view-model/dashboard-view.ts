@@ -3,7 +3,7 @@
 import type { DashboardHandle } from '../machines/dashboard'
 import type { PriceTable } from '../protocol/prices'
 import type { PendingQuestion } from '../questions/question-record'
-import { AgentBook, viewOf, type AgentView } from './agent-book'
+import { AgentBook, viewOf, type AgentFacts, type AgentView } from './agent-book'
 import { asShown, askedAt } from './agent-counts'
 import { agentPage, type AgentListFilter } from './agent-panel'
 import { DEFAULT_QUIET_MS, deriveViewModel, type ViewModel } from './derive'
@@ -86,6 +86,17 @@ export class DashboardView {
     const page = agentPage(this.book, { ...query, now, quietMs: this.quietMs })
     const shown = (a: AgentView) => asShown(a, this.asked)
     return { ...page, agents: page.agents.map(shown), ...(page.groups ? { groups: page.groups.map((g) => ({ ...g, agents: g.agents.map(shown) })) } : {}), now }
+  }
+
+  /** One agent's facts as the book has them now (agents in memory only): the agent page's header. O(changed). */
+  facts(agentId: string): AgentFacts | undefined {
+    this.current()
+    return this.book.get(agentId)
+  }
+
+  /** The prices the book uses, so that an agent rebuilt from the store is priced as the page prices it. */
+  get prices(): PriceTable {
+    return this.book.prices
   }
 
   /** Called (synchronously, so cheaply) whenever the model went stale: a stream schedules its flush. */

@@ -13,7 +13,7 @@ export function AgentBadge({ agent, now }: { agent: AgentView; now: number }) {
   const final = isFinalState(agent.state)
   return (
     <li id={ids.agent(agent.agent_id)} class={`badge state-${agent.state}${agent.quiet_for === null ? '' : ' quiet'}`}>
-      <a class="name" href={routes.inspect(agent.agent_id)} title="Open in the inspector" safe>
+      <a class="name" href={routes.agent(agent.agent_id)} title="Open the agent's page" safe>
         {agent.name}
       </a>
       <span class="state" title={agent.waiting_reason}>

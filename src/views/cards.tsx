@@ -67,7 +67,7 @@ export function BlockedCard({ card, now }: { card: BlockedView; now: number }) {
       data-show={`!$_queueFilter || ctx.el.dataset.search.includes($_queueFilter.toLowerCase())`}
     >
       <header>
-        <a class="name" id={control('from')} href={routes.inspect(card.agent_id)} safe>
+        <a class="name" id={control('from')} href={routes.agent(card.agent_id)} safe>
           {card.agent_name}
         </a>
         <RunLine card={card} />

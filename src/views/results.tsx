@@ -11,7 +11,7 @@ export function Results({ results }: { results: readonly ResultView[] }) {
       {results.map((r) => (
         <li class={`result ${r.status}`}>
           <time safe>{clock(r.at)}</time>
-          <a class="name" href={routes.inspect(r.agent_id)} safe>
+          <a class="name" href={routes.agent(r.agent_id)} safe>
             {r.agent_name}
           </a>
           <span class="text" safe>
@@ -37,9 +37,13 @@ export function LogLine({ entry }: { entry: LogEntry }) {
           <span class="kind" safe>
             {`${entry.category}:${entry.action}`}
           </span>
-          <span class="agent" title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
-            {entry.agent_name ?? entry.agent_id ?? ''}
-          </span>
+          {entry.agent_id === undefined ? (
+            <span class="agent"></span>
+          ) : (
+            <a class="agent" href={routes.agent(entry.agent_id)} title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
+              {entry.agent_name ?? entry.agent_id}
+            </a>
+          )}
           <span class="text" safe>
             {entry.summary}
           </span>

@@ -18,8 +18,8 @@ export function RunNode({ node, box }: { node: RunGraphNode; box: NodeBox }) {
   const w = r(box.width)
   return (
     <svg id={ids.runGraphNode(node.agent_id)} class={`rg-node state-${node.state}`} x={r(box.x)} y={r(box.y)} width={w} height={r(box.height)} overflow="visible">
-      <a href={routes.inspect(node.agent_id)}>
-        <title safe>{`${node.name}: ${node.label} (open in the inspector)`}</title>
+      <a href={routes.agent(node.agent_id)}>
+        <title safe>{`${node.name}: ${node.label} (open its page)`}</title>
         <rect width={w} height={r(box.height)} rx="8" />
         <text class="rg-name" x={r(w / 2)} y="17" text-anchor="middle" safe>
           {cutLabel(node.name)}
@@ -81,7 +81,7 @@ export function RunGraphPage({ model, layout, live, assets }: RunGraphPageProps)
             <h2 id="h-run-graph" safe>{`Run ${graphId}: agents and dependencies`}</h2>
             <p class="empty-note">
               {live ? 'Live: each agent is coloured by its state as it changes.' : 'Rebuilt from the stored events.'}{' '}
-              <a href={routes.runs(graphId)}>The run's page</a> · click an agent to open it in the inspector.
+              <a href={routes.runs(graphId)}>The run's page</a> · click an agent to open its page.
             </p>
             <p class="run-counts" safe>
               {countWords(model.progress)}

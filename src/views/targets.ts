@@ -41,6 +41,14 @@ export const ids = {
   inspectContext: 'insp-context',
   inspectSequence: 'insp-sequence',
   inspectEntry: (seq: number) => `insp-entry-${seq}`,
+  // The agent page (`ap-`: not `agent-`, the badges' prefix): its header, open questions, steps and pager.
+  agentStream: 'ap-stream',
+  agentHead: 'ap-head',
+  agentQuestions: 'ap-questions',
+  agentSteps: 'ap-steps',
+  agentPager: 'ap-pager',
+  /** one step, by the seq of the event that opened it (unique and stable, whatever the producer's call ids) */
+  agentStep: (seq: number) => `ap-step-${seq}`,
 } as const
 
 export { routes } from '../protocol/routes'

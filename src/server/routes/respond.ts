@@ -57,7 +57,10 @@ function outcomeText(error: unknown): string {
   return `Not sent: ${errorBody(error).error}`
 }
 
-export function respondRoutes(questions: QuestionService, stream: DashboardStream, bus: EventBus) {
+/** Where the outcome of a page's answer is told: the tab's own stream (the dashboard's or an agent page's). */
+export type Toaster = Pick<DashboardStream, 'toast'>
+
+export function respondRoutes(questions: QuestionService, stream: Toaster, bus: EventBus) {
   /**
    * A card's request: the outcome goes to this tab's toast over its stream, the card leaves by the
    * stream too, so the request itself is answered 204 (or its error status). A JSON client gets the record.

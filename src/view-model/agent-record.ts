@@ -1,0 +1,108 @@
+// The agent page's read model: one agent's header facts, its open questions and a page of its steps, whether
+// its actor is in memory or it left memory long ago (then its facts are rebuilt from the stored events).
+import type { AgentStateName } from '../machines/agent-states'
+import type { AgentSnapshot } from '../machines/roster'
+import type { PriceTable } from '../protocol/prices'
+import type { StepPage, StepQuery } from '../protocol/steps'
+import { AgentBook, type AgentFacts } from './agent-book'
+import type { BlockedView } from './derive'
+import type { UsageView } from './usage'
+
+/** What the page says at its top: who, which run, in what state since when, what it cost, which turn. */
+export interface AgentHeader {
+  agent_id: string
+  name: string
+  graph_id?: string
+  state: AgentStateName
+  /** the state in words */
+  label: string
+  /** when it entered its state: "time in state" counts from here (null: not known) */
+  entered_at: number | null
+  /** when it last reported */
+  updated_at: number | null
+  /** 1 for its first stretch of work, +1 each time it works again after ending or waiting; 0 before any */
+  turn: number
+  usage: UsageView
+  tool_calls: number
+  model_calls: number
+  /** failed only: the error in full */
+  error?: string
+  /** it went on without an answer: its last question timed out or was withdrawn */
+  unanswered: 'timed_out' | 'withdrawn' | null
+  /** waiting for its own user between turns: why, when it said */
+  waiting_reason?: string
+  /** where these facts come from: its actor in memory, or its events rebuilt from the store */
+  source: 'memory' | 'store'
+}
+
+export interface AgentRecord {
+  agent: AgentHeader
+  /** its pending questions as cards, answerable from the page (oldest first) */
+  questions: BlockedView[]
+  steps: StepPage
+  now: number
+}
+
+/** The steps index (store.steps): a page of an agent's steps, oldest first, children after their parent. */
+export interface StepSource {
+  page(agentId: string, query: StepQuery): StepPage
+}
+
+export interface AgentSources {
+  /** the read model's facts of an agent in memory */
+  facts(agentId: string): AgentFacts | undefined
+  /** the agent rebuilt from its stored events, for one no longer in memory; undefined when none is stored */
+  replay(agentId: string): { snapshot: AgentSnapshot; graphId?: string } | undefined
+  /** the pending question cards, every agent's */
+  cards(): readonly BlockedView[]
+  steps: StepSource
+  prices: PriceTable
+  now(): number
+}
+
+/** Fields the turns work adds to AgentFacts, read where present. */
+type TurnFacts = Partial<{ turn: number; error: string; unanswered: 'timed_out' | 'withdrawn' | null; waiting_reason: string }>
+
+function headerOf(facts: AgentFacts & TurnFacts, source: AgentHeader['source']): AgentHeader {
+  const header: AgentHeader = {
+    agent_id: facts.agent_id,
+    name: facts.name,
+    state: facts.state,
+    label: facts.label,
+    entered_at: facts.entered_at,
+    updated_at: facts.updated_at,
+    turn: facts.turn ?? (facts.updated_at === null ? 0 : 1),
+    usage: facts.usage,
+    tool_calls: facts.tool_calls,
+    model_calls: facts.model_calls,
+    unanswered: facts.unanswered ?? null,
+    source,
+  }
+  if (facts.graph_id !== undefined) header.graph_id = facts.graph_id
+  if (facts.state === 'failed') header.error = facts.error ?? (typeof facts.result?.result === 'string' ? facts.result.result : 'unknown error')
+  if (facts.waiting_reason !== undefined) header.waiting_reason = facts.waiting_reason
+  return header
+}
+
+/** An agent's header: from memory when its actor is there, else rebuilt from the store; undefined when never stored. */
+export function agentHeader(sources: Omit<AgentSources, 'cards' | 'steps' | 'now'>, agentId: string): AgentHeader | undefined {
+  const live = sources.facts(agentId)
+  if (live) return headerOf(live, 'memory')
+  const replayed = sources.replay(agentId)
+  if (!replayed) return undefined
+  // The same derivation as the read model's, on a book of one: the page prices and words it as the dashboard would.
+  const book = new AgentBook(sources.prices)
+  book.update(agentId, replayed.snapshot, replayed.graphId)
+  const facts = book.get(agentId)
+  return facts && headerOf(facts, 'store')
+}
+
+/** The questions of this agent that wait on a person. */
+export const questionsOf = (cards: readonly BlockedView[], agentId: string) => cards.filter((card) => card.agent_id === agentId)
+
+/** Everything the agent page shows; undefined when no event of this agent was ever stored (nor is it in memory). */
+export function agentRecord(sources: AgentSources, agentId: string, query: StepQuery): AgentRecord | undefined {
+  const agent = agentHeader(sources, agentId)
+  if (!agent) return undefined
+  return { agent, questions: questionsOf(sources.cards(), agentId), steps: sources.steps.page(agentId, query), now: sources.now() }
+}
