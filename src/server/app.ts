@@ -7,7 +7,7 @@ import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
 import { DashboardView, type ViewOptions } from '../view-model/dashboard-view'
 import { InspectStream } from '../live/inspect-stream'
 import { AgentStream } from '../live/agent-stream'
-import type { AgentSources, StepSource } from '../view-model/agent-record'
+import type { AgentSources } from '../view-model/agent-record'
 import { RunGraphStream } from '../live/run-graph-stream'
 import { SseHub, type HubOptions } from '../live/sse-hub'
 import type { DashboardHandle } from '../machines/dashboard'
@@ -110,16 +110,13 @@ export function createApp(services: AppServices) {
   return { app, hub, view, stream, inspector, inspectStream, agentStream, mcp }
 }
 
-/** STUB until the steps index lands: no steps. */
-const NO_STEPS: StepSource = { page: () => ({ steps: [], total: 0 }) }
-
 /** What the agent page reads: the read model for agents in memory, the store for the rest. */
 function agentSourcesOf(services: AppServices, view: DashboardView): AgentSources {
   return {
     facts: (agentId) => view.facts(agentId),
     replay: () => undefined,
     cards: () => view.current().blocked,
-    steps: (services.store as { steps?: StepSource }).steps ?? NO_STEPS,
+    steps: services.store.steps,
     prices: view.prices,
     now: () => view.current().now,
   }

@@ -3,7 +3,7 @@
 import type { AgentStateName } from '../machines/agent-states'
 import type { AgentSnapshot } from '../machines/roster'
 import type { PriceTable } from '../protocol/prices'
-import type { StepPage, StepQuery } from '../protocol/steps'
+import { pricedStep, type StepPage, type StepQuery } from '../protocol/steps'
 import { AgentBook, type AgentFacts } from './agent-book'
 import type { BlockedView } from './derive'
 import type { UsageView } from './usage'
@@ -104,5 +104,7 @@ export const questionsOf = (cards: readonly BlockedView[], agentId: string) => c
 export function agentRecord(sources: AgentSources, agentId: string, query: StepQuery): AgentRecord | undefined {
   const agent = agentHeader(sources, agentId)
   if (!agent) return undefined
-  return { agent, questions: questionsOf(sources.cards(), agentId), steps: sources.steps.page(agentId, query), now: sources.now() }
+  const page = sources.steps.page(agentId, query)
+  const steps = { ...page, steps: page.steps.map((step) => (step.cost_usd === undefined ? pricedStep(step, sources.prices) : step)) }
+  return { agent, questions: questionsOf(sources.cards(), agentId), steps, now: sources.now() }
 }

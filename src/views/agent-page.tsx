@@ -3,7 +3,7 @@
 import type { AgentHeader, AgentRecord } from '../view-model/agent-record'
 import type { BlockedView } from '../view-model/derive'
 import { usageTitle } from '../view-model/usage'
-import { StepFilter, StepList, StepPager, stepsQuery, type StepView } from './agent-steps'
+import { StepFilter, StepList, StepPager, stepsQuery, usd, type StepView } from './agent-steps'
 import { AnswerControls, cardParts, WithdrawButton } from './card-controls'
 import { EmptyToast } from './cards'
 import { clock } from './format'
@@ -20,7 +20,7 @@ function Usage({ agent }: { agent: AgentHeader }) {
   const priced = u.total > u.unpriced
   return (
     <dd title={usageTitle(u)} safe>
-      {`${u.input} in / ${u.output} out (${u.total} in all)${priced ? ` · $${u.cost_usd.toFixed(4)}${u.unpriced ? ` (${u.unpriced} unpriced)` : ''}` : ' · no price known'}`}
+      {`${u.input} in / ${u.output} out (${u.total} in all)${priced ? ` · ${usd(u.cost_usd)}${u.unpriced ? ` (${u.unpriced} unpriced)` : ''}` : ' · no price known'}`}
     </dd>
   )
 }

@@ -1,7 +1,7 @@
 // An agent's steps as the agent page lists them: one item per tool call, model call, question and note, nested by
 // parent, with the filter links and the pager (plain links: they work without JavaScript).
-import type { Step, StepKind, StepPage } from '../protocol/steps'
-import { compactTokens, compactUsd } from '../view-model/usage'
+import { STEP_KINDS, type Step, type StepKind, type StepPage } from '../protocol/steps'
+import { compactTokens } from '../view-model/usage'
 import { clock, duration } from './format'
 import { ids, routes } from './targets'
 
@@ -12,7 +12,6 @@ const GLIMPSE_CHARS = 80
 /** Indentation stops here: a deeper step is still shown, no further right. */
 const MAX_INDENT = 8
 
-export const STEP_KINDS: readonly StepKind[] = ['tool', 'model', 'question', 'note']
 const KIND_WORDS: Record<StepKind, string> = { tool: 'Tool calls', model: 'Model calls', question: 'Questions', note: 'Notes' }
 
 /** The filter and position of a page of steps, as its URL carries them. */
@@ -47,6 +46,9 @@ function textOf(value: unknown): string {
 }
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
+
+/** "$0.0018", "$1.25": a cent's fraction is what one step or one agent costs. */
+export const usd = (cost: number) => (cost === 0 ? '$0' : cost < 1 ? `$${cost.toFixed(4)}` : `$${cost.toFixed(2)}`)
 
 /** "340 ms", "2.4 s", then the coarse "2m 05s". */
 export function stepDuration(ms: number): string {
@@ -86,7 +88,7 @@ function ModelFacts({ step }: { step: Step }) {
   if (step.model !== undefined && step.model !== step.name) parts.push(step.model)
   if (step.tokens_in !== undefined || step.tokens_out !== undefined) parts.push(`${step.tokens_in ?? 0} in / ${step.tokens_out ?? 0} out`)
   else if (step.tokens !== undefined) parts.push(compactTokens(step.tokens))
-  if (step.cost_usd !== undefined) parts.push(compactUsd(step.cost_usd))
+  if (step.cost_usd !== undefined) parts.push(usd(step.cost_usd))
   return parts.length ? <span class="step-facts" safe>{parts.join(' · ')}</span> : ''
 }
 

@@ -9,7 +9,7 @@ import { agentRecord, type AgentSources } from '../../view-model/agent-record'
 import { AgentPage, AgentRefusal } from '../../views/agent-page'
 import type { PageAssets } from '../../views/head'
 import { signals as names } from '../../views/targets'
-import { checkAgentId, parseStepView, stepQueryOf, stepQuerySchema } from './agent-query'
+import { asQueryError, checkAgentId, parseStepView, stepQueryOf, stepQuerySchema } from './agent-query'
 import { SSE_HEADERS } from './events'
 import { newTabId, tabOf } from './tab'
 
@@ -26,7 +26,12 @@ const notStored = (agentId: string) => new NotFound(`no agent ${JSON.stringify(a
 function read(sources: AgentSources, agentId: string, url: string) {
   checkAgentId(agentId)
   const view = parseStepView(new URL(url).searchParams)
-  const record = agentRecord(sources, agentId, stepQueryOf(view))
+  let record
+  try {
+    record = agentRecord(sources, agentId, stepQueryOf(view))
+  } catch (error) {
+    throw asQueryError(error)
+  }
   if (!record) throw notStored(agentId)
   return { view, record }
 }
@@ -56,7 +61,12 @@ export function agentPageRoutes({ sources, stream, assets }: AgentPageServices) 
         const view = parseStepView(new URL(request.url).searchParams)
         // Bun's idle timeout would end a quiet stream between heartbeats.
         server?.timeout(request, 0)
-        const body = stream.open(params.agent_id, view, request.signal, tabOf(query.datastar))
+        let body
+        try {
+          body = stream.open(params.agent_id, view, request.signal, tabOf(query.datastar))
+        } catch (error) {
+          throw asQueryError(error)
+        }
         if (!body) throw notStored(params.agent_id)
         return new Response(body, { headers: SSE_HEADERS })
       },

@@ -2,13 +2,10 @@
 import { t } from 'elysia'
 import { MAX_ID_LENGTH } from '../../protocol/limits'
 import { firstFailure, Id } from '../../protocol/schema'
-import type { StepKind, StepQuery } from '../../protocol/steps'
+import { DEFAULT_STEP_PAGE, MAX_STEP_PAGE, STEP_KINDS, type StepKind, type StepQuery } from '../../protocol/steps'
 import { Invalid } from '../../questions/errors'
-import { STEP_KINDS, type StepView } from '../../views/agent-steps'
+import type { StepView } from '../../views/agent-steps'
 
-/** a page holds at most this many steps (the steps index's own bound) */
-export const MAX_STEP_LIMIT = 500
-export const DEFAULT_STEP_LIMIT = 100
 const MAX_CURSOR = MAX_ID_LENGTH
 const CURSOR = Id(`must be the \`next\` of an earlier page (at most ${MAX_CURSOR} characters)`)
 const AGENT_ID = Id()
@@ -18,7 +15,7 @@ export const stepQuerySchema = t.Object({
   kind: t.Optional(t.String({ maxLength: 100, description: `comma-separated kinds: ${STEP_KINDS.join(', ')} (default: every kind)` })),
   errors: t.Optional(t.String({ maxLength: 5, description: '1: only steps that failed' })),
   cursor: t.Optional(t.String({ maxLength: MAX_CURSOR, description: "the previous page's `next`" })),
-  limit: t.Optional(t.String({ maxLength: 5, description: `steps per page, 1 to ${MAX_STEP_LIMIT} (default ${DEFAULT_STEP_LIMIT})` })),
+  limit: t.Optional(t.String({ maxLength: 5, description: `steps per page, 1 to ${MAX_STEP_PAGE} (default ${DEFAULT_STEP_PAGE})` })),
 })
 
 function kindsOf(raw: readonly string[]): StepKind[] {
@@ -57,7 +54,7 @@ export function parseStepView(params: URLSearchParams): StepView {
   const limit = one(params, 'limit')
   if (limit !== undefined) {
     const n = /^\d{1,3}$/.test(limit) ? Number(limit) : 0
-    if (n < 1 || n > MAX_STEP_LIMIT) throw new Invalid('query.limit', `must be a whole number from 1 to ${MAX_STEP_LIMIT}`)
+    if (n < 1 || n > MAX_STEP_PAGE) throw new Invalid('query.limit', `must be a whole number from 1 to ${MAX_STEP_PAGE}`)
     view.limit = n
   }
   return view
@@ -65,7 +62,7 @@ export function parseStepView(params: URLSearchParams): StepView {
 
 /** What the steps index is asked for a view. */
 export function stepQueryOf(view: StepView): StepQuery {
-  const query: StepQuery = { limit: view.limit ?? DEFAULT_STEP_LIMIT }
+  const query: StepQuery = { limit: view.limit ?? DEFAULT_STEP_PAGE }
   if (view.kinds.length) query.kinds = [...view.kinds]
   if (view.errorsOnly) query.errorsOnly = true
   if (view.cursor !== undefined) query.cursor = view.cursor
@@ -76,4 +73,9 @@ export function stepQueryOf(view: StepView): StepQuery {
 export function checkAgentId(agentId: string): void {
   const failure = firstFailure(AGENT_ID, agentId)
   if (failure) throw new Invalid('agent_id', failure.reason)
+}
+
+/** The steps index names its own fields (`cursor`); to a caller of the route they are query parameters. */
+export function asQueryError(error: unknown): unknown {
+  return error instanceof Invalid && !error.field.startsWith('query.') ? new Invalid(`query.${error.field}`, error.reason) : error
 }
