@@ -2,8 +2,8 @@
 // steps rendered once per filter, and only the changed parts sent (a changed step alone, new steps after the last).
 import type { StepQuery } from '../protocol/steps'
 import { agentRecord, type AgentRecord, type AgentSources } from '../view-model/agent-record'
-import { AgentHead, AgentQuestions } from '../views/agent-page'
-import { StepItem, StepList, StepPager, stepsQuery, type StepView } from '../views/agent-steps'
+import { agentParts } from '../views/agent-page'
+import { StepList, StepPager, stepsQuery, type StepView } from '../views/agent-steps'
 import { Toast } from '../views/cards'
 import { ids, routes } from '../views/targets'
 import { listEdits } from './list-edits'
@@ -69,7 +69,7 @@ export class AgentStream extends PanelStream {
     let keys = this.byAgent.get(agentId)
     if (!keys) this.byAgent.set(agentId, (keys = new Set()))
     keys.add(key)
-    const list = patchElements({ html: String(StepList({ page: record.steps, more: this.more(w) })) })
+    const list = this.wholeList(w)
     return this.channel.open(key, encodeFrame([...changedPanels(undefined, w.panels), list]), signal, tab)
   }
 
@@ -89,14 +89,19 @@ export class AgentStream extends PanelStream {
 
   /** Render a record into what a key's clients will have. */
   private fill(w: Watched, record: AgentRecord): void {
+    const { safeHead, safeQuestions, steps } = agentParts(record, this.more(w))
     w.panels = new Map([
-      [ids.agentHead, String(AgentHead({ agent: record.agent }))],
-      [ids.agentQuestions, String(AgentQuestions({ questions: record.questions }))],
-      [ids.agentPager, String(StepPager({ agentId: w.agentId, view: w.view, page: record.steps }))],
+      [ids.agentHead, safeHead],
+      [ids.agentQuestions, safeQuestions],
+      [ids.agentPager, String(StepPager({ agentId: w.agentId, view: w.view, page: steps.page }))],
     ])
-    const more = this.more(w)
-    w.order = record.steps.steps.map((s) => String(s.seq))
-    w.steps = new Map(record.steps.steps.map((step) => [String(step.seq), String(StepItem({ step, more }))]))
+    w.order = steps.items.map((item) => item.key)
+    w.steps = new Map(steps.items.map((item) => [item.key, item.html]))
+  }
+
+  /** The key's list of steps whole, as its clients have it. */
+  private wholeList(w: Watched): string {
+    return patchElements({ html: String(StepList({ items: w.order.map((key) => ({ key, html: w.steps.get(key)! })) })) })
   }
 
   protected render(): void {
@@ -112,7 +117,7 @@ export class AgentStream extends PanelStream {
         this.fill(w, record)
         const parts = changedPanels(before.panels, w.panels)
         const edits = listEdits(ids.agentSteps, stepElement, before, { order: w.order, html: w.steps })
-        parts.push(...(edits ?? [patchElements({ html: String(StepList({ page: record.steps, more: this.more(w) })) })]))
+        parts.push(...(edits ?? [this.wholeList(w)]))
         if (parts.length) this.channel.broadcast(key, encodeFrame(parts))
       }
     }

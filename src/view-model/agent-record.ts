@@ -3,6 +3,7 @@
 import type { AgentStateName } from '../machines/agent-states'
 import type { AgentSnapshot } from '../machines/roster'
 import type { PriceTable } from '../protocol/prices'
+import { stepCursor } from '../events/steps-page'
 import { pricedStep, type StepPage, type StepQuery } from '../protocol/steps'
 import { AgentBook, type AgentFacts } from './agent-book'
 import type { BlockedView } from './derive'
@@ -95,6 +96,13 @@ export function agentHeader(sources: Omit<AgentSources, 'cards' | 'steps' | 'now
   book.update(agentId, replayed.snapshot, replayed.graphId)
   const facts = book.get(agentId)
   return facts && headerOf(facts, 'store')
+}
+
+/** The page's first `keep` steps: the rest go to the next page, which goes on after the last one kept. */
+export function cutSteps(page: StepPage, keep: number): StepPage {
+  if (keep >= page.steps.length) return page
+  const steps = page.steps.slice(0, keep)
+  return { steps, total: page.total, next: stepCursor(steps.at(-1)!.seq) }
 }
 
 /** The questions of this agent that wait on a person. */

@@ -3,7 +3,7 @@
 import type { AgentHeader, AgentRecord } from '../view-model/agent-record'
 import type { BlockedView } from '../view-model/derive'
 import { usageTitle } from '../view-model/usage'
-import { StepFilter, StepList, StepPager, stepsQuery, usd, type StepView } from './agent-steps'
+import { renderSteps, StepFilter, StepList, StepPager, stepsBudget, stepsQuery, usd, type StepView } from './agent-steps'
 import { AnswerControls, cardParts, WithdrawButton } from './card-controls'
 import { EmptyToast } from './cards'
 import { clock } from './format'
@@ -130,6 +130,14 @@ export function AgentQuestions({ questions }: { questions: readonly BlockedView[
   )
 }
 
+/** The header and question cards rendered, and as many steps as the bytes they leave allow: the page and its stream alike. */
+export function agentParts(record: AgentRecord, more: string) {
+  const safeHead = String(AgentHead({ agent: record.agent }))
+  const safeQuestions = String(AgentQuestions({ questions: record.questions }))
+  const steps = renderSteps(record.steps, more, stepsBudget(Buffer.byteLength(safeHead) + Buffer.byteLength(safeQuestions)))
+  return { safeHead, safeQuestions, steps }
+}
+
 export interface AgentPageProps {
   record: AgentRecord
   view: StepView
@@ -142,6 +150,7 @@ export function AgentPage({ record, view, signals, assets }: AgentPageProps) {
   const { agent } = record
   const stream = routes.agentEvents(agent.agent_id) + stepsQuery(view)
   const json = routes.agentApi(agent.agent_id) + stepsQuery(view)
+  const { safeHead, safeQuestions, steps } = agentParts(record, json)
   return (
     <SubPage title={`${agent.name}: agent`} assets={assets}>
       <>
@@ -151,15 +160,15 @@ export function AgentPage({ record, view, signals, assets }: AgentPageProps) {
         <EmptyToast />
         <div id={ids.offline} class="offline" role="status" aria-live="assertive" hidden></div>
         <main class="agent-page">
-          <AgentHead agent={agent} />
-          <AgentQuestions questions={record.questions} />
+          {safeHead}
+          {safeQuestions}
           <section class="panel agent-steps" aria-labelledby="h-steps">
             <div class="panel-head">
               <h2 id="h-steps">Steps</h2>
               <StepFilter agentId={agent.agent_id} view={view} />
             </div>
-            <StepList page={record.steps} more={json} />
-            <StepPager agentId={agent.agent_id} view={view} page={record.steps} />
+            <StepList items={steps.items} />
+            <StepPager agentId={agent.agent_id} view={view} page={steps.page} />
           </section>
         </main>
       </>

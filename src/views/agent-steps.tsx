@@ -1,6 +1,7 @@
 // An agent's steps as the agent page lists them: one item per tool call, model call, question and note, nested by
 // parent, with the filter links and the pager (plain links: they work without JavaScript).
 import { STEP_KINDS, type Step, type StepKind, type StepPage } from '../protocol/steps'
+import { cutSteps } from '../view-model/agent-record'
 import { compactTokens } from '../view-model/usage'
 import { clock, duration } from './format'
 import { ids, routes } from './targets'
@@ -186,12 +187,43 @@ export function StepItem({ step, more }: { step: Step; more: string }) {
   )
 }
 
-export function StepList({ page, more }: { page: StepPage; more: string }) {
+/**
+ * Bytes (UTF-8) an agent page weighs at most (the issue's bound for its first page): 100 steps of 20,000-character
+ * results would otherwise make a page of megabytes. The steps get what the rest of the page leaves; past it the
+ * page ends early, and its `next` goes on from the last step shown.
+ */
+export const PAGE_BYTES = 150_000
+/** what the page around its parts weighs at most: doctype, head, top bar, filter links, pager (about 3.5 KB) */
+const FRAME_BYTES = 6_000
+
+/** The bytes left for steps beside parts of `others` bytes (the header, the question cards). */
+export const stepsBudget = (others: number) => Math.max(0, PAGE_BYTES - FRAME_BYTES - others)
+
+export interface RenderedSteps {
+  /** the page as shown: cut where the budget ran out */
+  page: StepPage
+  /** each shown step's key (its seq) and HTML, in page order */
+  items: Array<{ key: string; html: string }>
+}
+
+/** A page's steps rendered, as many as fit `budget` bytes (always the first, whatever its size). */
+export function renderSteps(page: StepPage, more: string, budget: number): RenderedSteps {
+  const items: RenderedSteps['items'] = []
+  let bytes = 0
+  for (const step of page.steps) {
+    const html = String(StepItem({ step, more }))
+    bytes += Buffer.byteLength(html)
+    if (bytes > budget && items.length) break
+    items.push({ key: String(step.seq), html })
+  }
+  return { page: cutSteps(page, items.length), items }
+}
+
+export function StepList({ items }: { items: RenderedSteps['items'] }) {
+  const safeHtml = items.map((item) => item.html).join('')
   return (
     <ol id={ids.agentSteps} class="steps">
-      {page.steps.map((step) => (
-        <StepItem step={step} more={more} />
-      ))}
+      {safeHtml}
     </ol>
   )
 }
