@@ -171,6 +171,38 @@ describe('refusals and hostile ids', () => {
   })
 })
 
+describe('an agent no longer in memory', () => {
+  it('is served from the store: its page, its error in full, its steps, and the JSON saying so', async () => {
+    const small = await startTestServer({ listen: false, maxAgents: 2 })
+    try {
+      const error = 'pytest exit 1\nFAILED tests/test_api.py::test_retry - AssertionError: 503 != 200\n' + 'trace line\n'.repeat(300)
+      const events = [
+        ev('agent', 'started', 'gone', { name: 'Tester' }),
+        ev('tool', 'called', 'gone', { tool: 'pytest', call_id: 't1', args: ['-x', 'tests/'] }),
+        ev('tool', 'failed', 'gone', { tool: 'pytest', call_id: 't1', error: 'exit 1' }),
+        ev('agent', 'failed', 'gone', { error }),
+        ...['b', 'c', 'd'].map((id) => ev('agent', 'started', id)),
+      ]
+      expect((await small.app.handle(post(routes.ingest, events))).status).toBe(202)
+      await small.store.flushed()
+      expect(small.dashboard.agents.get('gone')).toBeUndefined()
+      const res = await small.app.handle(req(routes.agent('gone')))
+      expect(res.status).toBe(200)
+      const html = await res.text()
+      expect(html).toContain('<span class="agent-name">Tester</span>')
+      expect(html).toContain('<strong class="state">Failed</strong>')
+      expect(html).toContain(`<pre>${error}</pre>`)
+      expect(html).toContain('rebuilt from its stored events')
+      expect(html).toContain('<pre class="step-error">exit 1</pre>')
+      const api = (await (await small.app.handle(req(routes.agentApi('gone')))).json()) as Record<string, any>
+      expect(api.agent).toMatchObject({ agent_id: 'gone', name: 'Tester', state: 'failed', error, source: 'store', turn: 1, tool_calls: 1 })
+      expect(api.steps.total).toBe(1)
+    } finally {
+      await small.stop()
+    }
+  })
+})
+
 describe('the agent page stream', () => {
   it('starts with the page parts, then patches a new step and the answered question', async () => {
     const agent = 'streamed'

@@ -7,7 +7,8 @@ import { DashboardStream, type StreamOptions } from '../live/dashboard-stream'
 import { DashboardView, type ViewOptions } from '../view-model/dashboard-view'
 import { InspectStream } from '../live/inspect-stream'
 import { AgentStream } from '../live/agent-stream'
-import type { AgentSources } from '../view-model/agent-record'
+import { cachedReplays, type AgentSources } from '../view-model/agent-record'
+import { replayAgent } from '../view-model/agent-replay'
 import { RunGraphStream } from '../live/run-graph-stream'
 import { SseHub, type HubOptions } from '../live/sse-hub'
 import type { DashboardHandle } from '../machines/dashboard'
@@ -114,7 +115,14 @@ export function createApp(services: AppServices) {
 function agentSourcesOf(services: AppServices, view: DashboardView): AgentSources {
   return {
     facts: (agentId) => view.facts(agentId),
-    replay: () => undefined,
+    replay: cachedReplays(
+      (agentId) => {
+        // The inspector's sequence is not shown here: a log of one entry is enough.
+        const replayed = replayAgent(services.store, agentId, { logLimit: 1 })
+        return replayed && { snapshot: replayed.snapshot, graphId: replayed.snapshot.context.graph_id, truncated: replayed.truncated }
+      },
+      (agentId) => services.store.query({ agent_id: agentId, order: 'desc', limit: 1 })[0]?.seq,
+    ),
     cards: () => view.current().blocked,
     steps: services.store.steps,
     prices: view.prices,

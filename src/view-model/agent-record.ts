@@ -34,6 +34,8 @@ export interface AgentHeader {
   waiting_reason?: string
   /** where these facts come from: its actor in memory, or its events rebuilt from the store */
   source: 'memory' | 'store'
+  /** rebuilt from the store, but only from its first events (the replay's bound): what it did later is not in these facts */
+  replay_truncated?: boolean
 }
 
 export interface AgentRecord {
@@ -53,7 +55,7 @@ export interface AgentSources {
   /** the read model's facts of an agent in memory */
   facts(agentId: string): AgentFacts | undefined
   /** the agent rebuilt from its stored events, for one no longer in memory; undefined when none is stored */
-  replay(agentId: string): { snapshot: AgentSnapshot; graphId?: string } | undefined
+  replay(agentId: string): Replayed | undefined
   /** the pending question cards, every agent's */
   cards(): readonly BlockedView[]
   steps: StepSource
@@ -61,10 +63,14 @@ export interface AgentSources {
   now(): number
 }
 
-/** Fields the turns work adds to AgentFacts, read where present. */
-type TurnFacts = Partial<{ turn: number; error: string; unanswered: 'timed_out' | 'withdrawn' | null; waiting_reason: string }>
+/** An agent rebuilt from the store: its snapshot, its run, and whether its events were more than the replay reads. */
+export interface Replayed {
+  snapshot: AgentSnapshot
+  graphId?: string
+  truncated: boolean
+}
 
-function headerOf(facts: AgentFacts & TurnFacts, source: AgentHeader['source']): AgentHeader {
+function headerOf(facts: AgentFacts, source: AgentHeader['source']): AgentHeader {
   const header: AgentHeader = {
     agent_id: facts.agent_id,
     name: facts.name,
@@ -72,15 +78,15 @@ function headerOf(facts: AgentFacts & TurnFacts, source: AgentHeader['source']):
     label: facts.label,
     entered_at: facts.entered_at,
     updated_at: facts.updated_at,
-    turn: facts.turn ?? (facts.updated_at === null ? 0 : 1),
+    turn: facts.turn,
     usage: facts.usage,
     tool_calls: facts.tool_calls,
     model_calls: facts.model_calls,
-    unanswered: facts.unanswered ?? null,
+    unanswered: facts.unanswered,
     source,
   }
   if (facts.graph_id !== undefined) header.graph_id = facts.graph_id
-  if (facts.state === 'failed') header.error = facts.error ?? (typeof facts.result?.result === 'string' ? facts.result.result : 'unknown error')
+  if (facts.error !== undefined) header.error = facts.error
   if (facts.waiting_reason !== undefined) header.waiting_reason = facts.waiting_reason
   return header
 }
@@ -95,7 +101,30 @@ export function agentHeader(sources: Omit<AgentSources, 'cards' | 'steps' | 'now
   const book = new AgentBook(sources.prices)
   book.update(agentId, replayed.snapshot, replayed.graphId)
   const facts = book.get(agentId)
-  return facts && headerOf(facts, 'store')
+  if (!facts) return undefined
+  const header = headerOf(facts, 'store')
+  if (replayed.truncated) header.replay_truncated = true
+  return header
+}
+
+/**
+ * Replays remembered while the agent's stored events stay as they are (its newest seq): a page of an agent that left
+ * memory is read again and again (each stream flush, each reload), and a replay may read 50,000 events. Bounded.
+ */
+export function cachedReplays(replay: AgentSources['replay'], newestSeq: (agentId: string) => number | undefined, size = 100): AgentSources['replay'] {
+  const cache = new Map<string, { seq: number; replayed: Replayed }>()
+  return (agentId) => {
+    const seq = newestSeq(agentId)
+    if (seq === undefined) return replay(agentId)
+    const hit = cache.get(agentId)
+    if (hit?.seq === seq) return hit.replayed
+    const replayed = replay(agentId)
+    cache.delete(agentId)
+    if (replayed) cache.set(agentId, { seq, replayed })
+    // A Map iterates in insertion order: the replay made longest ago goes first.
+    if (cache.size > size) cache.delete(cache.keys().next().value!)
+    return replayed
+  }
 }
 
 /** The page's first `keep` steps: the rest go to the next page, which goes on after the last one kept. */

@@ -77,6 +77,7 @@ export function AgentHead({ agent }: { agent: AgentHeader }) {
         <a href={routes.inspect(agent.agent_id)}>State machine</a> · <a href={routes.history({ agent: agent.agent_id })}>Stored events</a> ·{' '}
         <a href={routes.agentApi(agent.agent_id)}>JSON</a>
         {agent.source === 'store' ? <span class="empty-note"> · rebuilt from its stored events (no longer in memory)</span> : ''}
+        {agent.replay_truncated ? <span class="empty-note"> · from its first stored events only: it has more than a rebuild reads</span> : ''}
       </p>
     </section>
   )
