@@ -156,8 +156,9 @@ export function AgentPage({ record, view, signals, assets }: AgentPageProps) {
     <SubPage title={`${agent.name}: agent`} assets={assets}>
       <>
         <div hidden data-signals={JSON.stringify(signals)}></div>
-        {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. */}
-        <div id={ids.agentStream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
+        {/* Outside every patch target: a morph would re-fire data-on-load and open a second stream. The bridge
+            watches this id to say when the page is offline. */}
+        <div id={ids.stream} hidden data-on-load={`@get(${jsString(stream)})`}></div>
         <EmptyToast />
         <div id={ids.offline} class="offline" role="status" aria-live="assertive" hidden></div>
         <main class="agent-page">

@@ -42,7 +42,6 @@ export const ids = {
   inspectSequence: 'insp-sequence',
   inspectEntry: (seq: number) => `insp-entry-${seq}`,
   // The agent page (`ap-`: not `agent-`, the badges' prefix): its header, open questions, steps and pager.
-  agentStream: 'ap-stream',
   agentHead: 'ap-head',
   agentQuestions: 'ap-questions',
   agentSteps: 'ap-steps',
