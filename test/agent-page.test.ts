@@ -94,6 +94,30 @@ describe('GET /agents/:agent_id', () => {
   })
 })
 
+describe('an agent across turns, with notes and nested steps', () => {
+  it('shows its turn, why it waits for its user, its notes, and a child step under its parent', async () => {
+    const agent = 'session-1'
+    await ingest([
+      ev('agent', 'started', agent),
+      ev('tool', 'called', agent, { tool: 'plan', call_id: 'p1' }),
+      ev('tool', 'called', agent, { tool: 'read', call_id: 'r1', parent_id: 'p1' }),
+      ev('tool', 'completed', agent, { tool: 'read', call_id: 'r1', result: 'ok' }),
+      ev('tool', 'completed', agent, { tool: 'plan', call_id: 'p1', result: 'planned' }),
+      ev('agent', 'note', agent, { text: 'Chose <the> short path' }),
+      ev('agent', 'completed', agent, {}),
+      ev('agent', 'started', agent),
+      ev('agent', 'waiting', agent, { reason: 'the user to reply in chat' }),
+    ])
+    const html = await (await get(routes.agent(agent))).text()
+    expect(html).toContain('<dt>Turn</dt><dd>2</dd>')
+    expect(html).toContain('<strong class="state">Waiting for its user</strong>')
+    expect(html).toContain('Waiting for its user: the user to reply in chat')
+    expect(html).toContain('<p class="step-note">Chose &lt;the&gt; short path</p>')
+    const order = [...html.matchAll(/<li id="ap-step-\d+" class="step kind-(\w+)[^"]*"( style="--depth:(\d)")?/g)].map((m) => `${m[1]}${m[3] ?? 0}`)
+    expect(order).toEqual(['tool0', 'tool1', 'note0'])
+  })
+})
+
 describe('GET /api/agents/:agent_id', () => {
   it('answers the header facts, the pending questions and the first page of steps', async () => {
     const { status, body } = await json(routes.agentApi(WRITER))
@@ -130,6 +154,17 @@ describe('GET /api/agents/:agent_id', () => {
       expect([query, status, body.field]).toEqual([query, 400, field])
       expect(body.error).toStartWith(field)
     }
+  })
+})
+
+describe('the OpenAPI document', () => {
+  it('describes GET /api/agents/{agent_id}: its id, its query and its answers', async () => {
+    const spec = (await (await get(routes.apiSpec)).json()) as { paths: Record<string, Record<string, any>> }
+    const op = spec.paths['/api/agents/{agent_id}']!.get
+    expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(['agent_id', 'kind', 'errors', 'cursor', 'limit'])
+    expect(op.parameters[0].schema.maxLength).toBe(200)
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '404']))
+    expect(op.description).toContain('replay_truncated')
   })
 })
 

@@ -20,6 +20,19 @@ export interface AgentPageServices {
 }
 
 const HTML = { 'content-type': 'text/html; charset=utf-8' }
+
+const API_DESCRIPTION = `For every agent ever stored, in memory or not (then rebuilt from its stored events).
+
+\`agent\`: agent_id, name, graph_id, state and label (the state in words), entered_at (epoch ms: time in state counts
+from it), updated_at, turn, usage {input, output, total, cost_usd, unpriced}, tool_calls, model_calls, error (failed:
+in full), unanswered (timed_out | withdrawn | null), waiting_reason, source (memory | store), replay_truncated.
+
+\`questions\`: its pending questions, as the dashboard's cards.
+
+\`steps\`: tool calls (input: arguments, output: result, error), model calls (model, tokens_in, tokens_out, cost_usd,
+input: prompt, output: completion), questions (input: the question, output: the answer, answered_by) and notes, each
+with status, turn, started_at, ended_at, duration_ms, parent_id and depth (nesting); texts as stored (at most
+MAX_STEP_TEXT characters, \`truncated\` when cut). Paged by \`cursor\` = the previous page's \`next\`.`
 const notStored = (agentId: string) => new NotFound(`no agent ${JSON.stringify(agentId)} has been stored`)
 
 /** The record for a path and query, or the refusal (Invalid, NotFound) the caller answers in its own format. */
@@ -86,7 +99,13 @@ export function agentPageRoutes({ sources, stream, assets }: AgentPageServices) 
         query: stepQuerySchema,
         detail: {
           summary: "An agent's header facts, its pending questions and a page of its steps (oldest first; `next` is the following page's cursor)",
+          description: API_DESCRIPTION,
           tags: ['agents'],
+          responses: {
+            200: { description: 'The agent: `{agent, questions, steps: {steps, total, next?}, now}`' },
+            400: { description: 'A bad agent_id or query parameter: `{error, field}`' },
+            404: { description: 'No event of this agent was ever stored: `{error}`' },
+          },
         },
       },
     )
