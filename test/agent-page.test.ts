@@ -179,6 +179,16 @@ describe('refusals and hostile ids', () => {
     expect((await get(routes.agentEvents('never-seen'))).status).toBe(404)
   })
 
+  it('needs the token like every read, when one is set', async () => {
+    const guarded = await startTestServer({ listen: false, token: 'page-token' })
+    try {
+      for (const path of [routes.agent(WRITER), routes.agentEvents(WRITER), routes.agentApi(WRITER)]) expect([path, (await guarded.app.handle(req(path))).status]).toEqual([path, 401])
+      expect((await guarded.app.handle(req(routes.agentApi('nobody'), { headers: { authorization: 'Bearer page-token' } }))).status).toBe(404)
+    } finally {
+      await guarded.stop()
+    }
+  })
+
   it('answers a bad query on the page with a 400 page saying why', async () => {
     const res = await get(`${routes.agent(WRITER)}?limit=9999`)
     expect(res.status).toBe(400)
