@@ -334,12 +334,17 @@ describe('steps: derived from the events', () => {
   })
 
   it('retention takes the steps whose opening event went', async () => {
-    const store = await storeWith(history())
+    const path = tempDb()
+    const store = await storeWith(history(), path)
+    const rows = () => new Database(path).query<{ n: number }, []>('SELECT COUNT(*) AS n FROM steps').get()!.n
+    expect(rows()).toBe(6)
     expect(store.steps.count('a')).toBe(5)
     // The first four events go: the tool call x and the model call opened there.
     expect(store.prune({ before: 0, keep: store.count() - 4, upTo: Infinity })).toBe(4)
     expect(all(store).map((s) => s.name)).toEqual(['go?', 'next-turn', 'n'])
     expect(store.steps.count('other')).toBe(0)
+    // Gone from the file, not only from the pages (which find steps through the events).
+    expect(rows()).toBe(3)
     store.close()
   })
 

@@ -26,7 +26,7 @@ export interface AgentTrack {
 }
 
 /** Open calls remembered per agent: a producer that never closes its calls must not grow the memory. */
-export const MAX_OPEN = 500
+export const MAX_OPEN = 100
 
 /** A step's columns as written; input and output are JSON text. */
 export interface StepRow {

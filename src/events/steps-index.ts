@@ -7,11 +7,19 @@ import { advanceTurn, deriveStep, MAX_OPEN, type AgentTrack, type StepChange, ty
 import { pageSteps } from './steps-page'
 
 /** Raise when what a step is derived as changes: an index of an older version is rebuilt at start. */
-export const STEPS_VERSION = 1
+export const STEPS_VERSION = 2
 /** agents whose pairing state is held in memory; the others are read back from the tables when they next report */
 const MAX_TRACKS = 20_000
 const REBUILD_CHUNK = 5_000
+/** an agent's newest events looked through for its open calls when its pairing state is read back */
+const OPEN_WINDOW = 5_000
 
+/**
+ * No index of its own by agent: an agent's steps are found through the events' (agent_id, seq) index, each
+ * step keyed by the seq of the event that opened it. A second such index cost about a third of what
+ * storing a step costs (measured in bench/README.md); only nested steps are indexed by agent, to tell
+ * whether a page needs nesting at all.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS steps (
   seq INTEGER PRIMARY KEY,
@@ -21,8 +29,8 @@ CREATE TABLE IF NOT EXISTS steps (
   input TEXT, output TEXT, error TEXT, model TEXT, tokens_in INTEGER, tokens_out INTEGER, tokens INTEGER,
   answered_by TEXT, msg_id TEXT, truncated INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS steps_agent ON steps (agent_id, seq);
-CREATE INDEX IF NOT EXISTS steps_open ON steps (agent_id, seq) WHERE status IN ('running', 'waiting');
+DROP INDEX IF EXISTS steps_agent;
+DROP INDEX IF EXISTS steps_open;
 CREATE INDEX IF NOT EXISTS steps_nested ON steps (agent_id) WHERE parent_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS step_turns (agent_id TEXT PRIMARY KEY, turn INTEGER NOT NULL, ended INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS step_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -60,8 +68,11 @@ export class StepIndex {
     this.saveTurn = db.query('INSERT INTO step_turns (agent_id, turn, ended) VALUES (?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET turn = excluded.turn, ended = excluded.ended')
     this.setMeta = db.query('INSERT INTO step_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
     this.turnOf = db.query('SELECT turn, ended FROM step_turns WHERE agent_id = ?')
-    this.openOf = db.query(`SELECT seq, kind, call_id, name, model, started FROM steps WHERE agent_id = ? AND status IN ('running', 'waiting') ORDER BY seq DESC LIMIT ?`)
-    this.countOf = db.query('SELECT COUNT(*) AS n FROM steps WHERE agent_id = ?')
+    // Calls still open among the agent's last OPEN_WINDOW events: older ones are not waited for any more.
+    this.openOf = db.query(`SELECT s.seq, s.kind, s.call_id, s.name, s.model, s.started
+      FROM (SELECT seq FROM events WHERE agent_id = ? ORDER BY seq DESC LIMIT ${OPEN_WINDOW}) e CROSS JOIN steps s ON s.seq = e.seq
+      WHERE s.status IN ('running', 'waiting') ORDER BY s.seq DESC LIMIT ?`)
+    this.countOf = db.query('SELECT COUNT(*) AS n FROM events e CROSS JOIN steps s ON s.seq = e.seq WHERE e.agent_id = ?')
     this.catchUp(missing)
   }
 
@@ -158,12 +169,14 @@ export class StepIndex {
     } else this.addInput.run(change.input.input, change.input.truncated, change.input.seq)
   }
 
-  /** The agent's pairing state, from memory or read back from the tables; the least recently used goes past MAX_TRACKS. */
+  /**
+   * The agent's pairing state, from memory or read back from the tables; past MAX_TRACKS the one held
+   * longest goes (not the least recently used: moving each agent to the back of the Map on every event
+   * cost more than reading a forgotten one back).
+   */
   private track(agentId: string): AgentTrack {
     let track = this.tracks.get(agentId)
-    if (track) {
-      this.tracks.delete(agentId)
-    } else {
+    if (!track) {
       const turn = this.turnOf.get(agentId)
       const open = this.openOf.all(agentId, MAX_OPEN).reverse()
       track = {
@@ -172,8 +185,8 @@ export class StepIndex {
         open: open.map((o) => ({ seq: o.seq, kind: o.kind, call_id: o.call_id ?? undefined, key: (o.kind === 'model' ? o.model : o.name) ?? undefined, started: o.started === 1 })),
       }
       if (this.tracks.size >= MAX_TRACKS) this.tracks.delete(this.tracks.keys().next().value!)
+      this.tracks.set(agentId, track)
     }
-    this.tracks.set(agentId, track)
     return track
   }
 }

@@ -5,6 +5,8 @@ import { DEFAULT_STEP_PAGE, MAX_STEP_PAGE, STEP_KINDS, type Step, type StepPage,
 import type { StepRow } from './steps-derive'
 
 type Value = string | number
+/** An agent's steps through the events' (agent_id, seq) index (steps-index.ts says why). */
+const FROM = 'FROM events e CROSS JOIN steps s ON s.seq = e.seq'
 
 const CURSOR = /^s([0-9a-z]{1,11})$/
 /** The cursor after a step: its seq, which never changes (a step is keyed by the event that opened it). */
@@ -26,14 +28,14 @@ function limitOf(limit: number | undefined): number {
 
 /** The WHERE of a query: the agent, and the kinds and errors asked for. */
 function filterOf(agentId: string, q: StepQuery): { where: string; args: Value[] } {
-  const where = ['agent_id = ?']
+  const where = ['e.agent_id = ?']
   const args: Value[] = [agentId]
   if (q.kinds !== undefined) {
     if (!Array.isArray(q.kinds) || q.kinds.some((k) => !(STEP_KINDS as readonly string[]).includes(k)))
       throw new Invalid('kinds', `must be some of ${STEP_KINDS.join(', ')}`)
-    if (q.kinds.length) (where.push(`kind IN (${q.kinds.map(() => '?').join(', ')})`), args.push(...q.kinds))
+    if (q.kinds.length) (where.push(`s.kind IN (${q.kinds.map(() => '?').join(', ')})`), args.push(...q.kinds))
   }
-  if (q.errorsOnly) where.push("status = 'error'")
+  if (q.errorsOnly) where.push("s.status = 'error'")
   return { where: where.join(' AND '), args }
 }
 
@@ -96,12 +98,12 @@ export function pageSteps(db: Database, agentId: string, q: StepQuery): StepPage
   const nested = db.query<{ one: number }, [string]>('SELECT 1 AS one FROM steps WHERE agent_id = ? AND parent_id IS NOT NULL LIMIT 1').get(agentId)
   if (!nested) {
     // No step of this agent has a parent: page order is seq order, and SQLite pages it by the index.
-    const total = db.query<{ n: number }, Value[]>(`SELECT COUNT(*) AS n FROM steps WHERE ${where}`).get(...args)?.n ?? 0
-    const rows = db.query<StepRow, Value[]>(`SELECT * FROM steps WHERE ${where} AND seq > ? ORDER BY seq LIMIT ?`).all(...args, after, limit + 1)
+    const total = db.query<{ n: number }, Value[]>(`SELECT COUNT(*) AS n ${FROM} WHERE ${where}`).get(...args)?.n ?? 0
+    const rows = db.query<StepRow, Value[]>(`SELECT s.* ${FROM} WHERE ${where} AND e.seq > ? ORDER BY e.seq LIMIT ?`).all(...args, after, limit + 1)
     const steps = rows.slice(0, limit).map((r) => toStep(r, 0))
     return rows.length > limit ? { steps, total, next: stepCursor(steps.at(-1)!.seq) } : { steps, total }
   }
-  const nodes = db.query<Node, Value[]>(`SELECT seq, step_id, parent_id FROM steps WHERE ${where} ORDER BY seq`).all(...args)
+  const nodes = db.query<Node, Value[]>(`SELECT s.seq, s.step_id, s.parent_id ${FROM} WHERE ${where} ORDER BY e.seq`).all(...args)
   const order = treeOrder(nodes)
   let start = 0
   if (after > 0) {
