@@ -257,6 +257,12 @@ describe('steps: bounds', () => {
     expect(big!.output).toBe(`${'x'.repeat(MAX_STEP_TEXT)}…`)
     expect(small!.truncated).toBeUndefined()
     expect(small!.input).toEqual({ text: 'short' })
+    // A page may ask for less of each text: strings cut as strings, other values as their JSON.
+    const [bigShort, smallShort] = store.steps.page('a', { textLimit: 10 }).steps
+    expect([bigShort!.input, bigShort!.output, bigShort!.truncated]).toEqual(['{"text":"x…', 'xxxxxxxxxx…', true])
+    expect([smallShort!.input, smallShort!.truncated]).toEqual(['{"text":"s…', true])
+    expect(store.steps.page('a', { textLimit: 100 }).steps[1]).toEqual(small!)
+    expect(() => store.steps.page('a', { textLimit: 0 })).toThrow(Invalid)
     store.close()
   })
 })

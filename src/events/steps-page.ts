@@ -39,14 +39,34 @@ function filterOf(agentId: string, q: StepQuery): { where: string; args: Value[]
   return { where: where.join(' AND '), args }
 }
 
-/** A row as a Step: JSON columns parsed, empty columns left out. */
-export function toStep(row: StepRow, depth?: number): Step {
+function textLimitOf(limit: number | undefined): number {
+  if (limit === undefined) return Infinity
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new Invalid('textLimit', 'must be a whole number of characters, at least 1')
+  return limit
+}
+
+/** A stored value (JSON text) as shown: cut past `max` characters, and whether it was. */
+function shown(json: string, max: number): [unknown, boolean] {
+  const value: unknown = JSON.parse(json)
+  if (json.length <= max) return [value, false]
+  const text = typeof value === 'string' ? value : json
+  return text.length <= max ? [value, false] : [`${text.slice(0, max)}…`, true]
+}
+
+/** A row as a Step: JSON columns parsed (and cut to `textLimit`), empty columns left out. */
+export function toStep(row: StepRow, depth?: number, textLimit = Infinity): Step {
   const step: Record<string, unknown> = {}
+  let cut = row.truncated === 1
   for (const [key, value] of Object.entries(row)) {
     if (value === null || key === 'call_id' || key === 'started' || key === 'truncated') continue
-    step[key] = key === 'input' || key === 'output' ? JSON.parse(value as string) : value
+    if (key !== 'input' && key !== 'output') step[key] = value
+    else {
+      const [v, wasCut] = shown(value as string, textLimit)
+      step[key] = v
+      cut ||= wasCut
+    }
   }
-  if (row.truncated) step.truncated = true
+  if (cut) step.truncated = true
   if (depth !== undefined) step.depth = depth
   return step as unknown as Step
 }
@@ -94,13 +114,14 @@ export function treeOrder(nodes: readonly Node[]): Array<{ seq: number; depth: n
 export function pageSteps(db: Database, agentId: string, q: StepQuery): StepPage {
   const after = cursorSeq(q.cursor)
   const limit = limitOf(q.limit)
+  const textLimit = textLimitOf(q.textLimit)
   const { where, args } = filterOf(agentId, q)
   const nested = db.query<{ one: number }, [string]>('SELECT 1 AS one FROM steps WHERE agent_id = ? AND parent_id IS NOT NULL LIMIT 1').get(agentId)
   if (!nested) {
     // No step of this agent has a parent: page order is seq order, and SQLite pages it by the index.
     const total = db.query<{ n: number }, Value[]>(`SELECT COUNT(*) AS n ${FROM} WHERE ${where}`).get(...args)?.n ?? 0
     const rows = db.query<StepRow, Value[]>(`SELECT s.* ${FROM} WHERE ${where} AND e.seq > ? ORDER BY e.seq LIMIT ?`).all(...args, after, limit + 1)
-    const steps = rows.slice(0, limit).map((r) => toStep(r, 0))
+    const steps = rows.slice(0, limit).map((r) => toStep(r, 0, textLimit))
     return rows.length > limit ? { steps, total, next: stepCursor(steps.at(-1)!.seq) } : { steps, total }
   }
   const nodes = db.query<Node, Value[]>(`SELECT s.seq, s.step_id, s.parent_id ${FROM} WHERE ${where} ORDER BY e.seq`).all(...args)
@@ -117,7 +138,7 @@ export function pageSteps(db: Database, agentId: string, q: StepQuery): StepPage
   const bySeq = new Map(rows.map((r) => [r.seq, r]))
   const steps = slice.flatMap((o) => {
     const row = bySeq.get(o.seq)
-    return row ? [toStep(row, o.depth)] : []
+    return row ? [toStep(row, o.depth, textLimit)] : []
   })
   const more = start + limit < order.length
   return more && steps.length ? { steps, total: order.length, next: stepCursor(steps.at(-1)!.seq) } : { steps, total: order.length }

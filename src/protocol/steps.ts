@@ -56,6 +56,11 @@ export interface StepQuery {
   cursor?: string
   /** ≤ MAX_STEP_PAGE, default DEFAULT_STEP_PAGE */
   limit?: number
+  /**
+   * characters kept of each step's input and output in this page (a string cut with "…", other values
+   * as their JSON text cut, and `truncated: true`); default: as stored, up to MAX_STEP_TEXT each
+   */
+  textLimit?: number
 }
 
 export const MAX_STEP_PAGE = 500
