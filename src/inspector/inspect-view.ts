@@ -49,8 +49,20 @@ export interface LastMove {
   type: string
 }
 
+/** How a page not in memory was made: rebuilt from the agent's stored events (view-model/agent-replay.ts). */
+export interface Rebuilt {
+  /** stored events read */
+  events: number
+  /** reading stopped at the bound with more stored */
+  truncated: boolean
+}
+
 export interface InspectView {
   record: ActorRecord
+  /** set when the record was rebuilt from the store rather than kept in memory */
+  rebuilt?: Rebuilt
+  /** the text of the question the agent waits on (at this entry), when known */
+  question?: string
   /** the time-travel entry, when viewing one */
   at: LogEntry | undefined
   value: StateValue | undefined
@@ -76,6 +88,20 @@ export function inspectView(record: ActorRecord, machineId: string, at?: number)
   const entry = record.log.find((e) => e.seq === at)
   if (!entry) return undefined
   return { record, at: entry, value: entry.after, context: entry.context, last: lastMove(machineId, entry), entries }
+}
+
+const MSG_ID = 'msg_id'
+/** The text of the question a blocked agent waits on, from the entry that asked it (at or before `upTo`). */
+export function askedQuestion(log: readonly LogEntry[], msgId: string, upTo = Infinity): string | undefined {
+  for (let i = log.length - 1; i >= 0; i--) {
+    const entry = log[i]!
+    if (entry.seq > upTo || entry.type !== 'AGENT_BLOCKED') continue
+    const facts = entry.facts?.facts ?? []
+    if (facts.find((f) => f.label === MSG_ID)?.text !== msgId) continue
+    const question = facts.find((f) => f.label === 'question')
+    if (question) return question.cut ? `${question.text}…` : question.text
+  }
+  return undefined
 }
 
 export const actorTitle = (record: ActorRecord) => (record.key === ROOT_KEY ? 'dashboard (root)' : (record.agentId ?? record.key))

@@ -2,6 +2,7 @@
 import type { AnyActorLogic, InspectionEvent, StateValue } from 'xstate'
 import { AGENT_STATES, isEndedState, type AgentStateName } from '../machines/agent-states'
 import { AGENT_ID_PREFIX } from '../machines/roster'
+import { fact, receivedFacts, type EntryFacts } from './entry-facts'
 
 export const ROOT_KEY = 'root'
 export const DEFAULT_LOG_LIMIT = 500
@@ -21,6 +22,8 @@ export interface LogEntry {
   after: StateValue
   /** the context right after this event (XState contexts are replaced, not mutated, so a reference is a snapshot) */
   context: unknown
+  /** what the wire event carried, in words (undefined for XState's own events) */
+  facts?: EntryFacts
 }
 
 export interface ActorRecord {
@@ -36,6 +39,8 @@ export interface ActorRecord {
   status: string
   enteredAt: number
   updatedAt: number
+  /** remembered only from an event after this inspector had forgotten it: earlier events are not in `log` */
+  late?: boolean
 }
 
 const AGENT_STATE_NAMES: ReadonlySet<unknown> = new Set(AGENT_STATES)
@@ -55,6 +60,7 @@ export interface InspectorOptions {
   now?: () => number
 }
 
+type InspectedRef = Extract<InspectionEvent, { type: '@xstate.actor' }>['actorRef']
 // Inspection types refs as ActorRefLike; real refs carry their id.
 const idOf = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId
 /** `agent:blocked · worker-3` for a machine event that carries a wire event; undefined for XState's own. */
@@ -62,6 +68,14 @@ function wireLabel(event: unknown): string | undefined {
   const wire = (event as { event?: { category?: unknown; action?: unknown; agent_id?: unknown } } | undefined)?.event
   if (typeof wire?.category !== 'string' || typeof wire.action !== 'string') return undefined
   return typeof wire.agent_id === 'string' ? `${wire.category}:${wire.action} · ${wire.agent_id}` : `${wire.category}:${wire.action}`
+}
+/** An agent's machine records an event it could not take in `rejected`: say so, and why, beside what it carried. */
+function withRejection(facts: EntryFacts | undefined, before: unknown, after: unknown): EntryFacts | undefined {
+  const rejectedOf = (c: unknown) => (c as { rejected?: Array<{ reason?: string }> } | undefined)?.rejected
+  const now = rejectedOf(after)
+  if (!facts || !Array.isArray(now) || now === rejectedOf(before) || !now.length) return facts
+  const why = fact('not applied', now.at(-1)?.reason ?? 'it does not fit the state the agent is in')
+  return why ? { ...facts, facts: [...facts.facts, why] } : facts
 }
 // Agents' values are strings: compared as such, and only nested values by their JSON.
 const sameValue = (a: StateValue | undefined, b: StateValue | undefined) =>
@@ -112,7 +126,10 @@ export class Inspector {
     const ref = e.actorRef
     // Every actor is a root of its own (agents are not children of the dashboard): tell them by id.
     const id = idOf(ref)
-    const key = id.startsWith(AGENT_ID_PREFIX) ? id : ref.sessionId === e.rootId ? ROOT_KEY : id
+    this.add(ref, id.startsWith(AGENT_ID_PREFIX) ? id : ref.sessionId === e.rootId ? ROOT_KEY : id, false)
+  }
+
+  private add(ref: InspectedRef, key: string, late: boolean): void {
     if (!this.keys.has(ref.sessionId)) {
       this.keys.set(ref.sessionId, key)
       const known = this.sessions.get(key)
@@ -123,8 +140,25 @@ export class Inspector {
     const agentId = key.startsWith(AGENT_ID_PREFIX) ? key.slice(AGENT_ID_PREFIX.length) : undefined
     const at = this.now()
     const logic = (ref as unknown as { logic: AnyActorLogic }).logic
-    this.actors.set(key, { key, agentId, logic, log: [], received: 0, value: undefined, context: undefined, status: 'active', enteredAt: at, updatedAt: at })
+    const record: ActorRecord = { key, agentId, logic, log: [], received: 0, value: undefined, context: undefined, status: 'active', enteredAt: at, updatedAt: at }
+    if (late) {
+      // Inspection reports an event before the actor takes it: this is the state it is in now.
+      const now = (ref as unknown as { getSnapshot(): { value?: StateValue; context?: unknown } }).getSnapshot()
+      Object.assign(record, { value: now.value, context: now.context, late: true })
+    }
+    this.actors.set(key, record)
     if (this.actors.size > this.actorLimit) this.forgetOldest()
+  }
+
+  /**
+   * An agent this inspector forgot (past its actor limit) while its actor lives on, acting again: remembered
+   * anew from now, so its page goes live; its earlier events are in the store, not here.
+   */
+  private rejoin(ref: InspectedRef): string | undefined {
+    const id = idOf(ref)
+    if (!id.startsWith(AGENT_ID_PREFIX) || this.actors.has(id)) return undefined
+    this.add(ref, id, true)
+    return id
   }
 
   /** Drop the oldest actor that is no longer active (else the oldest agent); the root is always kept. */
@@ -160,7 +194,7 @@ export class Inspector {
   }
 
   private received(e: Extract<InspectionEvent, { type: '@xstate.event' }>) {
-    const key = this.keys.get(e.actorRef.sessionId)
+    const key = this.keys.get(e.actorRef.sessionId) ?? this.rejoin(e.actorRef)
     if (!key) return
     const source = e.sourceRef ? (this.keys.get(e.sourceRef.sessionId) ?? idOf(e.sourceRef)) : undefined
     const queue = this.pending.get(key) ?? []
@@ -183,6 +217,8 @@ export class Inspector {
       const entry: LogEntry = { seq: record.received + 1, type: pending.type, source: pending.source, at, before: record.value, after, context: snapshot.context }
       const wire = wireLabel(pending.event)
       if (wire !== undefined) entry.wire = wire
+      const facts = withRejection(receivedFacts(pending.event), record.context, snapshot.context)
+      if (facts) entry.facts = facts
       this.append(record, entry)
     }
     if (!sameValue(record.value, after)) record.enteredAt = at

@@ -67,7 +67,8 @@ export function createApp(services: AppServices) {
   const stream = new DashboardStream(view, hub, services.stream)
   const assets = loadAssets()
   const inspector = services.inspector ?? new Inspector()
-  const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs })
+  const questionText = (msgId: string) => questions.status(msgId)?.question
+  const inspectStream = new InspectStream(inspector, hub, { flushMs: services.stream?.flushMs, questionText })
   const graphStream = new RunGraphStream(dashboard, hub, { flushMs: services.stream?.flushMs })
   const agentSources = agentSourcesOf(services, view)
   const agentStream = new AgentStream(agentSources, agentChanges(services), hub, stepQueryOf, { flushMs: services.stream?.flushMs })
@@ -97,7 +98,7 @@ export function createApp(services: AppServices) {
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(view, assets.urls))
     .use(agentPageRoutes({ sources: agentSources, stream: agentStream, assets: assets.urls }))
-    .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls }))
+    .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls, store: services.store, questionText }))
     .use(mcpRoutes(mcp))
     .onStop(async () => {
       await mcp.close()

@@ -111,3 +111,8 @@ export function replayAgent(store: EventStore, agentId: string, options: ReplayO
 function moreAfter(store: EventStore, agentId: string, seq: number | undefined): boolean {
   return store.query({ agent_id: agentId, categories: AGENT_CATEGORIES, after: seq ?? 0, limit: 1 }).length > 0
 }
+
+/** Whether anything stored names the agent (one of its own events, or an announcement): cheap, for a stream's 404. */
+export function isStoredAgent(store: EventStore, agentId: string): boolean {
+  return store.query({ agent_id: agentId, categories: AGENT_CATEGORIES, limit: 1 }).length > 0 || announcement(store, agentId, undefined) !== undefined
+}

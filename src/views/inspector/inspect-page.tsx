@@ -59,7 +59,7 @@ export function InspectPage({ view, layout, assets, now }: { view: InspectView; 
           <Diagram layout={layout} current={new Set(leafIds(layout.machineId, view.value))} last={view.last} />
         </section>
         <section class="panel insp-events" aria-labelledby="h-events">
-          <h2 id="h-events">Events received, newest first</h2>
+          <h2 id="h-events">What it received, newest first</h2>
           <Sequence view={view} page={page} />
         </section>
         <section class="panel insp-context" aria-labelledby="h-context">
