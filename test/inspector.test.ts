@@ -1,7 +1,9 @@
 // The inspector: its log of what XState reports, the statechart SVG, the pages, time travel, escaping, the live stream.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { createActor } from 'xstate'
+import { FACT_CHARS } from '../src/inspector/entry-facts'
 import { Inspector, ROOT_KEY, agentKey } from '../src/inspector/inspector'
+import { INLINE_CHARS } from '../src/views/inspector/inspect-parts'
 import { machineLayout } from '../src/inspector/machine-graph'
 import { withStately } from '../src/inspector/stately'
 import { AGENT_STATES, agentMachine } from '../src/machines/agent.machine'
@@ -128,6 +130,54 @@ describe('inspector pages', () => {
     expect(earlier.html).not.toContain(ids.inspectStream)
     expect((await page(routes.inspectAt(routes.inspect('tt'), 3))).html).toContain('&quot;tool_calls&quot;: 1')
     expect((await page(routes.inspectAt(routes.inspect('tt'), 99))).status).toBe(404)
+  })
+
+  it('shows what each event carried: a tool’s arguments and result, a model’s tokens, the question and the answer', async () => {
+    await ingest(
+      ev('says', 'agent', 'started'),
+      ev('says', 'tool', 'called', { tool: 'grep', args: { pattern: 'TODO', path: 'src/' } }),
+      ev('says', 'tool', 'completed', { tool: 'grep', result: '3 matches in src/a.ts' }),
+      ev('says', 'model', 'response', { model: 'm-1', input_tokens: 120, output_tokens: 30 }),
+      ev('says', 'agent', 'blocked', { msg_id: 'says-q', question: 'Deploy to <prod>?' }),
+      ev('says', 'agent', 'resumed', { msg_id: 'says-q', answer: 'yes, go' }),
+    )
+    const { html } = await page(routes.inspect('says'))
+    const list = html.slice(html.indexOf(`id="${ids.inspectSequence}"`), html.indexOf(`id="${ids.inspectContext}"`))
+    expect(list).toContain('<span class="what">called grep</span>')
+    expect(list).toContain('<dt>arguments</dt><dd><span class="fact-text">{&quot;pattern&quot;:&quot;TODO&quot;,&quot;path&quot;:&quot;src/&quot;}</span>')
+    expect(list).toContain('<dt>result</dt><dd><span class="fact-text">3 matches in src/a.ts</span>')
+    expect(list).toContain('<span class="what">m-1 answered</span>')
+    expect(list).toContain('120 in · 30 out')
+    expect(list).toContain('<dt>question</dt><dd><span class="fact-text">Deploy to &lt;prod&gt;?</span>')
+    expect(list).toContain('<dt>answer</dt><dd><span class="fact-text">yes, go</span>')
+    expect(html).toContain(`href="${routes.agent('says')}"`)
+  })
+
+  it('cuts a long value on its line, keeps it on hover and when expanded, and says how much more the agent page has', async () => {
+    const long = `${'a'.repeat(FACT_CHARS)}${'b'.repeat(500)}`
+    await ingest(ev('long', 'agent', 'started'), ev('long', 'tool', 'failed', { tool: 'pytest', error: long }))
+    const { html } = await page(routes.inspect('long'))
+    expect(html).toContain(`<summary class="fact-text" title="${'a'.repeat(FACT_CHARS)}"><span>${'a'.repeat(INLINE_CHARS)}</span>…</summary>`)
+    expect(html).toContain(`<pre>${'a'.repeat(FACT_CHARS)}</pre>`)
+    expect(html).not.toContain('aaaaab')
+    expect(html).toContain(`… <span>500</span> more characters: the whole on <a href="${routes.agent('long')}">`)
+  })
+
+  it('shows the context as labelled facts, the question waited on in words, the raw JSON behind a disclosure', async () => {
+    await ingest(
+      ev('facts', 'agent', 'started'),
+      ev('facts', 'tool', 'called', { tool: 'make' }),
+      ev('facts', 'model', 'response', { model: 'm-2', input_tokens: 1000, output_tokens: 234 }),
+      ev('facts', 'agent', 'blocked', { msg_id: 'facts-q', question: 'Ship it?' }),
+    )
+    const context = contextPanel((await page(routes.inspect('facts'))).html)
+    expect(context).toContain('<dt>state</dt><dd><span class="fact-text">Waiting for answer (blocked)</span>')
+    expect(context).toContain('<dt>turn</dt><dd><span class="fact-text">1</span>')
+    expect(context).toContain('<dt>tool calls</dt><dd><span class="fact-text">1</span>')
+    expect(context).toContain('<dt>tokens</dt><dd><span class="fact-text">1,234 (1,000 in · 234 out)</span>')
+    expect(context).toContain('<dt>waiting on</dt><dd><span class="fact-text">Ship it?</span>')
+    expect(context.indexOf('<details class="raw">')).toBeLessThan(context.indexOf('&quot;awaiting&quot;: &quot;facts-q&quot;'))
+    expect(context.indexOf('<details class="raw">')).toBeGreaterThan(context.indexOf('<dt>waiting on</dt>'))
   })
 
   it('escapes hostile agent ids and payloads on every inspector page', async () => {

@@ -25,7 +25,7 @@ function Rebuilt({ view }: { view: InspectView }) {
   const { events, truncated } = view.rebuilt!
   return (
     <span class="rebuilt">
-      not in memory: rebuilt from {events.toLocaleString('en-US')} stored events
+      not in memory: rebuilt from <span safe>{events.toLocaleString('en-US')}</span> stored events
       {truncated ? ' (reading stopped there: what is shown is the agent as of those; later events are not read)' : ''} · goes live if it acts again
     </span>
   )
@@ -58,7 +58,7 @@ export function Status({ view, now }: { view: InspectView; now: number }) {
 export function FactValue({ fact, agentId }: { fact: Fact; agentId: string | undefined }) {
   const more = fact.cut ? (
     <p class="fact-cut">
-      … {fact.cut.toLocaleString('en-US')} more characters{agentId === undefined ? '' : <>: the whole on <a href={routes.agent(agentId)}>the agent’s page</a></>}
+      … <span safe>{fact.cut.toLocaleString('en-US')}</span> more characters{agentId === undefined ? '' : <>: the whole on <a href={routes.agent(agentId)}>the agent’s page</a></>}
     </p>
   ) : (
     ''
