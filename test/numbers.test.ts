@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it } from 'bun:test'
 import { startTestServer, type TestServer, type TestServerOptions } from './support/server'
 import { post, req } from './support/http'
 import { clock } from '../src/views/format'
+import { runRoutes } from '../src/server/routes/runs'
+import { loadAssets } from '../src/server/assets'
+import { RunGraphStream } from '../src/live/run-graph-stream'
 
 const T = 1_764_057_600_000
 let s: TestServer | undefined
@@ -164,6 +167,25 @@ describe('one set of numbers', () => {
     expect(cards).toHaveLength(2)
     expect(cards.find((c) => c.includes('href="/runs/north"'))).toBeDefined()
     expect(cards.find((c) => c.includes('href="/runs/south"'))).toBeDefined()
+  })
+})
+
+describe("a run's page past the events it replays", () => {
+  it('counts what the header counts, read from the actors that hold the run whole', async () => {
+    await server()
+    const g = { graph_id: 'long' }
+    const agents = ['a', 'b', 'c']
+    await send([ev('graph', 'started', g, { agents: agents.map((agent_id) => ({ agent_id })) }), ...agents.map((id) => ev('agent', 'started', { agent_id: id, ...g }))])
+    await send(Array.from({ length: 30 }, (_, i) => ev('tool', 'called', { agent_id: agents[i % 3], ...g }, { tool: `t${i}` })))
+    await send([ev('agent', 'completed', { agent_id: 'a', ...g }), ev('agent', 'blocked', { agent_id: 'b', ...g }, { msg_id: 'late-q', question: 'Last one?' })])
+    // The same routes as the server's, replaying at most 10 events: the newest (the ending, the question) would be cut.
+    const graphStream = new RunGraphStream(s!.dashboard, s!.hub)
+    const routes = runRoutes({ store: s!.store, questions: s!.questions, assets: loadAssets().urls, dashboard: s!.dashboard, graphStream, view: s!.view, maxRunEvents: 10 })
+    const run = await (await routes.handle(req('/runs/long'))).text()
+    graphStream.close()
+    expect(header(run)).toEqual(header(await page('/')))
+    expect(header(run)).toMatchObject({ total: 3, running: 1, blocked: 1 })
+    expect(run).toContain('Last one?')
   })
 })
 

@@ -252,17 +252,21 @@ export class EventStore {
   /**
    * A run's events, oldest first, at most `limit`: those naming it, and those of its agents that name no graph (an
    * agent announced by a graph:started may report without its graph_id, and the dashboard counts it in the run).
+   * `kinds`: only these `category:action`; `newest`: the newest `limit` of them (still oldest first).
    */
-  runEvents(graphId: string, limit: number): StoredEvent[] {
+  runEvents(graphId: string, limit: number, { kinds, newest = false }: { kinds?: readonly string[]; newest?: boolean } = {}): StoredEvent[] {
+    // numbered: ?1 and ?2 are the graph and the limit, wherever they appear
+    const only = kinds?.length ? `AND category || ':' || action IN (${kinds.map((_, i) => `?${i + 3}`).join(',')})` : ''
     const sql = `WITH members AS (${MEMBERS_SQL.replaceAll('{graph}', 'AND graph_id = ?1')})
-      SELECT seq, body FROM events WHERE graph_id = ?1
+      SELECT seq, body FROM events WHERE graph_id = ?1 ${only}
       UNION ALL
-      SELECT seq, body FROM events WHERE graph_id IS NULL AND agent_id IN (SELECT agent_id FROM members)
-      ORDER BY seq LIMIT ?2`
-    return this.db
-      .query<Row, [string, number]>(sql)
-      .all(graphId, limit)
+      SELECT seq, body FROM events WHERE graph_id IS NULL AND agent_id IN (SELECT agent_id FROM members) ${only}
+      ORDER BY seq ${newest ? 'DESC' : ''} LIMIT ?2`
+    const rows = this.db
+      .query<Row, Array<string | number>>(sql)
+      .all(graphId, limit, ...(kinds ?? []))
       .flatMap((row) => decode(row, this.onBadRow) ?? [])
+    return newest ? rows.reverse() : rows
   }
 
   saveCheckpoint(name: string, seq: number, body: string): void {

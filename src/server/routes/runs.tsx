@@ -11,8 +11,9 @@ import { patterns, routes } from '../../protocol/routes'
 import { Id } from '../../protocol/schema'
 import { NotFound } from '../../questions/errors'
 import type { QuestionService } from '../../questions/question-service'
-import { deriveRun, replayRun } from '../../view-model/run'
-import { emptyRunGraph, runGraphOf, shapeOf, type RunGraphModel } from '../../view-model/run-graph'
+import { MAX_EVENTS } from '../../machines/dashboard.machine'
+import { deriveRun, liveRun, replayRun } from '../../view-model/run'
+import { emptyRunGraph, runAgentIds, runGraphOf, shapeOf, type RunGraphModel } from '../../view-model/run-graph'
 import type { PageAssets } from '../../views/head'
 import { RunGraphPage } from '../../views/run-graph'
 import { RunPage, RunsPage } from '../../views/runs'
@@ -32,16 +33,34 @@ export interface RunServices {
   prices?: PriceTable
   /** the live read model: a run on it is counted in the runs list as its header counts it, and said stalled on questions */
   view?: Pick<DashboardView, 'current'>
+  /** events a run's page replays at most (default MAX_RUN_EVENTS; tests make it small) */
+  maxRunEvents?: number
 }
 
 const params = t.Object({ graph_id: Id() })
 
-export function runRoutes({ store, questions, assets, dashboard, graphStream, prices, view }: RunServices) {
+export function runRoutes({ store, questions, assets, dashboard, graphStream, prices, view, maxRunEvents = MAX_RUN_EVENTS }: RunServices) {
   const storedEvents = (graphId: string) => {
     // With its agents' events that name no graph: the dashboard counts those in the run too.
-    const events = store.runEvents(graphId, MAX_RUN_EVENTS).map((s) => s.event)
+    const events = store.runEvents(graphId, maxRunEvents).map((s) => s.event)
     if (!events.length) throw new NotFound(`no run ${graphId} is stored`)
     return events
+  }
+  /**
+   * A run the dashboard holds whole is read from its actors, so its page counts what the header counts even past
+   * maxRunEvents (a replay cut there showed the agents as they were long ago); else it is rebuilt from the store.
+   */
+  const runView = (graphId: string) => {
+    const statusOf = (msgId: string) => questions.status(msgId)
+    const [stored] = store.runs(1, graphId)
+    if (!stored) throw new NotFound(`no run ${graphId} is stored`)
+    const held = runAgentIds(dashboard, graphId).length
+    if (held > 0 && held >= stored.agents) {
+      const events = (options: { kinds?: string[]; newest?: boolean }, limit: number) => store.runEvents(graphId, limit, options).map((s) => s.event)
+      const asked = events({ kinds: ['agent:blocked'] }, maxRunEvents)
+      return liveRun(dashboard, graphId, { asked, log: events({ newest: true }, MAX_EVENTS) }, statusOf, Date.now(), prices, questions.pending())
+    }
+    return deriveRun(graphId, storedEvents(graphId), statusOf, Date.now(), prices, questions.pending())
   }
   /** The run from the live actors, else rebuilt from the store. */
   const graphOf = (graphId: string): { model: RunGraphModel; live: boolean } => {
@@ -62,8 +81,7 @@ export function runRoutes({ store, questions, assets, dashboard, graphStream, pr
     .get(
       patterns.run,
       ({ params, html }) => {
-        const run = deriveRun(params.graph_id, storedEvents(params.graph_id), (msgId) => questions.status(msgId), Date.now(), prices, questions.pending())
-        return html(<RunPage graphId={params.graph_id} run={run} assets={assets} />)
+        return html(<RunPage graphId={params.graph_id} run={runView(params.graph_id)} assets={assets} />)
       },
       { params },
     )
