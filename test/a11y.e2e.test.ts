@@ -51,7 +51,7 @@ function everyState() {
 }
 
 describe.skipIf(skip)('accessibility (axe-core)', () => {
-  it.each(['light', 'dark'] as const)('finds nothing serious on the dashboard, a run and an inspector page (%s)', async (colorScheme) => {
+  it.each(['light', 'dark'] as const)('finds nothing serious on the dashboard, a run, an inspector page and an agent page (%s)', async (colorScheme) => {
     if (colorScheme === 'light') {
       everyState()
       await askEveryKind(suite.server, RUN)
@@ -62,6 +62,7 @@ describe.skipIf(skip)('accessibility (axe-core)', () => {
       ['/', '.card.kind-form'],
       [routes.runs(RUN), '.run-page'],
       [routes.inspect('kinds-migrate'), '.state-node.current'],
+      [routes.agent('kinds-migrate'), '.agent-head'],
     ]
     const found: Record<string, Violation[]> = {}
     for (const [url, ready] of pages) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'bun:test'
 import type { Event } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
-import { browserSuite, openPage } from './support/browser'
+import { browserSuite, openPage, screenshotPath } from './support/browser'
 import { post, until } from './support/http'
 
 const suite = browserSuite()
@@ -81,6 +81,37 @@ describe.skipIf(skip)('the agent page', () => {
     await page.locator(`#${ids.toast}.ok`).waitFor()
     const record = (await (await fetch(`${suite.server.url}${routes.question('e2e-ship')}`)).json()) as { status: string; answer: string }
     expect(record).toMatchObject({ status: 'answered', answer: 'Ship it' })
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('writes the screenshots of docs/: desktop, dark and phone', async () => {
+    const agent = 'release-writer'
+    // the question asked now, as its record says, so that its card and its step tell the same time
+    const t = Date.now() - 11_000
+    const at = (s: number, e: Event) => ({ ...e, timestamp: t + s * 1_000 })
+    await ingest(
+      at(0, ev('agent', 'started', agent, { name: 'Release writer' })),
+      at(1, ev('tool', 'called', agent, { tool: 'git_log', call_id: 's1', args: { since: 'v1.3.0', paths: ['src/'] } })),
+      at(2, ev('tool', 'completed', agent, { tool: 'git_log', call_id: 's1', result: { commits: 42, authors: ['ann', 'bo'] } })),
+      at(3, ev('model', 'request', agent, { model: 'gpt-x', call_id: 'm1', input: 'Group these 42 commits into release notes: features, fixes, breaking changes.' })),
+      at(5, ev('model', 'response', agent, { model: 'gpt-x', call_id: 'm1', output: '## Features\n- Agent pages for every stored agent\n## Fixes\n- Counts agree across pages', input_tokens: 3120, output_tokens: 410, duration_ms: 2400 })),
+      at(6, ev('tool', 'called', agent, { tool: 'pytest', call_id: 's2', args: ['-q', 'tests/'] })),
+      at(7, ev('tool', 'called', agent, { tool: 'read_file', call_id: 's3', parent_id: 's2', args: { path: 'tests/test_notes.py' } })),
+      at(8, ev('tool', 'completed', agent, { tool: 'read_file', call_id: 's3', result: 'def test_breaking_section(): ...' })),
+      at(9, ev('tool', 'failed', agent, { tool: 'pytest', call_id: 's2', error: 'exit 1: tests/test_notes.py::test_breaking_section FAILED' })),
+      at(10, ev('agent', 'note', agent, { text: 'One test fails on the breaking-changes section; asking before publishing.' })),
+      at(11, ev('agent', 'blocked', agent, { msg_id: 'shot-q', question: 'Publish the release notes with one failing test?', options: ['Publish', 'Fix the test first'] })),
+    )
+    const { page, errors } = await openPage(suite.browser, suite.server.url + routes.agent(agent), { width: 1280, height: 1000 })
+    await page.locator(`#${ids.agentSteps} details.step-io`).nth(2).locator('summary').click()
+    await page.screenshot({ path: screenshotPath('agent-page.png'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: screenshotPath('agent-page-dark.png'), fullPage: true })
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize({ width: 390, height: 844 })
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await page.screenshot({ path: screenshotPath('agent-page-phone.png'), fullPage: true })
     expect(errors).toEqual([])
     await page.close()
   })

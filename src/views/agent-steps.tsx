@@ -170,16 +170,24 @@ export function StepItem({ step, more }: { step: Step; more: string }) {
         ) : (
           ''
         )}
-        <span class={`step-status status-${step.status}`} safe>
-          {STATUS_WORDS[step.status]}
-        </span>
+        {step.kind === 'note' ? (
+          ''
+        ) : (
+          <span class={`step-status status-${step.status}`} safe>
+            {STATUS_WORDS[step.status]}
+          </span>
+        )}
         {step.kind === 'model' ? <ModelFacts step={step} /> : ''}
         <time class="step-at" title={`turn ${step.turn}`} safe>
           {clock(step.started_at)}
         </time>
-        <span class="step-took" safe>
-          {took === undefined ? '' : stepDuration(took)}
-        </span>
+        {took === undefined ? (
+          ''
+        ) : (
+          <span class="step-took" safe>
+            {stepDuration(took)}
+          </span>
+        )}
       </div>
       <StepBody step={step} more={more} />
       {step.truncated ? <p class="step-cut">Cut when stored: the agent sent more than is kept.</p> : ''}
