@@ -87,7 +87,10 @@ describe('the first page of an agent with many steps', () => {
     expect(first.html.match(/\d+ steps, \d+ on this page/)?.[0]).toBe(`120 steps, ${shown.length} on this page`)
     const next = first.html.match(/<a href="([^"]+)">Next page →<\/a>/)![1]!.replaceAll('&amp;', '&')
     const second = stepSeqs((await page(next)).html)
-    const all = (await s.app.handle(req(`${routes.agentApi('huge')}?limit=500`)).then((r) => r.json())) as { steps: { steps: Array<{ seq: number }> } }
+    // the page says it cut them and links to the JSON, which has them as stored
+    expect(first.html).toContain(`<a href="${routes.agentApi('huge')}">the texts as stored, in JSON</a>`)
+    const all = (await s.app.handle(req(`${routes.agentApi('huge')}?limit=500`)).then((r) => r.json())) as { steps: { steps: Array<{ seq: number; input: string }> } }
+    expect(all.steps.steps[0]!.input).toBe(huge)
     const seqs = all.steps.steps.map((step) => step.seq)
     // no step skipped, none shown twice
     expect(second[0]).toBe(seqs[seqs.indexOf(shown.at(-1)!) + 1]!)

@@ -1,6 +1,7 @@
 // The agent page in real headless Chromium: a tool call's arguments and result read there, a step arriving live,
 // and a question answered from the page (which then shows it answered, by its stream).
 import { describe, expect, it } from 'bun:test'
+import { agentStreamKey } from '../src/live/agent-stream'
 import type { Event } from '../src/protocol/event'
 import { ids, routes } from '../src/views/targets'
 import { browserSuite, openPage, screenshotPath } from './support/browser'
@@ -22,8 +23,8 @@ async function ingest(...events: Event[]) {
   expect((await fetch(post(`${suite.server.url}${routes.ingest}`, events))).status).toBe(202)
   await suite.server.store.flushed()
 }
-/** The page's stream is open once the hub counts one more agent-page client than before. */
-const streamsOpen = () => suite.server.hub.size
+/** Whether a page of this agent (unfiltered) has its stream open: the hub has a client on its key. */
+const streamOpen = (agentId: string) => suite.server.hub.channel('agent').activeKeys().has(agentStreamKey(agentId, { kinds: [], errorsOnly: false }))
 
 describe.skipIf(skip)('the agent page', () => {
   it("shows a tool call's arguments and result, and a new step as it happens", async () => {
@@ -34,7 +35,6 @@ describe.skipIf(skip)('the agent page', () => {
       ev('tool', 'called', agent, { tool: 'grep', call_id: 'g1', args }),
       ev('tool', 'completed', agent, { tool: 'grep', call_id: 'g1', result: { matches: ['a.ts:3', 'b.ts:9'] } }),
     )
-    const before = streamsOpen()
     const { page, errors } = await openPage(suite.browser, suite.server.url + routes.agent(agent))
     const step = page.locator(`#${ids.agentSteps} > li.kind-tool`).first()
     expect(await step.locator('.step-name').innerText()).toBe('grep')
@@ -47,7 +47,7 @@ describe.skipIf(skip)('the agent page', () => {
     expect(JSON.parse(await resultBox.locator('pre').innerText())).toEqual({ matches: ['a.ts:3', 'b.ts:9'] })
     expect(await page.locator('.agent-name').innerText()).toBe('Reader <b>')
     // live: a call made after the page opened shows up without a reload
-    await until('the page to open its stream', () => streamsOpen() > before)
+    await until('the page to open its stream', () => streamOpen(agent))
     await ingest(ev('tool', 'called', agent, { tool: 'pytest', call_id: 'p1', args: ['-q'] }))
     await page.locator(`#${ids.agentSteps} > li.kind-tool.status-running .step-name:text-is("pytest")`).waitFor()
     await ingest(ev('tool', 'failed', agent, { tool: 'pytest', call_id: 'p1', error: 'exit 1' }))
@@ -64,12 +64,11 @@ describe.skipIf(skip)('the agent page', () => {
       ev('agent', 'started', agent, { name: 'Asker' }),
       ev('agent', 'blocked', agent, { msg_id: 'e2e-ship', question: 'Ship the release?', options: ['Ship it', 'Hold'] }),
     )
-    const before = streamsOpen()
     const { page, errors } = await openPage(suite.browser, suite.server.url + routes.agent(agent))
     const card = page.locator(`#${ids.card('e2e-ship')}`)
     expect(await card.locator('.question').innerText()).toBe('Ship the release?')
     expect(await page.locator(`#${ids.agentHead} .state`).innerText()).toBe('Waiting for answer')
-    await until('the page to open its stream', () => streamsOpen() > before)
+    await until('the page to open its stream', () => streamOpen(agent))
     await card.locator('button.option', { hasText: 'Ship it' }).click()
     // the stream takes the card away and tells the rest: the step answered, the agent resumed, this tab's toast
     await page.locator(`#${ids.agentQuestions}[hidden]`).waitFor({ state: 'attached' })

@@ -30,6 +30,9 @@ interface Watched {
 
 const stepElement = (key: string) => ids.agentStep(Number(key))
 
+/** The hub key of an agent page's stream: one agent with one filter (clients of both share its frames). */
+export const agentStreamKey = (agentId: string, view: StepView) => JSON.stringify([agentId, stepsQuery(view)])
+
 export class AgentStream extends PanelStream {
   /** by stream key: one agent with one filter */
   private readonly watched = new Map<string, Watched>()
@@ -62,7 +65,7 @@ export class AgentStream extends PanelStream {
     const query = this.stepQuery(view)
     const record = agentRecord(this.sources, agentId, query)
     if (!record) return undefined
-    const key = JSON.stringify([agentId, stepsQuery(view)])
+    const key = agentStreamKey(agentId, view)
     const w: Watched = { agentId, view, query, panels: new Map(), order: [], steps: new Map() }
     this.fill(w, record)
     this.watched.set(key, w)

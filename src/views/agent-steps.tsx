@@ -1,5 +1,6 @@
 // An agent's steps as the agent page lists them: one item per tool call, model call, question and note, nested by
 // parent, with the filter links and the pager (plain links: they work without JavaScript).
+import { MAX_STEP_TEXT } from '../protocol/limits'
 import { STEP_KINDS, type Step, type StepKind, type StepPage } from '../protocol/steps'
 import { cutSteps } from '../view-model/agent-record'
 import { compactTokens } from '../view-model/usage'
@@ -74,8 +75,8 @@ function Collapsed({ label, value, more }: { label: string; value: unknown; more
       </summary>
       <pre safe>{cut(text, PREVIEW_CHARS)}</pre>
       {text.length > PREVIEW_CHARS ? (
-        <a class="more" href={more} safe>
-          {`${text.length - PREVIEW_CHARS} more characters: the full text in JSON`}
+        <a class="more" href={more}>
+          Cut here: the text as stored is in the JSON
         </a>
       ) : (
         ''
@@ -190,7 +191,14 @@ export function StepItem({ step, more }: { step: Step; more: string }) {
         )}
       </div>
       <StepBody step={step} more={more} />
-      {step.truncated ? <p class="step-cut">Cut when stored: the agent sent more than is kept.</p> : ''}
+      {step.truncated ? (
+        <p class="step-cut">
+          <span>{`Shown cut (past ${PREVIEW_CHARS} characters here, ${MAX_STEP_TEXT} when stored): `}</span>
+          <a href={more}>the texts as stored, in JSON</a>
+        </p>
+      ) : (
+        ''
+      )}
     </li>
   )
 }

@@ -36,12 +36,13 @@ MAX_STEP_TEXT characters, \`truncated\` when cut). Paged by \`cursor\` = the pre
 const notStored = (agentId: string) => new NotFound(`no agent ${JSON.stringify(agentId)} has been stored`)
 
 /** The record for a path and query, or the refusal (Invalid, NotFound) the caller answers in its own format. */
-function read(sources: AgentSources, agentId: string, url: string) {
+function read(sources: AgentSources, agentId: string, url: string, whole: boolean) {
   checkAgentId(agentId)
   const view = parseStepView(new URL(url).searchParams)
+  const { textLimit: _, ...wholeTexts } = stepQueryOf(view)
   let record
   try {
-    record = agentRecord(sources, agentId, stepQueryOf(view))
+    record = agentRecord(sources, agentId, whole ? wholeTexts : stepQueryOf(view))
   } catch (error) {
     throw asQueryError(error)
   }
@@ -53,7 +54,7 @@ export function agentPageRoutes({ sources, stream, assets }: AgentPageServices) 
   // The page answers its refusals in HTML (a browser reads them); the JSON route leaves them to the error table.
   function page(agentId: string, url: string): Response {
     try {
-      const { view, record } = read(sources, agentId, url)
+      const { view, record } = read(sources, agentId, url, false)
       const signals = { [names.tab]: newTabId(), [names.responseDraft]: {} }
       return new Response(String(<AgentPage record={record} view={view} signals={signals} assets={assets} />), { headers: HTML })
     } catch (error) {
@@ -91,7 +92,8 @@ export function agentPageRoutes({ sources, stream, assets }: AgentPageServices) 
     .get(
       patterns.agentApi,
       ({ params, request }) => {
-        const { record } = read(sources, params.agent_id, request.url)
+        // The texts as stored: the page shows them cut and links here for the rest.
+        const { record } = read(sources, params.agent_id, request.url, true)
         return record
       },
       {

@@ -4,7 +4,7 @@ import { MAX_ID_LENGTH } from '../../protocol/limits'
 import { firstFailure, Id } from '../../protocol/schema'
 import { DEFAULT_STEP_PAGE, MAX_STEP_PAGE, STEP_KINDS, type StepKind, type StepQuery } from '../../protocol/steps'
 import { Invalid } from '../../questions/errors'
-import type { StepView } from '../../views/agent-steps'
+import { PREVIEW_CHARS, type StepView } from '../../views/agent-steps'
 
 const MAX_CURSOR = MAX_ID_LENGTH
 const CURSOR = Id(`must be the \`next\` of an earlier page (at most ${MAX_CURSOR} characters)`)
@@ -60,9 +60,9 @@ export function parseStepView(params: URLSearchParams): StepView {
   return view
 }
 
-/** What the steps index is asked for a view. */
+/** What the steps index is asked for a page's view: texts no longer than the page shows (the JSON has them whole). */
 export function stepQueryOf(view: StepView): StepQuery {
-  const query: StepQuery = { limit: view.limit ?? DEFAULT_STEP_PAGE }
+  const query: StepQuery = { limit: view.limit ?? DEFAULT_STEP_PAGE, textLimit: PREVIEW_CHARS }
   if (view.kinds.length) query.kinds = [...view.kinds]
   if (view.errorsOnly) query.errorsOnly = true
   if (view.cursor !== undefined) query.cursor = view.cursor
