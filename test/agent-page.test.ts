@@ -90,7 +90,7 @@ describe('GET /agents/:agent_id', () => {
     expect(steps.match(/<li id="ap-step-/g)?.length).toBe(1)
     expect(steps).toContain('pytest')
     expect(html).toContain(`<a href="${routes.agent(WRITER)}?kind=model&errors=1">Model calls</a>`)
-    expect(html).toContain(`<a class="errors-toggle" href="${routes.agent(WRITER)}?kind=tool" aria-pressed="true">Errors only</a>`)
+    expect(html).toContain(`<a class="errors-toggle on" href="${routes.agent(WRITER)}?kind=tool">Errors only<span class="visually-hidden"> (on: follow to show every step)</span></a>`)
   })
 })
 

@@ -386,8 +386,8 @@ describe('Results', () => {
 describe('LogLine', () => {
   it('summarises the event and shows its payload in a <pre> inside <details>', () => {
     const html = String(LogLine({ entry: entry() }))
-    expect(html).toMatch(/^<li class="log-line cat-agent"><details><summary>.*<\/summary><pre class="payload">[\s\S]*<\/pre><\/details><\/li>$/)
-    expect(html).toContain('<time>22:13:20</time><span class="kind">agent:blocked</span><a class="agent" href="/agents/a1">a1</a>')
+    expect(html).toMatch(/^<li class="log-line cat-agent"><details><summary>.*<\/summary><a class="agent-link" href="\/agents\/a1">a1: the agent&#x27;s page<\/a><pre class="payload">[\s\S]*<\/pre><\/details><\/li>$/)
+    expect(html).toContain('<time>22:13:20</time><span class="kind">agent:blocked</span><span class="agent">a1</span>')
     expect(textOf(html, 'span', 'text')).toBe('asked: Which docstring style?')
     expect(textOf(html, 'pre', 'payload')).toBe('{\n  "msg_id": "m1",\n  "question": "Which docstring style?"\n}')
   })
@@ -402,8 +402,9 @@ describe('LogLine', () => {
   it('escapes hostile summary, agent id and payload text', () => {
     const html = String(LogLine({ entry: entry({ agent_id: BREAKOUT, summary: `asked: ${SCRIPT}`, payload: { question: SCRIPT, [BREAKOUT]: 1 } }) }))
     expect(withoutAttributeValues(html)).not.toMatch(/<script|<img/)
-    expect(textOf(html, 'a', 'agent')).toBe(BREAKOUT)
-    expect(html).toContain(`href="${routes.agent(BREAKOUT)}"`)
+    expect(textOf(html, 'span', 'agent')).toBe(BREAKOUT)
+    // the agent's page is linked from the opened line, outside the summary
+    expect(html).toContain(`<a class="agent-link" href="${routes.agent(BREAKOUT)}">`)
     expect(textOf(html, 'span', 'text')).toBe(`asked: ${SCRIPT}`)
     expect(JSON.parse(textOf(html, 'pre', 'payload'))).toEqual({ question: SCRIPT, [BREAKOUT]: 1 })
   })

@@ -258,8 +258,8 @@ export function StepFilter({ agentId, view }: { agentId: string; view: StepView 
           {KIND_WORDS[kind]}
         </a>
       ))}
-      <a class="errors-toggle" href={stepsUrl(agentId, { kinds: view.kinds, errorsOnly: !view.errorsOnly, limit: view.limit })} aria-pressed={view.errorsOnly ? 'true' : 'false'}>
-        Errors only
+      <a class={view.errorsOnly ? 'errors-toggle on' : 'errors-toggle'} href={stepsUrl(agentId, { kinds: view.kinds, errorsOnly: !view.errorsOnly, limit: view.limit })}>
+        Errors only{view.errorsOnly ? <span class="visually-hidden"> (on: follow to show every step)</span> : ''}
       </a>
     </nav>
   )

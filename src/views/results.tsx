@@ -37,17 +37,21 @@ export function LogLine({ entry }: { entry: LogEntry }) {
           <span class="kind" safe>
             {`${entry.category}:${entry.action}`}
           </span>
-          {entry.agent_id === undefined ? (
-            <span class="agent"></span>
-          ) : (
-            <a class="agent" href={routes.agent(entry.agent_id)} title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
-              {entry.agent_name ?? entry.agent_id}
-            </a>
-          )}
+          <span class="agent" title={entry.agent_name === undefined ? undefined : `${entry.agent_name} (${entry.agent_id})`} safe>
+            {entry.agent_name ?? entry.agent_id ?? ''}
+          </span>
           <span class="text" safe>
             {entry.summary}
           </span>
         </summary>
+        {/* Here, not in the summary: a link inside a <summary> is a control nested in a control (axe: nested-interactive). */}
+        {entry.agent_id === undefined ? (
+          ''
+        ) : (
+          <a class="agent-link" href={routes.agent(entry.agent_id)} safe>
+            {`${entry.agent_name ?? entry.agent_id}: the agent's page`}
+          </a>
+        )}
         <pre class="payload" safe>
           {payloadText(entry.payload)}
         </pre>
