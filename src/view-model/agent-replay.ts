@@ -35,11 +35,14 @@ export interface AgentReplay {
   lastSeq: number | undefined
 }
 
-/** The graph:started that announced the agent, if any: found by its graph when its own events name one, else by a search. */
-function announcement(store: EventStore, agentId: string, graphId: string | undefined): StoredEvent | undefined {
+/**
+ * The graph:started that announced the agent before `before` (its first own event: a later one does not make the
+ * actor), if any. By its graph when its first event names one, else by a search of the stored events before it.
+ */
+function announcement(store: EventStore, agentId: string, first: StoredEvent | undefined): StoredEvent | undefined {
   // The body is the event's JSON, so an announcement holds `"agent_id":<id>`; the search is case-blind, so check exactly.
   const needle = `"agent_id":${JSON.stringify(agentId.toWellFormed())}`
-  const found = store.query({ kind: 'graph:started', text: needle, graph_id: graphId, limit: 50 })
+  const found = store.query({ kind: 'graph:started', text: needle, graph_id: first?.event.graph_id, before: first?.seq, limit: 50 })
   return found.find((s) => announces(s.event, agentId))
 }
 
@@ -79,7 +82,7 @@ export function replayAgent(store: EventStore, agentId: string, options: ReplayO
   const events = ownEvents(store, agentId, max)
   const head = events.next()
   const first = head.done ? undefined : head.value
-  const announced = announcement(store, agentId, first?.event.graph_id)
+  const announced = announcement(store, agentId, first)
   if (!first && !announced) return undefined
   let at = first?.event.timestamp ?? announced!.event.timestamp
   const inspector = new Inspector({ limit: options.logLimit, now: () => at })
