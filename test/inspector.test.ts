@@ -153,11 +153,11 @@ describe('inspector pages', () => {
     expect(html).toContain(`href="${routes.agent('says')}"`)
   })
 
-  it('cuts a long value on its line, keeps it on hover and when expanded, and says how much more the agent page has', async () => {
+  it('cuts a long value on its line, keeps it when expanded, and says how much more the agent page has', async () => {
     const long = `${'a'.repeat(FACT_CHARS)}${'b'.repeat(500)}`
     await ingest(ev('long', 'agent', 'started'), ev('long', 'tool', 'failed', { tool: 'pytest', error: long }))
     const { html } = await page(routes.inspect('long'))
-    expect(html).toContain(`<summary class="fact-text" title="${'a'.repeat(FACT_CHARS)}"><span>${'a'.repeat(INLINE_CHARS)}</span>…</summary>`)
+    expect(html).toContain(`<summary class="fact-text"><span>${'a'.repeat(INLINE_CHARS)}</span>…</summary>`)
     expect(html).toContain(`<pre>${'a'.repeat(FACT_CHARS)}</pre>`)
     expect(html).not.toContain('aaaaab')
     expect(html).toContain(`… <span>500</span> more characters: the whole on <a href="${routes.agent('long')}">`)
