@@ -25,7 +25,52 @@ function Usage({ agent }: { agent: AgentHeader }) {
   )
 }
 
-/** The facts at the top; the time in state is counted up in the page by clock.js. */
+/** Run, state and time in state (counted up in the page by clock.js), turn, tokens, calls. */
+function FactList({ agent }: { agent: AgentHeader }) {
+  return (
+    <dl class="agent-facts">
+      <div>
+        <dt>Run</dt>
+        <dd>{agent.graph_id === undefined ? 'none' : <a href={routes.runs(agent.graph_id)} safe>{agent.graph_id}</a>}</dd>
+      </div>
+      <div>
+        <dt>State</dt>
+        <dd>
+          <strong class="state" safe>
+            {agent.label}
+          </strong>
+          {agent.entered_at === null ? '' : <span class="since" data-since={String(agent.entered_at)} data-prefix=" for "></span>}
+          {agent.entered_at === null ? '' : <small safe>{` (since ${clock(agent.entered_at)})`}</small>}
+        </dd>
+      </div>
+      <div>
+        <dt>Turn</dt>
+        <dd safe>{String(agent.turn)}</dd>
+      </div>
+      <div>
+        <dt>Tokens</dt>
+        <Usage agent={agent} />
+      </div>
+      <div>
+        <dt>Calls</dt>
+        <dd safe>{`${agent.tool_calls} tool, ${agent.model_calls} model`}</dd>
+      </div>
+    </dl>
+  )
+}
+
+function AgentLinks({ agent }: { agent: AgentHeader }) {
+  return (
+    <p class="agent-links">
+      <a href={routes.inspect(agent.agent_id)}>State machine</a> · <a href={routes.history({ agent: agent.agent_id })}>Stored events</a> ·{' '}
+      <a href={routes.agentApi(agent.agent_id)}>JSON</a>
+      {agent.source === 'store' ? <span class="empty-note"> · rebuilt from its stored events (no longer in memory)</span> : ''}
+      {agent.replay_truncated ? <span class="empty-note"> · from its first stored events only: it has more than a rebuild reads</span> : ''}
+    </p>
+  )
+}
+
+/** The facts at the top, what it went on without or waits for, and the error in full. */
 export function AgentHead({ agent }: { agent: AgentHeader }) {
   return (
     <section id={ids.agentHead} class={`panel agent-head state-${agent.state}`} aria-labelledby="h-agent">
@@ -35,50 +80,18 @@ export function AgentHead({ agent }: { agent: AgentHeader }) {
         </span>
         {agent.name === agent.agent_id ? '' : <code class="agent-id" safe>{agent.agent_id}</code>}
       </h2>
-      <dl class="agent-facts">
-        <div>
-          <dt>Run</dt>
-          <dd>{agent.graph_id === undefined ? 'none' : <a href={routes.runs(agent.graph_id)} safe>{agent.graph_id}</a>}</dd>
-        </div>
-        <div>
-          <dt>State</dt>
-          <dd>
-            <strong class="state" safe>
-              {agent.label}
-            </strong>
-            {agent.entered_at === null ? '' : <span class="since" data-since={String(agent.entered_at)} data-prefix=" for "></span>}
-            {agent.entered_at === null ? '' : <small safe>{` (since ${clock(agent.entered_at)})`}</small>}
-          </dd>
-        </div>
-        <div>
-          <dt>Turn</dt>
-          <dd safe>{String(agent.turn)}</dd>
-        </div>
-        <div>
-          <dt>Tokens</dt>
-          <Usage agent={agent} />
-        </div>
-        <div>
-          <dt>Calls</dt>
-          <dd safe>{`${agent.tool_calls} tool, ${agent.model_calls} model`}</dd>
-        </div>
-      </dl>
+      <FactList agent={agent} />
       {agent.unanswered === null ? '' : <p class="agent-note" safe>{`Resumed without an answer: ${UNANSWERED_WORDS[agent.unanswered]}.`}</p>}
       {agent.waiting_reason !== undefined ? <p class="agent-note" safe>{`Waiting for its user: ${agent.waiting_reason}`}</p> : ''}
       {agent.error === undefined ? (
         ''
       ) : (
-        <div class="agent-error" role="alert">
+        <div class="agent-error">
           <h3>Error</h3>
           <pre safe>{agent.error}</pre>
         </div>
       )}
-      <p class="agent-links">
-        <a href={routes.inspect(agent.agent_id)}>State machine</a> · <a href={routes.history({ agent: agent.agent_id })}>Stored events</a> ·{' '}
-        <a href={routes.agentApi(agent.agent_id)}>JSON</a>
-        {agent.source === 'store' ? <span class="empty-note"> · rebuilt from its stored events (no longer in memory)</span> : ''}
-        {agent.replay_truncated ? <span class="empty-note"> · from its first stored events only: it has more than a rebuild reads</span> : ''}
-      </p>
+      <AgentLinks agent={agent} />
     </section>
   )
 }
