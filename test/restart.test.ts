@@ -84,6 +84,6 @@ describe('a restart in the middle of a run', () => {
       const inspector = await (await fetch(`${second.url}/inspect/scan`)).text()
       expect(inspector).toContain('AGENT_COMPLETED')
       const again = (await (await fetch(post(`${second.url}/api/events`, [...batch, ...more]))).json()) as { accepted: number; duplicates: number }
-      expect(again).toEqual({ accepted: 0, duplicates: batch.length + more.length })
+      expect(again).toEqual({ accepted: 0, duplicates: batch.length + more.length, ignored: 0 })
     }, 30_000)
 })
