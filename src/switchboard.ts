@@ -110,7 +110,7 @@ async function startCore(config: Config, overrides: Overrides, p: Parts, inspect
   const inspect = await withStately(inspector.observe, config.inspect === 'stately')
   // An agent past SWITCHBOARD_MAX_AGENTS leaves the inspector's memory with its actor.
   const onEvicted = (agentId: string) => inspector.forget(agentKey(agentId))
-  const dashboard = (p.dashboard = startDashboard(durable.bus, { inspect, restore: durable.restore, maxAgents: config.maxAgents, onEvicted }))
+  const dashboard = (p.dashboard = startDashboard(durable.bus, { inspect, restore: durable.restore, maxAgents: config.maxAgents, onEvicted, turnOf: (e) => durable.store.steps.turnAt(e) }))
   durable.start(() => dashboard.checkpoint(), () => dashboard.agents.size)
   const questions = (p.questions = new QuestionService({ workspace: p.workspace!, bus: durable.bus, pollMs: overrides.pollMs, authority: p.cluster?.authority }))
   questions.start()

@@ -96,15 +96,22 @@ describe('agentMachine', () => {
     expect(a.getSnapshot().context.rejected).toEqual([{ type: 'AGENT_COMPLETED', state: 'idle', at: e.event.timestamp, reason: 'agent:completed does not apply to an agent that is idle' }])
   })
 
-  it('rejects tool events while idle and blocked without counting them', () => {
+  it('rejects tool and model events while blocked without counting them', () => {
     const a = start()
-    a.send(ev('tool', 'called', { tool: 'x' }))
     a.send(ev('agent', 'started'))
     a.send(ev('agent', 'blocked', { msg_id: 'm1', question: 'q' }))
+    a.send(ev('tool', 'called', { tool: 'x' }))
     a.send(ev('model', 'request'))
     expect(a.getSnapshot().context.tool_calls).toBe(0)
     expect(a.getSnapshot().context.model_calls).toBe(0)
-    expect(a.getSnapshot().context.rejected.map((r) => `${r.type}@${r.state}`)).toEqual(['TOOL_CALLED@idle', 'MODEL_REQUEST@blocked'])
+    expect(a.getSnapshot().context.rejected.map((r) => `${r.type}@${r.state}`)).toEqual(['TOOL_CALLED@blocked', 'MODEL_REQUEST@blocked'])
+  })
+
+  it('starts its first turn at a tool event before any agent:started (the agent is evidently at work)', () => {
+    const a = start()
+    a.send(ev('tool', 'called', { tool: 'x' }))
+    expect(a.getSnapshot().value).toBe('running')
+    expect(a.getSnapshot().context).toMatchObject({ turn: 1, tool_calls: 1, rejected: [] })
   })
 
   it('bounds the rejected list to the last 20', () => {

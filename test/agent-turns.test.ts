@@ -165,6 +165,29 @@ describe('agent turns', () => {
   })
 })
 
+describe('an agent re-created after it left memory', () => {
+  const again = (turn: number) => createActor(agentMachine, { input: { agent_id: 'a1', turn } }).start()
+  it('goes on from the turn its stored events reached at its first activity', () => {
+    const mid = again(3)
+    mid.send(ev('tool', 'called', { tool: 't' }))
+    expect([mid.getSnapshot().value, mid.getSnapshot().context.turn]).toEqual(['running', 3])
+    mid.send(ev('agent', 'completed'))
+    mid.send(ev('agent', 'started'))
+    expect(mid.getSnapshot().context.turn).toBe(4)
+  })
+
+  it('waits (or ends) in that turn when that comes first, and the next activity opens the one after', () => {
+    const waiting = again(3)
+    waiting.send(ev('agent', 'waiting'))
+    expect([waiting.getSnapshot().value, waiting.getSnapshot().context.turn]).toEqual(['waiting', 3])
+    waiting.send(ev('model', 'request'))
+    expect(waiting.getSnapshot().context.turn).toBe(4)
+    const failed = again(2)
+    failed.send(ev('agent', 'failed', { error: 'x' }))
+    expect(failed.getSnapshot().context.turn).toBe(2)
+  })
+})
+
 describe('agent:waiting and agent:note on the wire', () => {
   const wire = (action: string, payload: unknown) => validateEvent({ id: 'w', timestamp: clock, category: 'agent', action, agent_id: 'a1', payload })
   it('takes a waiting with or without a reason, and a note with its text', () => {

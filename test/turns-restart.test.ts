@@ -1,5 +1,5 @@
-// A restart keeps an agent's turns (issue 23): from a checkpoint plus the events after it, and from the events
-// alone, an agent that completed, worked again and waits for its user comes back in turn 2, waiting.
+// An agent's turns outlive its actor (issue 23): after a restart (from a checkpoint plus the events after it, and
+// from the events alone) and after it left memory (past SWITCHBOARD_MAX_AGENTS), it goes on in the turn its events count.
 import { Database } from 'bun:sqlite'
 import { describe, expect, it } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
@@ -9,6 +9,8 @@ import { openDurableBus } from '../src/events/durable'
 import { decodeCheckpoint } from '../src/machines/checkpoint'
 import { startDashboard } from '../src/machines/dashboard'
 import { makeEvent, type Event } from '../src/protocol/event'
+import { post } from './support/http'
+import { startTestServer } from './support/server'
 
 // Recent: retention prunes events older than its days up to the older checkpoint.
 const T0 = Date.now() - 3_600_000
@@ -63,5 +65,31 @@ describe('turns across a restart', () => {
     const fromEvents = open(path)
     expect(fromEvents.chat()).toMatchObject({ value: 'running', turn: 3, tool_calls: 2, tokens: 50 })
     fromEvents.stop()
+  })
+})
+
+describe('an agent back after it left memory', () => {
+  it('goes on in the turn its stored events count, agreeing with its steps, also with several turns in one batch', async () => {
+    const s = await startTestServer({ listen: false, maxAgents: 2 })
+    try {
+      const send = async (events: Event[]) => {
+        const res = await s.app.handle(post('/api/events', events))
+        expect(res.status).toBe(202)
+        return (await res.json()) as { ignored: number }
+      }
+      await send([ev('session', 'agent', 'started'), ev('session', 'tool', 'called', { tool: 'a' }), ev('session', 'agent', 'completed')])
+      await send([ev('session', 'tool', 'called', { tool: 'b' }), ev('session', 'agent', 'completed')])
+      // Two newcomers past the cap of 2: the ended session leaves memory first.
+      await send([ev('n1', 'agent', 'started'), ev('n2', 'agent', 'started')])
+      expect(s.dashboard.agents.get('session')).toBeUndefined()
+      // Back with a tool call (no agent:started): turn 3, then 4 in the same batch.
+      expect(await send([ev('session', 'tool', 'called', { tool: 'c' }), ev('session', 'agent', 'completed'), ev('session', 'model', 'request', { model: 'm' })])).toMatchObject({ ignored: 0 })
+      const back = s.dashboard.agents.get('session')!.getSnapshot()
+      expect([back.value, back.context.turn]).toEqual(['running', 4])
+      const steps = s.store.steps.page('session').steps
+      expect(steps.map((step) => [step.name, step.turn])).toEqual([['a', 1], ['b', 2], ['c', 3], ['m', 4]])
+    } finally {
+      await s.stop()
+    }
   })
 })

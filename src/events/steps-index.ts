@@ -46,6 +46,8 @@ export class StepIndex {
   /** false in bench/scale.ts only, to measure ingest without the index beside ingest with it */
   enabled = true
   private readonly tracks = new Map<string, AgentTrack>()
+  /** event id → its agent's turn, for the last batch recorded */
+  private readonly batchTurns = new Map<string, number>()
   private readonly insertRow: Statement
   private readonly closeRow: Statement
   private readonly addInput: Statement
@@ -79,6 +81,7 @@ export class StepIndex {
   /** Index events just inserted, inside the transaction that inserted them. */
   record(stored: readonly Stored[]): void {
     if (!this.enabled || !stored.length) return
+    this.batchTurns.clear()
     for (const s of stored) this.apply(s)
     this.setMeta.run('through', stored.at(-1)!.seq)
   }
@@ -86,10 +89,21 @@ export class StepIndex {
   /** The transaction that recorded was rolled back: what memory holds of it goes too (the tables are the truth). */
   forget(): void {
     this.tracks.clear()
+    this.batchTurns.clear()
   }
 
   page(agentId: string, query: StepQuery = {}): StepPage {
     return pageSteps(this.db, agentId, query)
+  }
+
+  /**
+   * The agent's turn at this event, just recorded (the last batch's are kept: they are shown right after their
+   * commit); else the turn its stored events reached. An actor re-created for it (it had left memory) goes on from it.
+   */
+  turnAt(e: { id: string; agent_id?: string }): number | undefined {
+    const at = this.batchTurns.get(e.id)
+    if (at !== undefined || e.agent_id === undefined) return at
+    return this.tracks.get(e.agent_id)?.turn ?? this.turnOf.get(e.agent_id)?.turn
   }
 
   count(agentId: string): number {
@@ -155,6 +169,7 @@ export class StepIndex {
     if (agentId === undefined || typeof stored.event.payload !== 'object' || stored.event.payload === null) return
     const track = this.track(agentId)
     if (advanceTurn(track, `${stored.event.category}:${stored.event.action}`)) this.saveTurn.run(agentId, track.turn, track.ended ? 1 : 0)
+    this.batchTurns.set(stored.event.id, track.turn)
     const change = deriveStep(stored, track)
     if (change) this.write(change)
   }

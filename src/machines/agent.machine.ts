@@ -17,6 +17,8 @@ export interface AgentInput {
   depends_on?: string[]
   /** epoch ms the agent was first seen; stamps `idle` in `transitions` */
   created_at?: number
+  /** an agent re-created after it left memory: the turn its stored events have reached, which its first activity goes on from */
+  turn?: number
 }
 
 export interface RejectedEvent {
@@ -37,6 +39,8 @@ export interface AgentContext {
   depends_on: string[]
   /** 0 before its first activity, 1 on it, +1 each time activity arrives after it ended or while it waited */
   turn: number
+  /** re-created after it left memory: the turn its stored events reached (its first activity is at least that turn) */
+  known_turn?: number
   /** msg_id of the question it is blocked on: the question itself lives in its record, not here */
   awaiting: string | null
   /** it resumed without an answer to its last question; cleared by the next question or turn */
@@ -79,10 +83,10 @@ function reject(state: AgentStateName) {
 }
 
 const FINISH = {
-  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'stopWork', 'touch'] },
-  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'stopWork', 'touch'] },
-  AGENT_CANCELLED: { target: 'cancelled', actions: ['stopWork', 'touch'] },
-  AGENT_SKIPPED: { target: 'skipped', actions: ['stopWork', 'touch'] },
+  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'stopWork', 'settleTurn', 'touch'] },
+  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'stopWork', 'settleTurn', 'touch'] },
+  AGENT_CANCELLED: { target: 'cancelled', actions: ['stopWork', 'settleTurn', 'touch'] },
+  AGENT_SKIPPED: { target: 'skipped', actions: ['stopWork', 'settleTurn', 'touch'] },
 } as const
 
 type FinishType = keyof typeof FINISH
@@ -96,7 +100,7 @@ const ALL_FINISH: FinishType[] = ['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANC
 /** A note goes on the agent's page (the steps) and says it is alive; it never moves it. */
 const NOTE = { AGENT_NOTE: { actions: 'touch' } } as const
 
-const WAIT = { AGENT_WAITING: { target: 'waiting', actions: ['recordWaiting', 'stopWork', 'touch'] } } as const
+const WAIT = { AGENT_WAITING: { target: 'waiting', actions: ['recordWaiting', 'stopWork', 'settleTurn', 'touch'] } } as const
 
 /**
  * Tool and model events: context only, or also a move (resumed → running; the next turn, opened from an end or
@@ -146,7 +150,9 @@ export const agentMachine = setup({
       const at = timeOf(event)
       return { entered_at: at, transitions: { ...context.transitions, [params.state]: at } }
     }),
-    openTurn: assign(({ context }) => ({ turn: context.turn + 1, unanswered: null, waiting_reason: undefined })),
+    openTurn: assign(({ context }) => ({ turn: Math.max(context.turn + 1, context.known_turn ?? 0), known_turn: undefined, unanswered: null, waiting_reason: undefined })),
+    // Re-created, it ends or waits before any activity: that turn is the one its stored events reached.
+    settleTurn: assign(({ context }) => (context.known_turn === undefined ? {} : { turn: Math.max(context.turn, context.known_turn), known_turn: undefined })),
     applyStarted: assign({
       // A name given by the graph announcement wins; the agent's own name fills in for none.
       name: ({ context, event }) =>
@@ -204,6 +210,7 @@ export const agentMachine = setup({
     graph_id: input.graph_id,
     depends_on: input.depends_on ?? [],
     turn: 0,
+    ...(input.turn ? { known_turn: input.turn } : {}),
     awaiting: null,
     unanswered: null,
     tool_calls: 0,
@@ -224,6 +231,8 @@ export const agentMachine = setup({
     idle: {
       on: {
         ...OPEN,
+        // Work before any start: the agent is evidently at work (or back after it left memory), not waiting to start.
+        ...work('running', true),
         ...WAIT,
         ...NOTE,
         ...finish(['AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']),

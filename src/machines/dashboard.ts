@@ -45,6 +45,8 @@ export interface DashboardOptions {
   maxAgents?: number
   /** told of each agent that left memory for the cap, from the first replayed event on (the inspector forgets it) */
   onEvicted?: (agentId: string) => void
+  /** the turn an agent's stored events reached (the steps index): an agent back after it left memory goes on from it */
+  turnOf?: (e: Event) => number | undefined
 }
 
 /** The actors, from a checkpoint if given and usable (else empty), not yet fed anything. */
@@ -126,7 +128,7 @@ function restoreFrom(restore: RestoreFrom | undefined, bus: EventBus): { from?: 
  * bus, so nothing that listens to the bus acts twice), or from the bus's history; then follow it live.
  */
 export function startDashboard(bus: EventBus, options: DashboardOptions = {}): DashboardHandle {
-  const { restore, ...made } = options
+  const { restore, turnOf, ...made } = options
   let { from, replay } = restoreFrom(restore, bus)
   let dashboard: DashboardHandle
   try {
@@ -139,6 +141,8 @@ export function startDashboard(bus: EventBus, options: DashboardOptions = {}): D
   // listen() is synchronous and publish() calls listeners in order, so no event slips between
   // the replay and the subscription; a duplicate would be dropped by apply().
   for (const e of replay) dashboard.apply(e)
+  // Only live: the index holds the turn reached by every stored event, not the one an event being replayed had.
+  dashboard.agents.turnOf = turnOf
   const unlisten = bus.listen((e) => void dashboard.apply(e))
   return {
     ...dashboard,

@@ -48,6 +48,12 @@ export class AgentRoster {
   /** ended agents, the one that ended longest ago first: who leaves memory first past the cap */
   private readonly ended = new Set<string>()
 
+  /**
+   * The agent's turn at this event as its stored events count it, asked when its actor is created for a live event
+   * (it may have left memory: past the cap, or swept). Unset while the actors are rebuilt from the store, whose events count it.
+   */
+  turnOf?: (e: Event) => number | undefined
+
   /** `maxAgents`: actors kept in memory at most (SWITCHBOARD_MAX_AGENTS); Infinity keeps every one */
   constructor(
     private readonly inspect?: InspectionObserver,
@@ -109,7 +115,7 @@ export class AgentRoster {
     }
     const agentEvent = e.agent_id ? toAgentEvent(e) : undefined
     if (!agentEvent || !e.agent_id) return
-    const actor = this.ensure({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp })
+    const actor = this.actors.get(e.agent_id) ?? this.ensure({ agent_id: e.agent_id, graph_id: e.graph_id, created_at: e.timestamp, turn: this.turnOf?.(e) })
     // An actor whose action threw has stopped; every other takes the event or records why it could not.
     if (actor.getSnapshot().status !== 'active') return this.rejected(e, `the actor of agent ${e.agent_id.slice(0, 200)} has stopped`)
     const before = actor.getSnapshot().context.rejected
