@@ -83,7 +83,7 @@ describe('a restart in the middle of a run', () => {
       // The inspector's sequences come back too: the restored actors were replayed with it attached.
       const inspector = await (await fetch(`${second.url}/inspect/scan`)).text()
       expect(inspector).toContain('AGENT_COMPLETED')
-      const again = (await (await fetch(post(`${second.url}/api/events`, [...batch, ...more]))).json()) as { accepted: number; duplicates: number }
+      const again = (await (await fetch(post(`${second.url}/api/events`, [...batch, ...more]))).json()) as { accepted: number; duplicates: number; ignored: number }
       expect(again).toEqual({ accepted: 0, duplicates: batch.length + more.length, ignored: 0 })
     }, 30_000)
 })
