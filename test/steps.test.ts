@@ -16,9 +16,7 @@ const T0 = 1_764_057_600_000
 let n = 0
 const ev = (category: Category, action: string, payload: Record<string, unknown> = {}, agent_id = 'a'): Event =>
   makeEvent(category, action, { id: `e-${++n}`, timestamp: T0 + n * 1000, agent_id, payload })
-/** an event as stored, for agent:note and agent:waiting before their actions are in the validator */
-const stored = (action: string, payload: Record<string, unknown>, agent_id = 'a'): Event => ({ id: `e-${++n}`, timestamp: T0 + n * 1000, category: 'agent', action, agent_id, payload })
-const note = (text: string, agent_id = 'a') => stored('note', { text }, agent_id)
+const note = (text: string, agent_id = 'a') => ev('agent', 'note', { text }, agent_id)
 
 async function storeWith(events: Event[], path = tempDb()) {
   const store = new EventStore(path)
@@ -157,7 +155,7 @@ describe('steps: turns', () => {
       ev('tool', 'called', { tool: 't1' }),
       ev('agent', 'completed'),
       ev('tool', 'called', { tool: 't2' }),
-      stored('waiting', { reason: 'its user' }),
+      ev('agent', 'waiting', { reason: 'its user' }),
       note('between turns'),
       ev('model', 'request', { model: 'm' }),
       ev('model', 'response', { model: 'm' }),

@@ -193,7 +193,8 @@ export class StepIndex {
     let track = this.tracks.get(agentId)
     if (!track) {
       const turn = this.turnOf.get(agentId)
-      const open = this.openOf.all(agentId, MAX_OPEN).reverse()
+      // No turn yet: no activity, so no open call either (a swarm's new agents skip the search).
+      const open = turn ? this.openOf.all(agentId, MAX_OPEN).reverse() : []
       track = {
         turn: turn?.turn ?? 0,
         ended: turn?.ended === 1,
