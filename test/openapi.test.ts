@@ -50,6 +50,16 @@ describe('the OpenAPI document', () => {
     expect(stray).toEqual([])
   })
 
+  it('documents the ingest body: each action\'s payload, with the step fields and their limits', () => {
+    type Shape = { title?: string; properties?: Record<string, { maxLength?: number; maximum?: number }> }
+    const body = (spec.paths['/api/events']!.post as { requestBody: { content: Record<string, { schema: { anyOf: Array<{ properties: { payload: { anyOf: Shape[] } } }> } }> } }).requestBody
+    const payloads = body.content['application/json']!.schema.anyOf[0]!.properties.payload.anyOf
+    const shape = (name: string) => payloads.find((p) => p.title === name)!.properties!
+    expect(shape('tool:completed')).toMatchObject({ call_id: { maxLength: 200 }, parent_id: { maxLength: 200 }, error: { maxLength: 4096 } })
+    expect(shape('model:response')).toMatchObject({ input: { maxLength: 20_000 }, output: { maxLength: 20_000 }, duration_ms: { maximum: 86_400_000 } })
+    expect(payloads.map((p) => p.title)).toEqual(expect.arrayContaining(['agent:blocked', 'agent:note', 'tool:called', 'model:request']))
+  })
+
   it('carries the routes\' TypeBox schemas: parameters and their limits', () => {
     const respond = spec.paths['/agent/{agent_id}/respond']!.post as { parameters: Array<{ name: string; in: string; schema: { maxLength?: number } }> }
     expect(respond.parameters.find((p) => p.name === 'agent_id')).toMatchObject({ in: 'path', schema: { maxLength: 200 } })
