@@ -163,4 +163,15 @@ describe('inspector: an agent its own memory let go while the actor lives on', (
     expect(frame).toContain(`<ol id="${ids.inspectSequence}"`)
     ctl.abort()
   })
+
+  // Taking every forgotten agent back cost each event of a 10,000-agent swarm an entry and another's eviction.
+  it('leaves a forgotten agent acting again with no page open to be rebuilt when asked', async () => {
+    await ingest(ev('unwatched', 'agent', 'started'))
+    await ingest(...Array.from({ length: DEFAULT_ACTOR_LIMIT }, (_, i) => ev(`after-unwatched-${i}`, 'agent', 'started')))
+    await ingest(ev('unwatched', 'tool', 'called', { tool: 'quiet' }))
+    expect(server.inspector.get(agentKey('unwatched'))).toBeUndefined()
+    const { html } = await page(routes.inspect('unwatched'))
+    expect(html).toContain('not in memory: rebuilt from <span>2</span> stored events')
+    expect(html).toContain('<span class="what">called quiet</span>')
+  })
 })

@@ -45,6 +45,8 @@ export class InspectStream extends PanelStream {
     super(hub.channel('inspect'), options.flushMs ?? 50)
     this.listLimit = options.listLimit ?? 500
     this.questionText = options.questionText
+    // A forgotten agent acting again comes back only for a page that watches it; any other is rebuilt when asked.
+    inspector.rejoinWhen((key) => this.channel.activeKeys().has(key))
     this.unsubscribe = inspector.subscribe((key) => {
       this.dirty.add(key)
       this.schedule()
