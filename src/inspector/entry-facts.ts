@@ -46,8 +46,9 @@ function tokensOf(p: Record<string, unknown>): string | undefined {
   const input = num(p.input_tokens)
   const output = num(p.output_tokens)
   const total = num(p.tokens)
-  const parts = [input === undefined ? '' : `${input} in`, output === undefined ? '' : `${output} out`].filter(Boolean)
-  if (total !== undefined && (!parts.length || total !== (input ?? 0) + (output ?? 0))) parts.push(`${total} total`)
+  const t = (v: number) => v.toLocaleString('en-US')
+  const parts = [input === undefined ? '' : `${t(input)} in`, output === undefined ? '' : `${t(output)} out`].filter(Boolean)
+  if (total !== undefined && (!parts.length || total !== (input ?? 0) + (output ?? 0))) parts.push(`${t(total)} total`)
   return parts.length ? parts.join(' · ') : undefined
 }
 
