@@ -8,8 +8,7 @@ import { join } from 'node:path'
 import { EventStore } from '../src/events/event-store'
 import { makeEvent, type Category, type Event } from '../src/protocol/event'
 import { MAX_STEP_TEXT } from '../src/protocol/limits'
-import type { Step, StepQuery } from '../src/protocol/steps'
-import { Invalid } from '../src/questions/errors'
+import { InvalidStepQuery, type Step, type StepQuery } from '../src/protocol/steps'
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'switchboard-steps-')), 's.db')
 const T0 = 1_764_057_600_000
@@ -234,7 +233,7 @@ describe('steps: filters and paging', () => {
   it('refuses a cursor, limit or kind it did not give', async () => {
     const store = await storeWith([ev('tool', 'called', { tool: 't' })])
     for (const q of [{ cursor: 'nope' }, { cursor: '__proto__' }, { limit: 0 }, { limit: Number.NaN }, { kinds: ['tool', 'agent'] }] as StepQuery[])
-      expect(() => store.steps.page('a', q)).toThrow(Invalid)
+      expect(() => store.steps.page('a', q)).toThrow(InvalidStepQuery)
     store.close()
   })
 })
@@ -260,7 +259,7 @@ describe('steps: bounds', () => {
     expect([bigShort!.input, bigShort!.output, bigShort!.truncated]).toEqual(['{"text":"x…', 'xxxxxxxxxx…', true])
     expect([smallShort!.input, smallShort!.truncated]).toEqual(['{"text":"s…', true])
     expect(store.steps.page('a', { textLimit: 100 }).steps[1]).toEqual(small!)
-    expect(() => store.steps.page('a', { textLimit: 0 })).toThrow(Invalid)
+    expect(() => store.steps.page('a', { textLimit: 0 })).toThrow(InvalidStepQuery)
     store.close()
   })
 })

@@ -14,6 +14,7 @@ import { OnceLog } from '../telemetry/once'
 import { GroupCommit, type GroupCommitOptions } from './group-commit'
 import type { JournalWatch } from './bus'
 import { StepIndex } from './steps-index'
+import { runEventRows, runSummaries, type RunEventsOptions } from './run-queries'
 
 export { BUSY_FOR_MS, type StoreClock } from './group-commit'
 
@@ -68,11 +69,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, seq INTEGER NOT N
 `
 
 /** (graph_id, agent_id) of every run's agents: announced by its graph:started, or naming the graph in their own events. */
-const MEMBERS_SQL = `SELECT graph_id, agent_id FROM events WHERE graph_id IS NOT NULL AND agent_id IS NOT NULL {graph}
-  UNION
-  SELECT graph_id, json_extract(j.value, '$.agent_id') FROM events, json_each(events.body, '$.payload.agents') j
-    WHERE category = 'graph' AND action = 'started' AND graph_id IS NOT NULL {graph}`
-
 /** A stored row back as an event, or undefined (with the reason) when it no longer parses. */
 function decode(row: Row, onBad: (seq: number, error: unknown) => void): StoredEvent | undefined {
   try {
@@ -219,54 +215,14 @@ export class EventStore {
       .flatMap((row) => decode(row, this.onBadRow) ?? [])
   }
 
-  /**
-   * Runs (graphs), newest first; or the one run `graphId`. Its agents are the ones the dashboard counts: those its
-   * graph:started announced (an agent that never reported is still one of them) and those that named it themselves.
-   */
+  /** Runs (graphs), newest first; or the one run `graphId` (run-queries.ts). */
   runs(limit = 100, graphId?: string): RunSummary[] {
-    const only = graphId === undefined ? '' : 'AND e.graph_id = ?2'
-    const sql = `WITH members AS (${MEMBERS_SQL.replaceAll('{graph}', graphId === undefined ? '' : 'AND graph_id = ?2')}),
-        member_counts AS (SELECT graph_id, COUNT(*) AS n FROM members GROUP BY graph_id),
-        -- as the run's page lists them: one per msg_id its agents asked, with or without the graph's id
-        asked AS (SELECT m.graph_id, COUNT(DISTINCT COALESCE(json_extract(b.body, '$.payload.msg_id'), b.id)) AS n
-          FROM members m JOIN events b ON b.agent_id = m.agent_id AND (b.graph_id = m.graph_id OR b.graph_id IS NULL)
-          WHERE b.category = 'agent' AND b.action = 'blocked' GROUP BY m.graph_id)
-      SELECT e.graph_id, MIN(e.at) AS started_at, MAX(e.at) AS last_at, COUNT(*) AS events,
-        COALESCE(MAX(m.n), 0) AS agents,
-        COALESCE(MAX(q.n), 0) AS questions,
-        (SELECT action || ' ' || at FROM events ended WHERE ended.graph_id = e.graph_id AND ended.category = 'graph'
-          AND ended.action IN ('completed', 'failed') ORDER BY ended.seq DESC LIMIT 1) AS ended
-      FROM events e LEFT JOIN member_counts m ON m.graph_id = e.graph_id LEFT JOIN asked q ON q.graph_id = e.graph_id
-      WHERE e.graph_id IS NOT NULL ${only} GROUP BY e.graph_id ORDER BY MIN(e.seq) DESC LIMIT ?1`
-    type RunRow = Omit<RunSummary, 'status' | 'ended_at'> & { ended: string | null }
-    const args: Array<string | number> = graphId === undefined ? [limit] : [limit, graphId]
-    return this.db
-      .query<RunRow, Array<string | number>>(sql)
-      .all(...args)
-      .map(({ ended, ...row }) => {
-        const [status, at] = ended ? ended.split(' ') : ['running']
-        return { ...row, status: status as RunSummary['status'], ended_at: at === undefined ? undefined : Number(at) }
-      })
+    return runSummaries(this.db, limit, graphId)
   }
 
-  /**
-   * A run's events, oldest first, at most `limit`: those naming it, and those of its agents that name no graph (an
-   * agent announced by a graph:started may report without its graph_id, and the dashboard counts it in the run).
-   * `kinds`: only these `category:action`; `newest`: the newest `limit` of them (still oldest first).
-   */
-  runEvents(graphId: string, limit: number, { kinds, newest = false }: { kinds?: readonly string[]; newest?: boolean } = {}): StoredEvent[] {
-    // numbered: ?1 and ?2 are the graph and the limit, wherever they appear
-    const only = kinds?.length ? `AND category || ':' || action IN (${kinds.map((_, i) => `?${i + 3}`).join(',')})` : ''
-    const sql = `WITH members AS (${MEMBERS_SQL.replaceAll('{graph}', 'AND graph_id = ?1')})
-      SELECT seq, body FROM events WHERE graph_id = ?1 ${only}
-      UNION ALL
-      SELECT seq, body FROM events WHERE graph_id IS NULL AND agent_id IN (SELECT agent_id FROM members) ${only}
-      ORDER BY seq ${newest ? 'DESC' : ''} LIMIT ?2`
-    const rows = this.db
-      .query<Row, Array<string | number>>(sql)
-      .all(graphId, limit, ...(kinds ?? []))
-      .flatMap((row) => decode(row, this.onBadRow) ?? [])
-    return newest ? rows.reverse() : rows
+  /** A run's events, oldest first, at most `limit`, with its agents' events that name no graph (run-queries.ts). */
+  runEvents(graphId: string, limit: number, options: RunEventsOptions = {}): StoredEvent[] {
+    return runEventRows(this.db, graphId, limit, options).flatMap((row) => decode(row, this.onBadRow) ?? [])
   }
 
   saveCheckpoint(name: string, seq: number, body: string): void {

@@ -1,7 +1,6 @@
 // One page of an agent's steps from the index: oldest first, each child right after its parent, filtered, by cursor.
 import type { Database } from 'bun:sqlite'
-import { Invalid } from '../questions/errors'
-import { DEFAULT_STEP_PAGE, MAX_STEP_PAGE, STEP_KINDS, type Step, type StepPage, type StepQuery } from '../protocol/steps'
+import { DEFAULT_STEP_PAGE, InvalidStepQuery, MAX_STEP_PAGE, STEP_KINDS, type Step, type StepPage, type StepQuery } from '../protocol/steps'
 import type { StepRow } from './steps-derive'
 
 type Value = string | number
@@ -16,13 +15,13 @@ function cursorSeq(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0
   const m = typeof cursor === 'string' ? CURSOR.exec(cursor) : null
   const seq = m ? parseInt(m[1]!, 36) : NaN
-  if (!Number.isSafeInteger(seq)) throw new Invalid('cursor', 'must be the `next` of an earlier page')
+  if (!Number.isSafeInteger(seq)) throw new InvalidStepQuery('cursor', 'must be the `next` of an earlier page')
   return seq
 }
 
 function limitOf(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_STEP_PAGE
-  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 1) throw new Invalid('limit', `must be a number of steps from 1 to ${MAX_STEP_PAGE}`)
+  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit < 1) throw new InvalidStepQuery('limit', `must be a number of steps from 1 to ${MAX_STEP_PAGE}`)
   return Math.min(MAX_STEP_PAGE, Math.floor(limit))
 }
 
@@ -32,7 +31,7 @@ function filterOf(agentId: string, q: StepQuery): { where: string; args: Value[]
   const args: Value[] = [agentId]
   if (q.kinds !== undefined) {
     if (!Array.isArray(q.kinds) || q.kinds.some((k) => !(STEP_KINDS as readonly string[]).includes(k)))
-      throw new Invalid('kinds', `must be some of ${STEP_KINDS.join(', ')}`)
+      throw new InvalidStepQuery('kinds', `must be some of ${STEP_KINDS.join(', ')}`)
     if (q.kinds.length) (where.push(`s.kind IN (${q.kinds.map(() => '?').join(', ')})`), args.push(...q.kinds))
   }
   if (q.errorsOnly) where.push("s.status = 'error'")
@@ -41,7 +40,7 @@ function filterOf(agentId: string, q: StepQuery): { where: string; args: Value[]
 
 function textLimitOf(limit: number | undefined): number {
   if (limit === undefined) return Infinity
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new Invalid('textLimit', 'must be a whole number of characters, at least 1')
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) throw new InvalidStepQuery('textLimit', 'must be a whole number of characters, at least 1')
   return limit
 }
 

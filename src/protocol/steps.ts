@@ -75,3 +75,11 @@ export function pricedStep(step: Step, prices: PriceTable): Step {
   const micro = (step.tokens_in ?? 0) * price.input + (step.tokens_out ?? 0) * price.output
   return { ...step, cost_usd: Math.round(micro * 1000) / 1e9 }
 }
+
+/** A step query the index cannot answer, naming the field (the route answers it as a 400 on `query.<field>`). */
+export class InvalidStepQuery extends Error {
+  constructor(readonly field: string, readonly reason: string) {
+    super(`${field} ${reason}`)
+    this.name = 'InvalidStepQuery'
+  }
+}

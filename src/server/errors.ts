@@ -1,6 +1,7 @@
 // The one table from domain errors (and the HTTP layer's own) to status codes, and the onError that applies it.
 import { Elysia } from 'elysia'
 import { InvalidEvent } from '../protocol/event'
+import { InvalidStepQuery } from '../protocol/steps'
 import type { TSchema } from '@sinclair/typebox'
 import { fieldOf, firstFailure } from '../protocol/schema'
 import { AlreadyAnswered, Conflict, Expired, Invalid, NotFound, ServiceClosing } from '../questions/errors'
@@ -14,6 +15,7 @@ export class PayloadTooLarge extends Error {}
 const STATUS: ReadonlyArray<readonly [abstract new (...args: never[]) => Error, number]> = [
   [Invalid, 400],
   [InvalidEvent, 400],
+  [InvalidStepQuery, 400],
   [NotFound, 404],
   [AlreadyAnswered, 409],
   [Conflict, 409],
@@ -30,7 +32,7 @@ export function statusOf(error: unknown): number | undefined {
 /** The JSON body of an error response: the reason, and the field when one is at fault. */
 export function errorBody(error: unknown): { error: string; field?: string } {
   const message = error instanceof Error ? error.message : String(error)
-  const field = error instanceof Invalid || error instanceof InvalidEvent ? error.field : undefined
+  const field = error instanceof Invalid || error instanceof InvalidEvent || error instanceof InvalidStepQuery ? error.field : undefined
   return field === undefined ? { error: message } : { error: message, field }
 }
 

@@ -2,7 +2,7 @@
 import { t } from 'elysia'
 import { MAX_ID_LENGTH } from '../../protocol/limits'
 import { firstFailure, Id } from '../../protocol/schema'
-import { DEFAULT_STEP_PAGE, MAX_STEP_PAGE, STEP_KINDS, type StepKind, type StepQuery } from '../../protocol/steps'
+import { DEFAULT_STEP_PAGE, InvalidStepQuery, MAX_STEP_PAGE, STEP_KINDS, type StepKind, type StepQuery } from '../../protocol/steps'
 import { Invalid } from '../../questions/errors'
 import { PREVIEW_CHARS, type StepView } from '../../views/agent-steps'
 
@@ -77,5 +77,6 @@ export function checkAgentId(agentId: string): void {
 
 /** The steps index names its own fields (`cursor`); to a caller of the route they are query parameters. */
 export function asQueryError(error: unknown): unknown {
+  if (error instanceof InvalidStepQuery) return new Invalid(`query.${error.field}`, error.reason)
   return error instanceof Invalid && !error.field.startsWith('query.') ? new Invalid(`query.${error.field}`, error.reason) : error
 }
