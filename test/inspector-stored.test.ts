@@ -133,8 +133,10 @@ describe('inspector: an agent its own memory let go while the actor lives on', (
     expect(frame).toContain('live · 1 events received since it acted again')
     expect(frame).toContain('<span class="what">plan returned</span>')
     ctl.abort()
+    // Viewed again, it takes its earlier events back from the store: the whole sequence, live.
     const live = await page(routes.inspect('first'))
-    expect(live.html).toContain('since it acted again')
+    expect(live.html).toContain('live · 4 events received')
+    expect(sequence(live.html)).toEqual(['TOOL_COMPLETED', 'TOOL_CALLED', 'AGENT_STARTED', 'xstate.init'])
     expect(live.html).not.toContain('rebuilt from')
   })
   it('shows a rebuilt blocked agent’s question in words', async () => {

@@ -39,7 +39,7 @@ export interface ActorRecord {
   status: string
   enteredAt: number
   updatedAt: number
-  /** remembered only from an event after this inspector had forgotten it: earlier events are not in `log` */
+  /** its earlier events are not in `log`: remembered anew after being forgotten, or restored from a checkpoint */
   late?: boolean
 }
 
@@ -60,6 +60,12 @@ export interface InspectorOptions {
   now?: () => number
 }
 
+const INIT = 'xstate.init'
+/** The state a machine starts in (undefined for logic that is not a machine). */
+const initialOf = (logic: AnyActorLogic): StateValue | undefined => {
+  const initial = (logic as { config?: { initial?: unknown } }).config?.initial
+  return typeof initial === 'string' ? initial : undefined
+}
 type InspectedRef = Extract<InspectionEvent, { type: '@xstate.actor' }>['actorRef']
 // Inspection types refs as ActorRefLike; real refs carry their id.
 const idOf = (ref: { sessionId: string }) => (ref as { id?: string }).id ?? ref.sessionId
@@ -231,6 +237,8 @@ export class Inspector {
       // Agents' entries only: the root takes every event, and its page names them by wire name and agent.
       const facts = record.agentId === undefined ? undefined : withRejection(receivedFacts(pending.event), record.context, snapshot.context)
       if (facts) entry.facts = facts
+      // An agent restored from a checkpoint starts past its machine's first state: its earlier events are stored only.
+      if (entry.seq === 1 && entry.type === INIT && record.agentId !== undefined && !sameValue(after, initialOf(record.logic))) record.late = true
       this.append(record, entry)
     }
     if (!sameValue(record.value, after)) record.enteredAt = at
@@ -239,6 +247,19 @@ export class Inspector {
     record.status = snapshot.status ?? record.status
     record.updatedAt = at
     for (const listener of this.listeners) listener(key)
+  }
+
+  /**
+   * Give a record whose earlier events were not seen (`late`) the sequence rebuilt from the store, numbered from
+   * the agent's first event; later entries number on from it. A new record object, so a viewer's stream sends it whole.
+   */
+  adopt(key: string, rebuilt: ActorRecord): boolean {
+    const record = this.actors.get(key)
+    if (!record?.late) return false
+    const { late: _late, ...rest } = record
+    this.actors.set(key, { ...rest, log: rebuilt.log.slice(-this.limit), received: rebuilt.received })
+    for (const listener of this.listeners) listener(key)
+    return true
   }
 
   private append(record: ActorRecord, entry: LogEntry) {

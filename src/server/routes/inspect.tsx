@@ -73,7 +73,7 @@ export function inspectRoutes({ inspector, stream, assets, store, questionText }
 
   /** In memory: live. Else rebuilt from its stored events (up to entry `at` when travelling in time). */
   async function agentPage(agentId: string, rawAt: string | undefined) {
-    const record = inspector.get(agentKey(agentId))
+    const record = live(agentId)
     if (record) return render(record, agentId, rawAt)
     if (!store) return notFound(`No agent "${agentId}" is in memory.`, assets)
     const at = parseAt(rawAt)
@@ -81,6 +81,19 @@ export function inspectRoutes({ inspector, stream, assets, store, questionText }
     const replay = replayAgent(store, agentId, { upTo: at })
     if (!replay) return notFound(`No agent "${agentId}": it is not in memory, and no stored event names it.`, assets)
     return render(replay.record, agentId, rawAt, { events: replay.events, truncated: replay.truncated })
+  }
+
+  /**
+   * The agent's record in memory; one missing its earlier events (restored from a checkpoint, or remembered anew)
+   * first takes its sequence rebuilt from the store, when that ends where the live actor is.
+   */
+  function live(agentId: string): ActorRecord | undefined {
+    const key = agentKey(agentId)
+    const record = inspector.get(key)
+    if (!record?.late || !store) return record
+    const replay = replayAgent(store, agentId)
+    if (replay && !replay.truncated && Bun.deepEquals(replay.snapshot.value, record.value) && Bun.deepEquals(replay.snapshot.context, record.context)) inspector.adopt(key, replay.record)
+    return inspector.get(key)
   }
 
   async function events(key: string, request: Request, server: { timeout(req: Request, s: number): void } | null) {
