@@ -106,6 +106,7 @@ describe('an agent across turns, with notes and nested steps', () => {
       ev('agent', 'note', agent, { text: 'Chose <the> short path' }),
       ev('agent', 'completed', agent, {}),
       ev('agent', 'started', agent),
+      ev('agent', 'note', agent, { text: 'Second turn' }),
       ev('agent', 'waiting', agent, { reason: 'the user to reply in chat' }),
     ])
     const html = await (await get(routes.agent(agent))).text()
@@ -114,7 +115,10 @@ describe('an agent across turns, with notes and nested steps', () => {
     expect(html).toContain('Waiting for its user: the user to reply in chat')
     expect(html).toContain('<p class="step-note">Chose &lt;the&gt; short path</p>')
     const order = [...html.matchAll(/<li id="ap-step-\d+" class="step kind-(\w+)[^"]*"( style="--depth:(\d)")?/g)].map((m) => `${m[1]}${m[3] ?? 0}`)
-    expect(order).toEqual(['tool0', 'tool1', 'note0'])
+    expect(order).toEqual(['tool0', 'tool1', 'note0', 'note0'])
+    // a step of a later turn says which; the first turn's say nothing
+    const turns = [...html.matchAll(/<li id="ap-step-\d+"[^>]*data-turn="(\d)"[^]*?<\/li>/g)].map((m) => [m[1], m[0].includes('<span class="step-turn">turn 2</span>')])
+    expect(turns).toEqual([['1', false], ['1', false], ['1', false], ['2', true]])
   })
 })
 

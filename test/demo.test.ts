@@ -15,6 +15,12 @@ describe('makePlan', () => {
     expect(tagged.agents.every((a) => a.agent_id.startsWith('k9x-r3-'))).toBe(true)
     expect(tagged.agents.flatMap((a) => a.depends_on).every((id) => id.startsWith('k9x-r3-'))).toBe(true)
   })
+  it('shows a failure in every run: a run that drew none fails a test agent', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const failing = makePlan(mulberry32(seed), 1).agents.filter((a) => a.fails)
+      expect(failing.length).toBeGreaterThan(0)
+    }
+  })
   it('is deterministic for a seed and differs between seeds', () => {
     expect(makePlan(mulberry32(42), 1)).toEqual(makePlan(mulberry32(42), 1))
     expect(makePlan(mulberry32(42), 1)).not.toEqual(makePlan(mulberry32(43), 1))

@@ -186,3 +186,11 @@ describe('the log line of an answer', () => {
     expect(resumed({ answer: 'google' })).toBe('answered: google')
   })
 })
+
+describe('the log line of a turn between answers', () => {
+  it("says a note's text and why an agent waits for its user", () => {
+    expect(summarizeEvent(makeEvent('agent', 'note', { agent_id: 'a', payload: { text: 'Plan: read, then edit' } }))).toBe('note: Plan: read, then edit')
+    expect(summarizeEvent(makeEvent('agent', 'waiting', { agent_id: 'a', payload: { reason: "the user's reply" } }))).toBe("waiting for its user: the user's reply")
+    expect(summarizeEvent(makeEvent('agent', 'waiting', { agent_id: 'a', payload: {} }))).toBe('waiting for its user')
+  })
+})

@@ -148,6 +148,12 @@ export function makePlan(rng: Rng, runNo: number, tag?: string): Plan {
   const eligible = agents.slice(1)
   for (const agent of sample(rng, eligible, Math.round(agents.length * ASK_RATIO))) agent.asks = questionFor(agent)
   for (const agent of eligible) if (rng() < FAIL_RATE) agent.fails = true
+  // A run that drew no failure still shows one (a test agent that asks nothing): a first look at the demo sees what a
+  // failure looks like. Chosen without the rng, so every other draw (and so each seed's plan) stays as it was.
+  if (!agents.some((a) => a.fails)) {
+    const test = eligible.find((a) => a.kind === 'test' && !a.asks)
+    if (test) test.fails = true
+  }
   const chat = { agent_id: `${prefix}-chat`, name: CHAT_NAME }
   return { run: runNo, graph_id: tag ? `${DEMO_GRAPH_PREFIX}${tag}-run-${runNo}` : `run-${runNo}`, agents, chat }
 }

@@ -31,6 +31,10 @@ function agentSummary(e: Event): string {
       return withDetail('completed', p.result ?? p.summary)
     case 'failed':
       return withDetail('failed', p.error)
+    case 'note':
+      return withDetail('note', p.text)
+    case 'waiting':
+      return withDetail('waiting for its user', p.reason)
     default:
       return e.action
   }

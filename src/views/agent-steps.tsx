@@ -179,6 +179,7 @@ export function StepItem({ step, more }: { step: Step; more: string }) {
           </span>
         )}
         {step.kind === 'model' ? <ModelFacts step={step} /> : ''}
+        {step.turn > 1 ? <span class="step-turn" safe>{`turn ${step.turn}`}</span> : ''}
         <time class="step-at" title={`turn ${step.turn}`} safe>
           {clock(step.started_at)}
         </time>
