@@ -122,6 +122,20 @@ describe('an agent across turns, with notes and nested steps', () => {
   })
 })
 
+describe("a question's answer on the agent page", () => {
+  it('says an approval in words, with its comment and who gave it, not as JSON', async () => {
+    const agent = 'approver-1'
+    await ingest([
+      ev('agent', 'started', agent),
+      ev('agent', 'blocked', agent, { msg_id: 'q-deploy', question: 'Deploy?', kind: 'approval' }),
+      ev('agent', 'resumed', agent, { msg_id: 'q-deploy', answer: { approved: false, comment: 'not <today>' }, answered_by: 'Ann' }),
+    ])
+    const html = await (await get(routes.agent(agent))).text()
+    expect(html).toMatch(/Answered by Ann after [^:]+: <\/span><strong>Denied: not &lt;today&gt;<\/strong>/)
+    expect(html).not.toContain('&quot;approved&quot;')
+  })
+})
+
 describe('GET /api/agents/:agent_id', () => {
   it('answers the header facts, the pending questions and the first page of steps', async () => {
     const { status, body } = await json(routes.agentApi(WRITER))

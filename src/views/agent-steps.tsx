@@ -1,5 +1,6 @@
 // An agent's steps as the agent page lists them: one item per tool call, model call, question and note, nested by
 // parent, with the filter links and the pager (plain links: they work without JavaScript).
+import { answerSummary } from '../protocol/form'
 import { MAX_STEP_TEXT } from '../protocol/limits'
 import { STEP_KINDS, type Step, type StepKind, type StepPage } from '../protocol/steps'
 import { cutSteps } from '../view-model/agent-record'
@@ -94,7 +95,8 @@ function ModelFacts({ step }: { step: Step }) {
   return parts.length ? <span class="step-facts" safe>{parts.join(' · ')}</span> : ''
 }
 
-const answerText = (output: unknown) => (typeof output === 'string' ? output : textOf(output))
+/** The answer in a person's words: the text, "Approved: comment", or the form's values (as the toast says it). */
+const answerText = (output: unknown) => answerSummary(output)
 
 /** A question's text, its answer, who gave it and how long it waited. */
 function QuestionBody({ step }: { step: Step }) {
