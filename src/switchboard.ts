@@ -15,6 +15,8 @@ import type { McpOptions } from './mcp/mcp-gateway'
 import { WebhookNotifier, type WebhookOptions } from './notify/webhook-notifier'
 import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
+import { SpanAssembler } from './otlp/assembler'
+import { SqliteTraceStore } from './otlp/trace-store'
 import { logger } from './telemetry/log'
 import { openSqliteWorkspace } from './workspace/sqlite'
 import { StorageUnavailable, type Workspace } from './workspace/workspace'
@@ -79,6 +81,7 @@ interface Parts {
   dashboard?: DashboardHandle
   questions?: QuestionService
   sweeper?: ReturnType<typeof setInterval>
+  spans?: { assembler: SpanAssembler; store: SqliteTraceStore; timer: ReturnType<typeof setInterval> }
   http?: App
   notifier?: WebhookNotifier
   remora?: RemoraBridge
@@ -102,6 +105,17 @@ async function openStorage(config: Config, overrides: Overrides, p: Parts): Prom
   }
   p.workspace = opened(config, 'the workspace', () => openSqliteWorkspace(config.dbPath))
   p.durable = opened(config, 'the event store', () => openDurableBus(config.dbPath, config.retention, undefined, p.cluster?.relay))
+  const store = opened(config, 'the OTLP trace index', () => new SqliteTraceStore(config.dbPath))
+  const assembler = new SpanAssembler(store)
+  const bus = p.durable.bus
+  // Traces gone quiet: their held work goes to their own agents.
+  const timer = setInterval(() => {
+    const due = assembler.expire()
+    if (due.events.length) void bus.ingest(due.events).then(due.settle, (error) => log.warn(`OTLP traces not settled: ${String(error)}`))
+    else due.settle()
+  }, SWEEP_EVERY_MS)
+  timer.unref?.()
+  p.spans = { assembler, store, timer }
 }
 
 /** Actors rebuilt from the store, then questions, then (several instances) the shared stream caught up, before anyone is served. */
@@ -140,6 +154,7 @@ function serve(config: Config, overrides: Overrides, p: Parts, inspector: Inspec
     hub: overrides.hub,
     stream: { quietMs: config.quietMinutes * 60_000, prices: config.prices, ...overrides.stream },
     mcp: { idleMs: config.mcp.idleMinutes * 60_000, maxSessionsPerClient: config.mcp.sessionsPerClient, ...overrides.mcp },
+    spans: p.spans?.assembler,
   })
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   if (overrides.listen === false) return `http://${host}`
@@ -200,6 +215,7 @@ async function stopHttp(http: App): Promise<void> {
  */
 async function stopAll(p: Parts): Promise<void> {
   clearInterval(p.sweeper)
+  clearInterval(p.spans?.timer)
   p.demo?.abort.abort()
   await p.demo?.done
   await p.remora?.stop()
@@ -210,6 +226,7 @@ async function stopAll(p: Parts): Promise<void> {
   await p.notifier?.stop()
   await p.cluster?.close()
   p.durable?.close()
+  p.spans?.store.close()
   p.dashboard?.stop()
   if (p.questions) p.questions.close()
   else p.workspace?.close()
@@ -250,6 +267,8 @@ export async function startSwitchboard(config: Config, overrides: Overrides = {}
     stream,
     mcp,
     notifier: p.notifier,
+    /** OTLP spans → agents across exports, with its index */
+    spans: p.spans?.assembler,
     /** Stop in order; a second call waits for the first. */
     stop: (): Promise<void> => (stopped ??= stopAll(p)),
   }

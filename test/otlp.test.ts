@@ -35,7 +35,8 @@ function exportWith(exporter: Exporter, spans: ReadableSpan[]): Promise<{ code: 
 const proto = (compression?: 'gzip') => new ProtoExporter({ url: `${s.url}/v1/traces`, headers: auth, ...(compression ? { compression: compression as never } : {}) })
 const json = (compression?: 'gzip') => new JsonExporter({ url: `${s.url}/v1/traces`, headers: auth, ...(compression ? { compression: compression as never } : {}) })
 
-const agentOf = (span: ReadableSpan) => `otel:${span.spanContext().traceId}:${span.spanContext().spanId}`
+/** A trace's first agent span is the trace's own agent: `otel:<trace>`. */
+const agentOf = (span: ReadableSpan) => `otel:${span.spanContext().traceId}`
 const snapshot = async () => (await (await fetch(`${s.url}/api/snapshot`, { headers: auth })).json()) as {
   agents: Array<{ agent_id: string; name: string; state: string; tool_calls: number; model_calls: number }>
   events: Array<{ id: string; agent_id?: string; category: string; action: string; payload: Record<string, unknown> }>
@@ -166,7 +167,8 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } }
     expect(body.partialSuccess.rejectedSpans).toBe('3')
     expect(body.partialSuccess.errorMessage).toContain('traceId')
-    expect(s.store.query({ agent_id: `otel:${good.traceId}:${good.spanId}`, after: 0, limit: 10 }).map((x) => x.event.action)).toEqual(['started', 'called', 'completed'])
+    // A trace of one tool span and nothing else: its own agent, named after it, ending with it.
+    expect(s.store.query({ agent_id: `otel:${good.traceId}`, after: 0, limit: 10 }).map((x) => x.event.action)).toEqual(['started', 'called', 'completed', 'completed'])
     expect(s.store.query({ text: huge.spanId, after: 0, limit: 10 })).toEqual([])
   })
 
@@ -252,7 +254,7 @@ describe('a large export', () => {
       expect(slices.length).toBeGreaterThan(1)
       expect(slices.filter((x) => x.size > OTLP_SLICE || !x.earlierStored)).toEqual([])
       expect(slices.reduce((n, x) => n + x.size, 0)).toBeGreaterThanOrEqual(spans.length)
-      for (const sp of [spans[0]!, spans.at(-1)!]) expect(s.store.query({ agent_id: `otel:${sp.traceId}:${sp.spanId}`, after: 0, limit: 10 }).length).toBeGreaterThan(0)
+      for (const sp of [spans[0]!, spans.at(-1)!]) expect(s.store.query({ agent_id: `otel:${sp.traceId}`, after: 0, limit: 10 }).length).toBeGreaterThan(0)
     } finally {
       ungate()
     }

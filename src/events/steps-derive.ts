@@ -63,8 +63,12 @@ export type StepChange = { insert: StepRow } | { close: StepClose } | { input: {
 const ACTIVITY = new Set(['agent:started', 'agent:blocked', 'tool:called', 'tool:started', 'tool:completed', 'tool:failed', 'model:request', 'model:response'])
 const ENDS = new Set(['agent:completed', 'agent:failed', 'agent:cancelled', 'agent:skipped', 'agent:waiting'])
 
-/** The turn an event belongs to, counted as the agent machine counts them; true when the track changed. */
-export function advanceTurn(track: AgentTrack, name: string): boolean {
+/**
+ * The turn an event belongs to, counted as the agent machine counts them; true when the track changed. `late`: the
+ * event says it is work of the ended turn (`payload.late`), which opens no next one.
+ */
+export function advanceTurn(track: AgentTrack, name: string, late = false): boolean {
+  if (late && track.turn > 0 && track.ended) return false
   if (ACTIVITY.has(name) && (track.turn === 0 || track.ended)) {
     track.turn++
     track.ended = false

@@ -168,7 +168,7 @@ export class StepIndex {
     const agentId = stored.event.agent_id
     if (agentId === undefined || typeof stored.event.payload !== 'object' || stored.event.payload === null) return
     const track = this.track(agentId)
-    if (advanceTurn(track, `${stored.event.category}:${stored.event.action}`)) this.saveTurn.run(agentId, track.turn, track.ended ? 1 : 0)
+    if (advanceTurn(track, `${stored.event.category}:${stored.event.action}`, stored.event.payload.late === true)) this.saveTurn.run(agentId, track.turn, track.ended ? 1 : 0)
     this.batchTurns.set(stored.event.id, track.turn)
     const change = deriveStep(stored, track)
     if (change) this.write(change)

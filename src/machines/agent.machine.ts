@@ -21,6 +21,13 @@ export interface AgentInput {
   turn?: number
 }
 
+/**
+ * A tool or model event with `late: true` is work of the turn that already ended (an OTLP span that arrived after its
+ * agent's end): it is counted and stepped there, it does not open a next turn. `agent:failed` with `late: true` fails
+ * an agent that had completed (the run around it failed after its part ended), without a turn of its own.
+ */
+export const LATE = 'late'
+
 export interface RejectedEvent {
   type: string
   state: AgentStateName
@@ -35,6 +42,8 @@ export type Unanswered = 'timed_out' | 'withdrawn'
 export interface AgentContext {
   agent_id: string
   name: string
+  /** the name came with the graph's announcement: a name the agent reports does not replace it */
+  name_given?: true
   graph_id?: string
   depends_on: string[]
   /** 0 before its first activity, 1 on it, +1 each time activity arrives after it ended or while it waited */
@@ -128,13 +137,29 @@ const OPEN = {
   AGENT_BLOCKED: { target: 'blocked', actions: ['openTurn', 'recordQuestion', 'touch'] },
 } as const
 
+/** Work that belongs to the ended turn (`late: true`): counted there, no next turn; other work opens one. */
+function lateOrNext() {
+  const opens = work('running', true)
+  const late = { TOOL: { guard: 'late', actions: ['recordTool'] }, MODEL: { guard: 'late', actions: ['recordModel'] } } as const
+  return {
+    TOOL_CALLED: [late.TOOL, opens.TOOL_CALLED],
+    TOOL_STARTED: [late.TOOL, opens.TOOL_STARTED],
+    TOOL_COMPLETED: [late.TOOL, opens.TOOL_COMPLETED],
+    TOOL_FAILED: [late.TOOL, opens.TOOL_FAILED],
+    MODEL_REQUEST: [late.MODEL, opens.MODEL_REQUEST],
+    MODEL_RESPONSE: [late.MODEL, opens.MODEL_RESPONSE],
+  }
+}
+
 /** An ended agent: any activity opens its next turn; it may also wait for its user first. */
 function ended(state: AgentStateName) {
+  // A completed agent failed late (the run around it failed): failed, in the same turn.
+  const lateFailure = state === 'done' ? ({ AGENT_FAILED: { guard: 'late', target: 'failed', actions: ['recordError', 'touch'] } } as const) : {}
   return {
     // What `type: 'final'` said before agents had turns: the inspector draws these as ends.
     tags: [ENDED_TAG],
     entry: entered(state),
-    on: { ...OPEN, ...work('running', true), ...WAIT, ...NOTE, '*': reject(state) },
+    on: { ...OPEN, ...lateOrNext(), ...WAIT, ...NOTE, ...lateFailure, '*': reject(state) },
   }
 }
 
@@ -154,9 +179,9 @@ export const agentMachine = setup({
     // Re-created, it ends or waits before any activity: that turn is the one its stored events reached.
     settleTurn: assign(({ context }) => (context.known_turn === undefined ? {} : { turn: Math.max(context.turn, context.known_turn), known_turn: undefined })),
     applyStarted: assign({
-      // A name given by the graph announcement wins; the agent's own name fills in for none.
-      name: ({ context, event }) =>
-        context.name === context.agent_id ? (str(payloadOf(event).name) ?? context.name) : context.name,
+      // A name given by the graph announcement wins; else the latest name the agent reported (a first guess, such as
+      // an OTLP service's name, gives way to the agent span's own).
+      name: ({ context, event }) => (context.name_given ? context.name : (str(payloadOf(event).name) ?? context.name)),
     }),
     recordQuestion: assign({ awaiting: ({ event }) => (event.event ? blockedMsgId(event.event) : null), unanswered: null }),
     clearQuestion: assign({ awaiting: null }),
@@ -200,6 +225,7 @@ export const agentMachine = setup({
     },
     // The same question announced again (a restart, a retry) is not a new wait: its card's time stands.
     asksAnew: ({ context, event }) => (event.event ? blockedMsgId(event.event) : null) !== context.awaiting,
+    late: ({ event }) => payloadOf(event)[LATE] === true,
   },
 }).createMachine({
   id: 'agent',
@@ -207,6 +233,7 @@ export const agentMachine = setup({
   context: ({ input }) => ({
     agent_id: input.agent_id,
     name: input.name ?? input.agent_id,
+    ...(input.name === undefined ? {} : { name_given: true as const }),
     graph_id: input.graph_id,
     depends_on: input.depends_on ?? [],
     turn: 0,

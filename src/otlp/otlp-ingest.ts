@@ -1,8 +1,7 @@
-// One OTLP/HTTP trace export: bytes → checked events, with the count and reason of the spans refused.
+// One OTLP/HTTP trace export: bytes → checked spans, with the count and reason of the spans refused.
 import { decodeJson, decodeProtobuf, encodingOf, inflate, OtlpRefused, type OtlpEncoding } from './otlp-codec'
 import { MAX_OTLP_BYTES } from './otlp-limits'
-import { readSpans } from './otlp-spans'
-import { spansToEvents, type Mapped } from './span-events'
+import { readSpans, type ReadResult } from './otlp-spans'
 
 export interface ExportRequest {
   contentType: string | null
@@ -11,17 +10,10 @@ export interface ExportRequest {
 }
 
 /** Throws OtlpRefused (400, 413, 415) for a request that cannot be read at all. */
-export function readExport({ contentType, contentEncoding, body }: ExportRequest): Mapped & { encoding: OtlpEncoding } {
+export function readExport({ contentType, contentEncoding, body }: ExportRequest): ReadResult & { encoding: OtlpEncoding } {
   const encoding = encodingOf(contentType)
   if (!encoding) throw new OtlpRefused(415, 'content-type must be application/x-protobuf or application/json')
   if (body.byteLength > MAX_OTLP_BYTES) throw new OtlpRefused(413, `body over ${MAX_OTLP_BYTES} bytes`)
   const bytes = inflate(body, contentEncoding)
-  const read = readSpans(encoding === 'json' ? decodeJson(bytes) : decodeProtobuf(bytes))
-  const mapped = spansToEvents(read.spans)
-  return {
-    encoding,
-    events: mapped.events,
-    rejected: read.rejected + mapped.rejected,
-    reason: read.reason || mapped.reason,
-  }
+  return { encoding, ...readSpans(encoding === 'json' ? decodeJson(bytes) : decodeProtobuf(bytes)) }
 }

@@ -16,6 +16,10 @@ export interface OtlpSpan {
   status: { code: number; message?: string }
   /** the resource's service.name */
   service?: string
+  /** the first `exception` span event's type and message: how the SDKs record an error (recordException) */
+  exception?: { type?: string; message?: string }
+  /** the resource's switchboard.graph_id, when the exporter names the run */
+  graph?: string
 }
 
 export interface ReadResult {
@@ -68,7 +72,30 @@ function millis(raw: unknown, field: string): number {
 
 class SpanRefused extends Error {}
 
-function readSpan(raw: unknown, service: string | undefined): OtlpSpan {
+/** Span events read at most: an `exception` is normally the only one, and the first of them is what is shown. */
+const MAX_SPAN_EVENTS = 64
+
+function exceptionOf(raw: unknown): OtlpSpan['exception'] {
+  for (const event of Array.isArray(raw) ? raw.slice(0, MAX_SPAN_EVENTS) : []) {
+    if (!isObject(event) || event.name !== 'exception') continue
+    const a = attributesOf(event.attributes)
+    const text = (key: string) => {
+      const v = a.get(key)
+      return typeof v === 'string' && v.trim() ? v : undefined
+    }
+    const type = text('exception.type')
+    const message = text('exception.message')
+    return type === undefined && message === undefined ? {} : { ...(type ? { type } : {}), ...(message ? { message } : {}) }
+  }
+  return undefined
+}
+
+interface Resource {
+  service?: string
+  graph?: string
+}
+
+function readSpan(raw: unknown, { service, graph }: Resource): OtlpSpan {
   if (!isObject(raw)) throw new SpanRefused('a span must be an object')
   const traceId = typeof raw.traceId === 'string' ? raw.traceId.toLowerCase() : ''
   const spanId = typeof raw.spanId === 'string' ? raw.spanId.toLowerCase() : ''
@@ -79,6 +106,7 @@ function readSpan(raw: unknown, service: string | undefined): OtlpSpan {
   const startMs = millis(raw.startTimeUnixNano, 'startTimeUnixNano')
   const endMs = raw.endTimeUnixNano === undefined || raw.endTimeUnixNano === '0' ? startMs : millis(raw.endTimeUnixNano, 'endTimeUnixNano')
   const status = isObject(raw.status) ? raw.status : {}
+  const exception = exceptionOf(raw.events)
   const code = typeof status.code === 'number' ? status.code : 0
   return {
     traceId,
@@ -89,7 +117,9 @@ function readSpan(raw: unknown, service: string | undefined): OtlpSpan {
     endMs: Math.max(endMs, startMs),
     attributes: attributesOf(raw.attributes),
     status: { code, message: typeof status.message === 'string' && status.message ? status.message : undefined },
-    service,
+    ...(service === undefined ? {} : { service }),
+    ...(graph === undefined ? {} : { graph }),
+    ...(exception === undefined ? {} : { exception }),
   }
 }
 
@@ -101,13 +131,17 @@ export function readSpans(body: unknown): ReadResult {
   for (const rs of list(body.resourceSpans, 'resourceSpans')) {
     if (!isObject(rs)) throw new OtlpRefused(400, 'resourceSpans[] must be objects')
     const resource = isObject(rs.resource) ? attributesOf(rs.resource.attributes) : new Map<string, Scalar>()
-    const service = resource.get('service.name')
+    const text = (key: string) => {
+      const v = resource.get(key)
+      return typeof v === 'string' && v.trim() ? v.slice(0, 200) : undefined
+    }
+    const named: Resource = { service: text('service.name'), graph: text('switchboard.graph_id') }
     for (const ss of list(rs.scopeSpans, 'scopeSpans')) {
       if (!isObject(ss)) throw new OtlpRefused(400, 'scopeSpans[] must be objects')
       for (const raw of list(ss.spans, 'spans')) {
         if (++seen > MAX_SPANS) throw new OtlpRefused(413, `a request may hold at most ${MAX_SPANS} spans`)
         try {
-          result.spans.push(readSpan(raw, typeof service === 'string' ? service : undefined))
+          result.spans.push(readSpan(raw, named))
         } catch (error) {
           if (!(error instanceof SpanRefused)) throw error
           result.rejected++

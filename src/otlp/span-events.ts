@@ -1,16 +1,19 @@
-// GenAI, OpenInference and OpenLLMetry spans → Switchboard events, with ids derived from trace and span ids (a re-export is a duplicate).
-import { MAX_DURATION_MS, validateEvent, type Event } from '../protocol/event'
-import { MAX_STEP_TEXT, MAX_TEXT } from '../protocol/limits'
+// One span read as GenAI, OpenInference or OpenLLMetry say it: what it is, its name, its error, its output, and the
+// events of its work (the assembler decides whose work it is). Event ids come from trace and span ids, so a re-export
+// is a duplicate.
+import { MAX_DURATION_MS, type Event } from '../protocol/event'
+import { checkJson } from '../protocol/json-depth'
+import { MAX_BODY_DEPTH, MAX_STEP_TEXT, MAX_TEXT } from '../protocol/limits'
 import type { OtlpSpan, Scalar } from './otlp-spans'
 
-type Role = 'agent' | 'tool' | 'model'
+export type Role = 'agent' | 'tool' | 'model'
 
 const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings'])
-/** what args/results are cut to: a card shows a glimpse, the tracing backend keeps the whole */
+/** what tool args/results are cut to: a card shows a glimpse, the tracing backend keeps the whole */
 const MAX_VALUE = 2_000
 const ERROR = 2
 
-const str = (v: Scalar | undefined) => (typeof v === 'string' && v.trim() ? v : undefined)
+export const str = (v: Scalar | undefined) => (typeof v === 'string' && v.trim() ? v : undefined)
 const first = (span: OtlpSpan, keys: string[]) => keys.map((k) => span.attributes.get(k)).find((v) => v !== undefined)
 const cut = (v: Scalar | undefined, max = MAX_VALUE) => (v === undefined ? undefined : String(v).slice(0, max))
 
@@ -27,48 +30,86 @@ export function roleOf(span: OtlpSpan): Role | undefined {
   return undefined
 }
 
-const agentIdOf = (traceId: string, spanId: string) => `otel:${traceId}:${spanId}`
-const eventId = (span: OtlpSpan, what: string) => `otel:${span.traceId}:${span.spanId}:${what}`
-
-/**
- * The agent a tool or model span worked for: the nearest agent span above it in this request. Spans
- * arrive as they end, so an agent's span usually comes after its children: then the parent stands
- * for it (GenAI tool and chat spans are children of invoke_agent), or the span's own root.
- */
-function ownerOf(span: OtlpSpan, byId: ReadonlyMap<string, OtlpSpan>): string {
-  let at = span
-  for (let hops = 0; at.parentSpanId !== undefined && hops < 64; hops++) {
-    const parent = byId.get(at.parentSpanId)
-    if (!parent) return agentIdOf(span.traceId, at.parentSpanId)
-    if (roleOf(parent) === 'agent') return agentIdOf(span.traceId, parent.spanId)
-    at = parent
-  }
-  return agentIdOf(span.traceId, at.spanId)
+/** The name an agent span gives its agent (undefined: it names none). */
+export function agentNameOf(span: OtlpSpan): string | undefined {
+  const named = str(first(span, ['gen_ai.agent.name', 'agent.name', 'traceloop.entity.name']))
+  return (named ?? (span.name.replace(/^invoke_agent\s*/, '').trim() || undefined))?.slice(0, 200)
 }
 
-/** A work span's step id: the tool call's own id when the span names it, else the span id. */
-const callIdOf = (span: OtlpSpan) => cut(first(span, ['gen_ai.tool.call.id']), 200) ?? span.spanId
+/** SDKs name a service they were not told the name of `unknown_service…`: no name at all. */
+const serviceOf = (span: OtlpSpan) => (span.service && !span.service.startsWith('unknown_service') ? span.service : undefined)
 
 /**
- * The step a tool or model span is part of: the nearest tool or model span above it in this request
- * (so steps nest); none under an agent span, or when the chain leaves the request (that is the owner).
+ * An agent's name as shown: the span's, qualified by the service when it says little by itself (pydantic-ai calls an
+ * unnamed agent `agent`; a trace with no agent span is named after its root span).
  */
-function parentStepOf(span: OtlpSpan, byId: ReadonlyMap<string, OtlpSpan>): string | undefined {
-  let at = span
-  for (let hops = 0; at.parentSpanId !== undefined && hops < 64; hops++) {
-    const parent = byId.get(at.parentSpanId)
-    const role = parent && roleOf(parent)
-    if (!parent || role === 'agent') return undefined
-    if (role) return callIdOf(parent)
-    at = parent
+export function displayName(name: string | undefined, span: OtlpSpan, qualify: boolean): string | undefined {
+  const service = serviceOf(span)
+  if (name === undefined) return service
+  if (service === undefined || service === name || !(qualify || /^agent$/i.test(name))) return name
+  return `${name} (${service})`.slice(0, 200)
+}
+
+/** Why a span failed: status.message, else error.type (with the exception's message when it says more), else the exception event; undefined when it did not. */
+export function errorOf(span: OtlpSpan): string | undefined {
+  if (span.status.code !== ERROR) return undefined
+  const type = str(span.attributes.get('error.type'))
+  const { type: exType, message } = span.exception ?? {}
+  const fromException = exType && message ? `${exType}: ${message}` : (message ?? exType)
+  const typed = type && message && (exType === undefined || exType === type) ? `${type}: ${message}` : type
+  return (span.status.message ?? typed ?? fromException ?? 'failed').slice(0, MAX_TEXT)
+}
+
+/** The text of one chat message in the shapes the conventions use (GenAI parts, OpenAI content, LangChain kwargs). */
+function messageText(message: unknown): string | undefined {
+  if (typeof message === 'string') return message
+  if (typeof message !== 'object' || message === null) return undefined
+  const m = message as Record<string, unknown>
+  if (typeof m.content === 'string') return m.content
+  const parts = Array.isArray(m.parts) ? m.parts : Array.isArray(m.content) ? m.content : undefined
+  if (parts) {
+    const texts = parts.map((p) => (typeof p === 'string' ? p : typeof p === 'object' && p !== null ? ((p as Record<string, unknown>).content ?? (p as Record<string, unknown>).text) : undefined)).filter((t): t is string => typeof t === 'string')
+    if (texts.length) return texts.join('\n')
   }
+  if (typeof m.kwargs === 'object' && m.kwargs !== null) return messageText(m.kwargs)
+  if (typeof m.text === 'string') return m.text
   return undefined
 }
 
-function errorOf(span: OtlpSpan): string | undefined {
-  if (span.status.code !== ERROR) return undefined
-  return (span.status.message ?? str(span.attributes.get('error.type')) ?? 'failed').slice(0, MAX_TEXT)
+/** A JSON value's last message's text: `{messages: […]}`, a list of messages, or one message; undefined when it holds none. */
+function lastMessageText(json: string): string | undefined {
+  if (checkJson(json, { maxDepth: MAX_BODY_DEPTH, maxValues: 100_000 })) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return undefined
+  }
+  const holder = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  const messages = Array.isArray(value) ? value : Array.isArray(holder?.messages) ? holder.messages : Array.isArray(holder?.output) ? holder.output : undefined
+  const last = messages ? messages.at(-1) : value
+  return messageText(last) ?? (typeof holder?.output === 'string' ? holder.output : undefined)
 }
+
+/** What an agent (or root) span says it produced: pydantic-ai's final_result, GenAI output messages, OpenInference, OpenLLMetry. */
+export function outputOf(span: OtlpSpan): string | undefined {
+  const a = span.attributes
+  const final = str(a.get('final_result'))
+  if (final) return final.slice(0, MAX_VALUE)
+  const messages = str(a.get('gen_ai.output.messages'))
+  if (messages) return (lastMessageText(messages) ?? messages).slice(0, MAX_VALUE)
+  const value = str(a.get('output.value'))
+  if (value) {
+    const json = str(a.get('output.mime_type'))?.toLowerCase().startsWith('application/json') ?? value.trimStart().startsWith('{')
+    return ((json ? lastMessageText(value) : undefined) ?? value).slice(0, MAX_VALUE)
+  }
+  return cut(first(span, ['traceloop.entity.output']))
+}
+
+export const eventId = (span: OtlpSpan, what: string) => `otel:${span.traceId}:${span.spanId}:${what}`
+
+/** A work span's step id: the tool call's own id when the span names it, else the span id. */
+export const callIdOf = (span: OtlpSpan) => cut(first(span, ['gen_ai.tool.call.id']), 200) ?? span.spanId
 
 function tokens(span: OtlpSpan): Record<string, number | Scalar> {
   const input = first(span, ['gen_ai.usage.input_tokens', 'llm.token_count.prompt', 'gen_ai.usage.prompt_tokens'])
@@ -79,25 +120,21 @@ function tokens(span: OtlpSpan): Record<string, number | Scalar> {
   return { tokens: sum, ...(input === undefined ? {} : { input_tokens: input }), ...(output === undefined ? {} : { output_tokens: output }) }
 }
 
-type Draft = Omit<Event, 'timestamp'> & { timestamp: number }
+/** An event before its owner is known: no agent_id yet, its time in epoch ms. */
+export type Draft = Omit<Event, 'timestamp' | 'agent_id'> & { timestamp: number; agent_id?: string }
 
-function agentEvents(span: OtlpSpan, session: Partial<Event>): Draft[] {
-  const agent_id = agentIdOf(span.traceId, span.spanId)
-  const name = str(first(span, ['gen_ai.agent.name', 'agent.name', 'traceloop.entity.name'])) ?? (span.name.replace(/^invoke_agent\s+/, '') || undefined)
-  const error = errorOf(span)
-  const output = cut(first(span, ['output.value', 'traceloop.entity.output']))
-  const started: Draft = { id: eventId(span, 'started'), timestamp: span.startMs, category: 'agent', action: 'started', agent_id, ...session, payload: name ? { name: name.slice(0, 200) } : {} }
-  const ended: Draft = error
-    ? { id: eventId(span, 'failed'), timestamp: span.endMs, category: 'agent', action: 'failed', agent_id, ...session, payload: { error } }
-    : { id: eventId(span, 'completed'), timestamp: span.endMs, category: 'agent', action: 'completed', agent_id, ...session, payload: output ? { summary: output } : {} }
-  return [started, ended]
+/** The session a span names (GenAI conversation, OpenInference session). */
+export function sessionOf(span: OtlpSpan): { session_id?: string } {
+  const conversation = str(first(span, ['gen_ai.conversation.id', 'session.id']))
+  return conversation ? { session_id: conversation.slice(0, 200) } : {}
 }
 
-function workEvents(span: OtlpSpan, role: 'tool' | 'model', agent_id: string, session: Partial<Event>, parent_id: string | undefined): Draft[] {
+/** The two events of a tool or model span (one step: both carry its call id, and its parent step's when it has one). */
+export function workDrafts(span: OtlpSpan, role: 'tool' | 'model', parent_id: string | undefined): Draft[] {
   const error = errorOf(span)
-  const base = { agent_id, ...session }
-  // One step per span: both events carry its call id, and its parent's when it has one.
+  const base = sessionOf(span)
   const link = { call_id: callIdOf(span), ...(parent_id ? { parent_id } : {}) }
+  const duration_ms = Math.min(span.endMs - span.startMs, MAX_DURATION_MS)
   if (role === 'tool') {
     const tool = (str(first(span, ['gen_ai.tool.name', 'tool.name', 'traceloop.entity.name'])) ?? (span.name.replace(/^execute_tool\s+/, '') || 'tool')).slice(0, 200)
     const args = cut(first(span, ['gen_ai.tool.call.arguments', 'tool.parameters', 'input.value', 'traceloop.entity.input']))
@@ -111,9 +148,8 @@ function workEvents(span: OtlpSpan, role: 'tool' | 'model', agent_id: string, se
   }
   const model = cut(first(span, ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name']), 200)
   const m = model ? { model } : {}
-  const input = cut(first(span, ['gen_ai.prompt', 'gen_ai.prompt.0.content', 'input.value']), MAX_STEP_TEXT)
-  const output = cut(first(span, ['gen_ai.completion', 'gen_ai.completion.0.content', 'output.value']), MAX_STEP_TEXT)
-  const duration_ms = Math.min(span.endMs - span.startMs, MAX_DURATION_MS)
+  const input = cut(first(span, ['gen_ai.prompt', 'gen_ai.prompt.0.content', 'gen_ai.input.messages', 'input.value']), MAX_STEP_TEXT)
+  const output = cut(first(span, ['gen_ai.completion', 'gen_ai.completion.0.content', 'gen_ai.output.messages', 'output.value']), MAX_STEP_TEXT)
   return [
     { id: eventId(span, 'model-request'), timestamp: span.startMs, category: 'model', action: 'request', ...base, payload: { ...m, ...link, ...(input ? { input } : {}) } },
     {
@@ -127,60 +163,14 @@ function workEvents(span: OtlpSpan, role: 'tool' | 'model', agent_id: string, se
   ]
 }
 
-export interface Mapped {
-  events: Event[]
-  rejected: number
-  reason: string
-}
-
-/**
- * The events of these spans, oldest first. An agent seen first through its children is started by
- * the first of them (`…:running`; its own span, when it ends, adds the name and the outcome).
- * A span whose events do not validate is refused whole, with the reason.
- */
-export function spansToEvents(spans: readonly OtlpSpan[]): Mapped {
-  const byId = new Map(spans.map((s) => [s.spanId, s]))
-  const out: Mapped = { events: [], rejected: 0, reason: '' }
-  const work = spans.flatMap((span) => {
-    const role = roleOf(span)
-    return role ? [{ span, role, owner: role === 'agent' ? undefined : ownerOf(span, byId) }] : []
-  })
-  // An owner whose own span is not here is started by the earliest of its children here.
-  const firstChild = new Map<string, OtlpSpan>()
-  for (const { span, owner } of work) {
-    if (owner === undefined || roleOf(byId.get(owner.slice(owner.lastIndexOf(':') + 1)) ?? span) === 'agent') continue
-    if ((firstChild.get(owner)?.startMs ?? Infinity) > span.startMs) firstChild.set(owner, span)
-  }
-  for (const { span, role, owner } of work) {
-    const conversation = str(first(span, ['gen_ai.conversation.id', 'session.id']))
-    const session = conversation ? { session_id: conversation.slice(0, 200) } : {}
-    const drafts = owner === undefined ? agentEvents(span, session) : workEvents(span, role as 'tool' | 'model', owner, session, parentStepOf(span, byId))
-    if (owner !== undefined && firstChild.get(owner) === span) {
-      const name = str(span.attributes.get('gen_ai.agent.name'))
-      drafts.unshift({ id: `${owner}:running`, timestamp: span.startMs, category: 'agent', action: 'started', agent_id: owner, ...session, payload: name ? { name: name.slice(0, 200) } : {} })
-    }
-    const checked = drafts.map((d) => validateEvent(d))
-    const bad = checked.find((c) => !c.ok)
-    if (bad && !bad.ok) {
-      out.rejected++
-      out.reason ||= `span ${span.spanId}: ${bad.field} ${bad.reason}`
-      continue
-    }
-    for (const c of checked) if (c.ok) out.events.push(c.event)
-  }
-  // Clocks of parent and child spans may disagree by a millisecond or so: an agent starts before and
-  // ends after the work of it that is here, and at the same millisecond too.
-  const spanOf = new Map<string, [number, number]>()
-  for (const e of out.events) {
-    if (e.category === 'agent' || !e.agent_id) continue
-    const [lo, hi] = spanOf.get(e.agent_id) ?? [Infinity, -Infinity]
-    spanOf.set(e.agent_id, [Math.min(lo, e.timestamp), Math.max(hi, e.timestamp)])
-  }
-  for (const e of out.events) {
-    const work = e.category === 'agent' && e.agent_id ? spanOf.get(e.agent_id) : undefined
-    if (work) e.timestamp = e.action === 'started' ? Math.min(e.timestamp, work[0]) : Math.max(e.timestamp, work[1])
-  }
-  const rank = (e: Event) => (e.category !== 'agent' ? 1 : e.action === 'started' ? 0 : 2)
-  out.events.sort((a, b) => a.timestamp - b.timestamp || rank(a) - rank(b))
-  return out
+/** An agent span's (or a root span's, for a trace with none) start and end: its outcome, with its name when known. */
+export function lifeDrafts(span: OtlpSpan, name: string | undefined): Draft[] {
+  const error = errorOf(span)
+  const output = outputOf(span)
+  const session = sessionOf(span)
+  const started: Draft = { id: eventId(span, 'started'), timestamp: span.startMs, category: 'agent', action: 'started', ...session, payload: name ? { name } : {} }
+  const ended: Draft = error
+    ? { id: eventId(span, 'failed'), timestamp: span.endMs, category: 'agent', action: 'failed', ...session, payload: { error } }
+    : { id: eventId(span, 'completed'), timestamp: span.endMs, category: 'agent', action: 'completed', ...session, payload: output ? { summary: output } : {} }
+  return [started, ended]
 }

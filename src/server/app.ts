@@ -18,6 +18,7 @@ import { errorMapping } from './errors'
 import { jsonBody } from './json-body'
 import { apiRoutes } from './routes/api'
 import { otlpRoutes } from './routes/otlp'
+import { SpanAssembler } from '../otlp/assembler'
 import { eventStreamRoutes } from './routes/events'
 import { healthRoutes } from './routes/health'
 import { metricsRoutes } from './routes/metrics'
@@ -57,6 +58,8 @@ export interface AppServices {
   inspector?: Inspector
   /** the MCP endpoint's timings and bounds (tests shorten the progress interval) */
   mcp?: McpOptions
+  /** OTLP spans → agents across exports (its index written to the database); default: an index in memory only */
+  spans?: SpanAssembler
 }
 
 export function createApp(services: AppServices) {
@@ -93,7 +96,7 @@ export function createApp(services: AppServices) {
     .use(nameRoutes())
     .use(apiRoutes({ bus, view, store: services.store, ignored: dashboard.ignored }))
     .use(questionRoutes(questions, bus))
-    .use(otlpRoutes(bus))
+    .use(otlpRoutes(bus, services.spans ?? new SpanAssembler()))
     .use(runRoutes({ store: services.store, questions, assets: assets.urls, dashboard, graphStream, prices: services.stream?.prices, view }))
     .use(historyRoutes(services.store, assets.urls))
     .use(agentRoutes(view, assets.urls))

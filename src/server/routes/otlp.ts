@@ -4,6 +4,8 @@ import type { EventBus } from '../../events/bus'
 import { encodeResponse, encodeStatus, encodingOf, OtlpRefused } from '../../otlp/otlp-codec'
 import { MAX_OTLP_BYTES } from '../../otlp/otlp-limits'
 import { readExport } from '../../otlp/otlp-ingest'
+import type { SpanAssembler } from '../../otlp/assembler'
+import { storageError } from '../../workspace/sqlite'
 import { routes } from '../../protocol/routes'
 
 /**
@@ -18,7 +20,7 @@ export const OTLP_SLICE = 2_000
 const reply = (status: number, { body, type }: { body: Uint8Array | string; type: string }) =>
   new Response(body as Uint8Array<ArrayBuffer> | string, { status, headers: { 'content-type': type } })
 
-export function otlpRoutes(bus: EventBus) {
+export function otlpRoutes(bus: EventBus, assembler: SpanAssembler) {
   // parse 'none': the body is read raw here; Elysia would otherwise parse (and coerce) the JSON itself.
   return new Elysia().post(
     routes.otlpTraces,
@@ -28,9 +30,16 @@ export function otlpRoutes(bus: EventBus) {
         if (Number(request.headers.get('content-length') ?? 0) > MAX_OTLP_BYTES) throw new OtlpRefused(413, `body over ${MAX_OTLP_BYTES} bytes`)
         const body = new Uint8Array(await request.arrayBuffer())
         const read = readExport({ contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding'), body })
+        const mapped = assembler.take(read.spans)
         // Each slice through the bus's gate, stored before acknowledged or shown, as POST /api/events.
-        for (let at = 0; at < read.events.length; at += OTLP_SLICE) await bus.ingest(read.events.slice(at, at + OTLP_SLICE))
-        return reply(200, encodeResponse(read.encoding, read.rejected, read.reason))
+        for (let at = 0; at < mapped.events.length; at += OTLP_SLICE) await bus.ingest(mapped.events.slice(at, at + OTLP_SLICE))
+        // Then the index, so that a 200 means the next export (and the next start) knows these spans.
+        try {
+          mapped.settle()
+        } catch (error) {
+          throw storageError(error)
+        }
+        return reply(200, encodeResponse(read.encoding, read.rejected + mapped.rejected, read.reason || mapped.reason))
       } catch (error) {
         if (error instanceof OtlpRefused) return reply(error.status, encodeStatus(encoding, error.message))
         throw error
