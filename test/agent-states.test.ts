@@ -24,9 +24,10 @@ describe('agent states', () => {
   })
 
   it('calls working exactly the states that take the work (tool and model) events within a turn', () => {
-    // The others that take them (ended, waiting) open the next turn with them.
+    // The others that take them (ended, waiting) open the next turn with them; work marked late counts in the ended
+    // turn (guarded, an exception: it never makes the agent working).
     const inTurn = (n: (typeof nodes)[number], type: string) =>
-      (n.transitions.get(type) ?? []).some((t) => !t.actions.includes('openTurn'))
+      (n.transitions.get(type) ?? []).some((t) => !t.actions.includes('openTurn') && !t.guard)
     const takesWork = nodes.filter((n) => inTurn(n, 'TOOL_CALLED') && inTurn(n, 'MODEL_REQUEST')).map((n) => n.key)
     expect(takesWork.sort()).toEqual([...WORKING_AGENT_STATES].sort())
     expect(AGENT_STATES.filter(isWorkingState)).toEqual([...WORKING_AGENT_STATES])

@@ -204,3 +204,45 @@ describe('agent:waiting and agent:note on the wire', () => {
     expect(wire('waiting', { reason: 'x'.repeat(4097) })).toMatchObject({ ok: false, field: 'payload.reason' })
   })
 })
+
+describe('late work (OTLP spans that arrive after their agent ended)', () => {
+  it('counts a tool or model event marked late in the ended turn: done, turn 1, counts and tokens up', () => {
+    const a = afterOneTurn()
+    a.send(ev('tool', 'called', { tool: 'lookup', late: true }))
+    a.send(ev('tool', 'completed', { tool: 'lookup', result: '12', late: true }))
+    a.send(ev('model', 'response', { model: 'm', input_tokens: 5, output_tokens: 5, late: true }))
+    const { value, context } = a.getSnapshot()
+    expect([value, context.turn, context.tool_calls, context.tokens, context.rejected]).toEqual(['done', 1, 2, 40, []])
+    // The same work unmarked is a next turn, as before.
+    a.send(ev('tool', 'called', { tool: 'grep' }))
+    expect([a.getSnapshot().value, a.getSnapshot().context.turn]).toEqual(['running', 2])
+  })
+
+  it('fails a completed agent on a late agent:failed, in the same turn; an unmarked one does not apply', () => {
+    const a = afterOneTurn()
+    a.send(ev('agent', 'failed', { error: 'the graph failed' }))
+    expect(a.getSnapshot().value).toBe('done')
+    expect(a.getSnapshot().context.rejected.map((r) => r.type)).toEqual(['AGENT_FAILED'])
+    a.send(ev('agent', 'failed', { error: 'the graph failed', late: true }))
+    expect([a.getSnapshot().value, a.getSnapshot().context.turn, a.getSnapshot().context.error]).toEqual(['failed', 1, 'the graph failed'])
+  })
+
+  it('refuses a late that is not true or false at the edge', () => {
+    const bad = validateEvent({ id: 'x', timestamp: clock, category: 'tool', action: 'called', agent_id: 'a1', payload: { tool: 't', late: 'yes' } })
+    expect(bad.ok ? undefined : [bad.field, bad.reason]).toEqual(['payload.late', 'must be true or false'])
+  })
+})
+
+describe("an agent's name", () => {
+  it('is the latest it reported (a first guess gives way), unless its graph announced one', () => {
+    const a = start()
+    a.send(ev('agent', 'started', { name: 'billing-service' }))
+    a.send(ev('agent', 'started', { name: 'Billing agent' }))
+    expect(a.getSnapshot().context.name).toBe('Billing agent')
+    a.send(ev('agent', 'started'))
+    expect(a.getSnapshot().context.name).toBe('Billing agent')
+    const b = createActor(agentMachine, { input: { agent_id: 'a2', name: 'Announced', created_at: clock } }).start()
+    b.send(ev('agent', 'started', { name: 'Reported' }))
+    expect(b.getSnapshot().context.name).toBe('Announced')
+  })
+})

@@ -204,6 +204,16 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     expect(anonymous.status).toBe(401)
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200)
   })
+
+  it('answers an exporter sent to a wrong path 404 whatever its body: not a 415 that reads as "protobuf not supported"', async () => {
+    for (const path of ['/v1/traces/v1/traces', '/v1/trace', '/api/v1/traces', '/v1/metrics'])
+      for (const type of ['application/x-protobuf', 'application/json', 'text/plain']) {
+        const res = await fetch(req(`${s.url}${path}`, { method: 'POST', headers: { ...auth, 'content-type': type }, body: 'x' }))
+        expect([path, type, res.status]).toEqual([path, type, 404])
+      }
+    // Still a 401 to a stranger: no route's existence is told before the token.
+    expect((await fetch(req(`${s.url}/v1/trace`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }))).status).toBe(401)
+  })
 })
 
 describe('POST /v1/traces, a protobuf nested 100,000 levels deep', () => {

@@ -29,7 +29,7 @@ describe('writes under another process lock', () => {
     s = await startTestServer({ pollMs: 60_000 })
     const span = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'planner', startTimeUnixNano: `${BigInt(Date.now()) * 1_000_000n}`, endTimeUnixNano: `${BigInt(Date.now()) * 1_000_000n}`, attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'invoke_agent' } }] }
     const body = JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 't' }, spans: [span] }] }] })
-    const agentId = `otel:${span.traceId}:${span.spanId}`
+    const agentId = `otel:${span.traceId}`
     const other = new Database(s.dbPath)
     try {
       other.exec('BEGIN IMMEDIATE')

@@ -43,7 +43,8 @@ export class SqliteTraceStore implements TraceStore {
 
   constructor(path: string) {
     this.db = new Database(path, { create: true })
-    this.db.exec('PRAGMA busy_timeout = 1000')
+    // Short, as the workspace's: bun:sqlite waits synchronously; a lock held elsewhere is a 503 the exporter retries.
+    this.db.exec('PRAGMA busy_timeout = 50')
     if (path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL')
     this.db.exec(SCHEMA)
     this.putTrace = this.db.query('INSERT INTO otlp_traces (trace, meta, at) VALUES (?, ?, ?) ON CONFLICT(trace) DO UPDATE SET meta = excluded.meta, at = excluded.at')

@@ -63,6 +63,8 @@ const StepLink = {
   parent_id: T.Optional(Id(`must be the call_id of a parent step: 1 to 200 characters without control or bidi-override characters, not . or ..`)),
   error: T.Optional(Str(MAX_TEXT)),
   duration_ms: T.Optional(T.Integer({ minimum: 0, maximum: MAX_DURATION_MS, error: `must be a whole number of milliseconds, 0 to ${MAX_DURATION_MS}` })),
+  /** work of the turn that already ended (it arrived after its agent's end): counted there, opens no next turn */
+  late: T.Optional(T.Boolean({ error: 'must be true or false' })),
 }
 const Tool = T.Object({ tool: T.Optional(T.String({ minLength: 1, maxLength: 200, error: 'must be a tool name (1 to 200 characters)' })), ...StepLink })
 const TokenCount = T.Optional(T.Integer({ minimum: 0, maximum: 1e12, error: 'must be a whole number of tokens, at most 10^12' }))
@@ -90,7 +92,8 @@ export const PAYLOADS: Readonly<Record<string, TSchema>> = {
     cancelled: T.Optional(T.Boolean({ error: 'must be true or false' })),
   }),
   'agent:completed': T.Object({ summary: T.Optional(Str(MAX_TEXT)) }),
-  'agent:failed': T.Object({ error: T.Optional(Str(MAX_TEXT)) }),
+  /** late: a completed agent failed after its end (the run around it failed), in the same turn */
+  'agent:failed': T.Object({ error: T.Optional(Str(MAX_TEXT)), late: T.Optional(T.Boolean({ error: 'must be true or false' })) }),
   /** between turns, waiting for its own user (not for a card) */
   'agent:waiting': T.Object({ reason: T.Optional(Str(MAX_TEXT)) }),
   /** a note on the agent's page; never changes its state */

@@ -82,3 +82,10 @@ export const patterns = {
   question: '/api/questions/:msg_id',
   questionEvents: '/api/questions/:msg_id/events',
 } as const
+
+/** The paths that take a write (POST): an unknown one is a 404 whatever its body, not a 415 for its content type. */
+const WRITE_PATHS: readonly RegExp[] = [routes.login, routes.logout, routes.name, routes.otlpTraces, routes.ingest, routes.questions, routes.mcp]
+  .map((path) => new RegExp(`^${path}$`))
+  .concat([patterns.respond, patterns.cancel].map((pattern) => new RegExp(`^${pattern.replace(/:[a-z_]+/g, '[^/]+')}$`)))
+
+export const isWritePath = (path: string): boolean => WRITE_PATHS.some((re) => re.test(path))

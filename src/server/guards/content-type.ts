@@ -1,6 +1,6 @@
 // Writes speak JSON (a browser form cannot send it cross-site without a preflight); the sign-in and name forms are
 // urlencoded by design, and OTLP/HTTP speaks protobuf as well as JSON on its one route.
-import { routes } from '../../protocol/routes'
+import { isWritePath, routes } from '../../protocol/routes'
 import { refuse, type Guard } from './refuse'
 
 /** Writes that are browser forms by design (urlencoded), guarded by Origin and SameSite instead. */
@@ -11,6 +11,8 @@ const JSON_TYPE = /^application\/json\b/i
 export function contentTypeGuard(): Guard {
   return function checkContentType(request, url) {
     if (request.method !== 'POST' && request.method !== 'PUT' && request.method !== 'PATCH') return undefined
+    // A path nothing answers is the router's 404, whatever the body: an exporter sent to a wrong path learns that.
+    if (!isWritePath(url.pathname)) return undefined
     const type = request.headers.get('content-type') ?? ''
     if (url.pathname === routes.otlpTraces)
       return OTLP_TYPE.test(type) ? undefined : refuse(415, 'content-type must be application/x-protobuf or application/json')
