@@ -33,6 +33,8 @@ interface Out {
   rejected: number
   reason: string
   released: [Trace, string][]
+  /** `trace:span` of the held work released in this take (it stays held until the take is settled) */
+  releasedIds: Set<string>
 }
 
 const checked = (drafts: Draft[], agent_id: string, graph_id: string): Event[] | { reason: string } => {
@@ -59,7 +61,7 @@ export class SpanAssembler {
 
   /** The events these spans (and held work they complete) make now. */
   take(spans: readonly OtlpSpan[]): Assembled {
-    const out: Out = { events: [], refused: new Set(), rejected: 0, reason: '', released: [] }
+    const out: Out = { events: [], refused: new Set(), rejected: 0, reason: '', released: [], releasedIds: new Set() }
     const now = this.now()
     const byTrace = new Map<string, OtlpSpan[]>()
     for (const span of spans) {
@@ -102,7 +104,7 @@ export class SpanAssembler {
     // Work held from earlier exports that these spans complete, then this export's work.
     for (const [spanId, drafts] of trace.held) {
       const owner = this.ownerOf(trace, spanId, false)
-      if (owner !== undefined) this.emit(trace, drafts, owner, out, { released: spanId })
+      if (owner !== undefined && !out.releasedIds.has(`${trace.id}:${spanId}`)) this.emit(trace, drafts, owner, out, { released: spanId })
     }
     for (const span of ordered) {
       const role = roleOf(span)
@@ -175,7 +177,8 @@ export class SpanAssembler {
   }
 
   private releaseAll(trace: Trace, out: Out): void {
-    for (const [spanId, drafts] of trace.held) this.emit(trace, drafts, this.ownerOf(trace, spanId, false) ?? trace.primary, out, { released: spanId })
+    for (const [spanId, drafts] of trace.held)
+      if (!out.releasedIds.has(`${trace.id}:${spanId}`)) this.emit(trace, drafts, this.ownerOf(trace, spanId, false) ?? trace.primary, out, { released: spanId })
   }
 
   private hold(trace: Trace, span: OtlpSpan, drafts: Draft[], out: Out): void {
@@ -189,7 +192,7 @@ export class SpanAssembler {
     const late = how.released !== undefined
     const events = checked(late ? drafts.map(markLate) : drafts, agentId, trace.graph)
     if ('reason' in events) {
-      if (how.released) out.released.push([trace, how.released])
+      if (how.released) this.released(trace, how.released, out)
       return refuse(out, how.span ?? how.provisional?.spanId ?? how.released ?? '?', events.reason)
     }
     // The trace's own agent, seen first through work, is started by it: named for now by what the span says.
@@ -200,7 +203,12 @@ export class SpanAssembler {
       if (start.ok) out.events.push(start.event)
     }
     out.events.push(...events)
-    if (how.released) out.released.push([trace, how.released])
+    if (how.released) this.released(trace, how.released, out)
+  }
+
+  private released(trace: Trace, spanId: string, out: Out): void {
+    out.released.push([trace, spanId])
+    out.releasedIds.add(`${trace.id}:${spanId}`)
   }
 }
 
