@@ -6,6 +6,7 @@ import { blockedMsgId } from '../protocol/question'
 import type { AgentStateName } from './agent-states'
 import { ACTIVE_TOOL, addUsage, noteTool, payloadOf, str, timeOf, toolCount, type ModelUsage, type ToolCallNote } from './agent-work'
 import type { AgentMachineEvent } from './machine-events'
+import { ALL_FINISH, entered, finish, lateOrNext, NOTE, OPEN, reject, WAIT, work } from './agent-transitions'
 
 export { AGENT_STATES, ENDED_AGENT_STATES, FINAL_AGENT_STATES, type AgentStateName } from './agent-states'
 export { MAX_MODELS, MAX_RECENT_TOOLS, TOOL_NOTE_LENGTH, type ModelUsage, type ToolCallNote } from './agent-work'
@@ -82,74 +83,6 @@ export const ENDED_TAG = 'ended'
 
 // Enough to diagnose a misbehaving producer without letting a chatty one grow the context.
 export const MAX_REJECTED = 20
-
-function entered(state: AgentStateName) {
-  return { type: 'markEntered', params: { state } } as const
-}
-
-function reject(state: AgentStateName) {
-  return { actions: { type: 'recordRejected', params: { state } } } as const
-}
-
-const FINISH = {
-  AGENT_COMPLETED: { target: 'done', actions: ['recordResult', 'stopWork', 'settleTurn', 'touch'] },
-  AGENT_FAILED: { target: 'failed', actions: ['recordError', 'stopWork', 'settleTurn', 'touch'] },
-  AGENT_CANCELLED: { target: 'cancelled', actions: ['stopWork', 'settleTurn', 'touch'] },
-  AGENT_SKIPPED: { target: 'skipped', actions: ['stopWork', 'settleTurn', 'touch'] },
-} as const
-
-type FinishType = keyof typeof FINISH
-
-function finish<T extends FinishType>(types: T[]): Pick<typeof FINISH, T> {
-  return Object.fromEntries(types.map((t) => [t, FINISH[t]])) as Pick<typeof FINISH, T>
-}
-
-const ALL_FINISH: FinishType[] = ['AGENT_COMPLETED', 'AGENT_FAILED', 'AGENT_CANCELLED', 'AGENT_SKIPPED']
-
-/** A note goes on the agent's page (the steps) and says it is alive; it never moves it. */
-const NOTE = { AGENT_NOTE: { actions: 'touch' } } as const
-
-const WAIT = { AGENT_WAITING: { target: 'waiting', actions: ['recordWaiting', 'stopWork', 'settleTurn', 'touch'] } } as const
-
-/**
- * Tool and model events: context only, or also a move (resumed → running; the next turn, opened from an end or
- * from waiting). They are most of the traffic, so each is one assign that touches too: XState rebuilds the
- * whole snapshot after every assign.
- */
-function work<S extends 'running' | undefined>(target: S, opens = false) {
-  const tool = { target, actions: opens ? (['openTurn', 'recordTool'] as const) : (['recordTool'] as const) }
-  const model = { target, actions: opens ? (['openTurn', 'recordModel'] as const) : (['recordModel'] as const) }
-  return {
-    TOOL_CALLED: tool,
-    TOOL_STARTED: tool,
-    TOOL_COMPLETED: tool,
-    TOOL_FAILED: tool,
-    MODEL_REQUEST: model,
-    MODEL_RESPONSE: model,
-  }
-}
-
-/** The first word from an agent, or its first after an end or while waiting: a turn opens. */
-const OPEN = {
-  AGENT_STARTED: { target: 'running', actions: ['openTurn', 'applyStarted', 'touch'] },
-  // The first word from an agent may be its question: a question written straight into the
-  // workspace, or one re-announced after a restart of Switchboard.
-  AGENT_BLOCKED: { target: 'blocked', actions: ['openTurn', 'recordQuestion', 'touch'] },
-} as const
-
-/** Work that belongs to the ended turn (`late: true`): counted there, no next turn; other work opens one. */
-function lateOrNext() {
-  const opens = work('running', true)
-  const late = { TOOL: { guard: 'late', actions: ['recordTool'] }, MODEL: { guard: 'late', actions: ['recordModel'] } } as const
-  return {
-    TOOL_CALLED: [late.TOOL, opens.TOOL_CALLED],
-    TOOL_STARTED: [late.TOOL, opens.TOOL_STARTED],
-    TOOL_COMPLETED: [late.TOOL, opens.TOOL_COMPLETED],
-    TOOL_FAILED: [late.TOOL, opens.TOOL_FAILED],
-    MODEL_REQUEST: [late.MODEL, opens.MODEL_REQUEST],
-    MODEL_RESPONSE: [late.MODEL, opens.MODEL_RESPONSE],
-  }
-}
 
 /** An ended agent: any activity opens its next turn; it may also wait for its user first. */
 function ended(state: AgentStateName) {
