@@ -17,6 +17,7 @@ import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
 import { SpanAssembler } from './otlp/assembler'
 import { SqliteTraceStore } from './otlp/trace-store'
+import { watchOtlpIndex } from './telemetry/metrics'
 import { logger } from './telemetry/log'
 import { openSqliteWorkspace } from './workspace/sqlite'
 import { StorageUnavailable, type Workspace } from './workspace/workspace'
@@ -107,6 +108,7 @@ async function openStorage(config: Config, overrides: Overrides, p: Parts): Prom
   p.durable = opened(config, 'the event store', () => openDurableBus(config.dbPath, config.retention, undefined, p.cluster?.relay))
   const store = opened(config, 'the OTLP trace index', () => new SqliteTraceStore(config.dbPath))
   const assembler = new SpanAssembler(store)
+  watchOtlpIndex(() => assembler.stats())
   const bus = p.durable.bus
   // Traces gone quiet: their held work goes to their own agents.
   const timer = setInterval(() => {

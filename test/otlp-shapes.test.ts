@@ -137,8 +137,11 @@ describe('the trace index', () => {
     await send(s, handoff.slice(3, 5))
     expect(agentsOf(s, traceIdOf('0c3')).map((a) => [a.name, a.models, a.tools])).toEqual([['Triage', 1, 0]])
     expect(s.spans?.index.get(traceIdOf('0c3'))?.held.size).toBe(2)
+    const held = async () => /^switchboard_otlp_spans_held (\d+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]
+    expect(await held()).toBe('2')
     await send(s, handoff.slice(5))
     await until('Billing has its work', () => agentsOf(s, traceIdOf('0c3')).find((a) => a.name === 'Billing')?.tools === 1)
     expect(s.spans?.index.get(traceIdOf('0c3'))?.held.size).toBe(0)
+    expect(await held()).toBe('0')
   })
 })

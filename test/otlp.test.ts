@@ -70,7 +70,7 @@ describe('POST /v1/traces', () => {
     expect(mine).toEqual(['agent:started', 'tool:called', 'tool:completed', 'model:request', 'model:response', 'agent:completed'])
     const tool = events.find((e) => e.agent_id === agentOf(agentSpan) && e.action === 'completed' && e.category === 'tool')!
     const toolSpan = spans.find((x) => x.name.startsWith('execute_tool'))!
-    expect(tool.payload).toEqual({ tool: 'search', call_id: toolSpan.spanContext().spanId, result: '3 hits' })
+    expect(tool.payload).toEqual({ tool: 'search', call_id: toolSpan.spanContext().spanId, result: '3 hits', duration_ms: expect.any(Number) })
     const model = events.find((e) => e.agent_id === agentOf(agentSpan) && e.action === 'response')!
     const chatSpan = spans.find((x) => x.name.startsWith('chat'))!
     expect(model.payload).toMatchObject({ model: 'gpt-test', call_id: chatSpan.spanContext().spanId, tokens: 120, input_tokens: 100, output_tokens: 20 })
@@ -154,7 +154,7 @@ describe('POST /v1/traces, other conventions and hostile bodies', () => {
     expect(await res.json()).toEqual({})
     const { events } = await snapshot()
     expect(events.find((e) => e.id === `otel:${llm.traceId}:${llm.spanId}:model-response`)?.payload).toEqual({ model: 'oi-model', call_id: llm.spanId, tokens: 12, input_tokens: 7, output_tokens: 5, duration_ms: 0 })
-    expect(events.find((e) => e.id === `otel:${tool.traceId}:${tool.spanId}:tool-failed`)?.payload).toEqual({ tool: 'fetch_page', call_id: tool.spanId, error: 'timeout' })
+    expect(events.find((e) => e.id === `otel:${tool.traceId}:${tool.spanId}:tool-failed`)?.payload).toEqual({ tool: 'fetch_page', call_id: tool.spanId, error: 'timeout', duration_ms: 0 })
   })
 
   it('refuses spans it cannot use in partialSuccess, with the reason, and keeps the rest', async () => {

@@ -88,6 +88,13 @@ export class SpanAssembler {
     }
   }
 
+  /** What the index holds now (for /metrics). */
+  stats(): { traces: number; spans: number; held: number } {
+    let held = 0
+    for (const trace of this.index.values()) held += trace.held.size
+    return { traces: this.index.size, spans: this.index.spans, held }
+  }
+
   /** Traces past their time: their held work goes to their own agents (a timer calls this; so does every take). */
   expire(): Assembled {
     return this.take([])

@@ -142,8 +142,8 @@ export function workDrafts(span: OtlpSpan, role: 'tool' | 'model', parent_id: st
     return [
       { id: eventId(span, 'tool-called'), timestamp: span.startMs, category: 'tool', action: 'called', ...base, payload: { tool, ...link, ...(args ? { args } : {}) } },
       error
-        ? { id: eventId(span, 'tool-failed'), timestamp: span.endMs, category: 'tool', action: 'failed', ...base, payload: { tool, ...link, error } }
-        : { id: eventId(span, 'tool-completed'), timestamp: span.endMs, category: 'tool', action: 'completed', ...base, payload: { tool, ...link, ...(result ? { result } : {}) } },
+        ? { id: eventId(span, 'tool-failed'), timestamp: span.endMs, category: 'tool', action: 'failed', ...base, payload: { tool, ...link, error, duration_ms } }
+        : { id: eventId(span, 'tool-completed'), timestamp: span.endMs, category: 'tool', action: 'completed', ...base, payload: { tool, ...link, ...(result ? { result } : {}), duration_ms } },
     ]
   }
   const model = cut(first(span, ['gen_ai.request.model', 'gen_ai.response.model', 'llm.model_name']), 200)

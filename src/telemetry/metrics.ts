@@ -18,7 +18,16 @@ export const OUTCOMES = ['answered', 'timeout', 'cancelled'] as const
 
 const registers = [registry]
 
+/** What the OTLP trace index holds now: the last server started tells (servers side by side in tests share the gauges). */
+let otlpIndex: () => { traces: number; spans: number; held: number } = () => ({ traces: 0, spans: 0, held: 0 })
+export const watchOtlpIndex = (read: typeof otlpIndex): void => {
+  otlpIndex = read
+}
+
 export const metrics = {
+  otlpTraces: new Gauge({ name: 'switchboard_otlp_traces_indexed', help: 'Traces the OTLP index holds (assembling spans across exports)', registers, collect() { this.set(otlpIndex().traces) } }),
+  otlpSpans: new Gauge({ name: 'switchboard_otlp_spans_indexed', help: 'Spans the OTLP index holds, across its traces (bounded)', registers, collect() { this.set(otlpIndex().spans) } }),
+  otlpHeld: new Gauge({ name: 'switchboard_otlp_spans_held', help: 'Tool and model spans waiting for their agent span to arrive', registers, collect() { this.set(otlpIndex().held) } }),
   eventsIngested: new Counter({ name: 'switchboard_events_ingested_total', help: 'Events accepted onto the bus, from every source (ingest, SDK, questions, demo)', registers }),
   eventsDuplicate: new Counter({ name: 'switchboard_events_duplicate_total', help: 'Events ignored because their id was already seen', registers }),
   eventsRefused: new Counter({ name: 'switchboard_events_refused_total', help: 'POST /api/events requests refused, by reason', labelNames: ['reason'] as const, registers }),
