@@ -27,7 +27,7 @@ const owners = (events: { agent_id?: string; category: string; action: string; p
 describe('the OTLP trace index', () => {
   it('holds work for an agent span still to come, and gives it to the trace’s own agent when the trace has been quiet too long', () => {
     let now = T0
-    const a = new SpanAssembler(undefined, { maxSpans: 1_000, ttlMs: 60_000 }, () => now)
+    const a = new SpanAssembler(undefined, { maxSpans: 1_000, ttlMs: 60_000, maxHeldBytes: 1 << 20 }, () => now)
     const first = a.take(firstHalf(1))
     first.settle()
     expect(owners(first.events)).toEqual([`otel:${trace(1)}:agent:started`, `otel:${trace(1)}:agent:completed`])
@@ -43,7 +43,7 @@ describe('the OTLP trace index', () => {
 
   it('keeps at most maxSpans: the trace heard from longest ago goes first, its held work to its own agent', () => {
     let now = T0
-    const a = new SpanAssembler(undefined, { maxSpans: 5, ttlMs: 3_600_000 }, () => now)
+    const a = new SpanAssembler(undefined, { maxSpans: 5, ttlMs: 3_600_000, maxHeldBytes: 1 << 20 }, () => now)
     a.take(firstHalf(1)).settle()
     now += 1
     const second = a.take(firstHalf(2))
@@ -77,6 +77,19 @@ describe('the OTLP trace index', () => {
     db.close()
     const read = new SpanAssembler(new SqliteTraceStore(path))
     expect([read.index.size, read.index.get(trace(8))?.held.size, read.index.get(trace(8))?.spans.size]).toEqual([1, 0, 3])
+  })
+
+  it('holds work up to maxHeldBytes; past it, work whose agent is not known goes to the trace’s own agent at once', () => {
+    const a = new SpanAssembler(undefined, { maxSpans: 1_000, ttlMs: 3_600_000, maxHeldBytes: 600 }, () => T0)
+    a.take(firstHalf(10)).settle()
+    expect(a.index.get(trace(10))?.held.size).toBe(1)
+    const more = a.take([{ ...tool(10, 6, 3, 'email'), startMs: T0 + 52, endMs: T0 + 53 }])
+    more.settle()
+    expect(owners(more.events)).toEqual([`otel:${trace(10)}:tool:called`, `otel:${trace(10)}:tool:completed`])
+    expect(a.index.get(trace(10))?.held.size).toBe(1)
+    // Released, the room is there again.
+    a.take(secondHalf(10)).settle()
+    expect([a.stats().held, a.index.heldBytes]).toEqual([0, 0])
   })
 
   it('takes a parent loop or a span its own parent without hanging: the work goes to the trace’s own agent', () => {

@@ -49,6 +49,8 @@ const checked = (drafts: Draft[], agent_id: string, graph_id: string): Event[] |
 
 export class SpanAssembler {
   readonly index: TraceIndex
+  /** what the held work of every trace weighs (kept here: summing the traces on every span would cost) */
+  private heldBytes = 0
 
   constructor(
     private readonly store?: TraceStore,
@@ -57,6 +59,7 @@ export class SpanAssembler {
   ) {
     this.index = new TraceIndex(bounds)
     if (store) for (const trace of store.load()) this.index.restore(trace)
+    this.heldBytes = this.index.heldBytes
   }
 
   /** The events these spans (and held work they complete) make now. */
@@ -76,13 +79,17 @@ export class SpanAssembler {
       this.assemble(trace, group, out)
     }
     const gone = this.index.expire(now, new Set(byTrace.keys()))
+    for (const trace of gone) this.heldBytes -= trace.heldBytes
     for (const trace of gone) this.releaseAll(trace, out)
     return {
       events: settleTimes(firstStarts(out.events)),
       rejected: out.rejected,
       reason: out.reason,
       settle: () => {
-        for (const [trace, spanId] of out.released) if (trace.held.delete(spanId)) trace.unsaved.add(spanId)
+        for (const [trace, spanId] of out.released) {
+          if (trace.held.has(spanId)) trace.unsaved.add(spanId)
+          this.heldBytes -= trace.release(spanId)
+        }
         this.store?.save(touched, out.released, gone)
       },
     }
@@ -191,7 +198,11 @@ export class SpanAssembler {
   private hold(trace: Trace, span: OtlpSpan, drafts: Draft[], out: Out): void {
     const valid = checked(drafts, trace.primary, trace.graph)
     if ('reason' in valid) return refuse(out, span.spanId, valid.reason)
-    trace.held.set(span.spanId, drafts)
+    const bytes = JSON.stringify(drafts).length
+    // Past the bound, the best guess now rather than memory without end: the trace's own agent.
+    if (this.heldBytes + bytes > this.index.bounds.maxHeldBytes) return this.emit(trace, drafts, trace.primary, out, { span: span.spanId })
+    trace.hold(span.spanId, drafts, bytes)
+    this.heldBytes += bytes
     trace.unsaved.add(span.spanId)
   }
 

@@ -32,8 +32,11 @@ export class Trace {
   readonly kids = new Map<string, string[]>()
   readonly agents = new Map<string, string>()
   readonly names = new Map<string, string>()
-  /** work span id → its events, until its agent is known */
+  /** work span id → its events, until its agent is known (change it through hold and release: they count its bytes) */
   readonly held = new Map<string, Draft[]>()
+  private readonly heldSizes = new Map<string, number>()
+  /** what the held events weigh, as JSON */
+  heldBytes = 0
   bound = false
   rooted = false
   failed = false
@@ -62,6 +65,22 @@ export class Trace {
     }
     this.unsaved.add(spanId)
     return !known
+  }
+
+  hold(spanId: string, drafts: Draft[], bytes = JSON.stringify(drafts).length): void {
+    this.release(spanId)
+    this.held.set(spanId, drafts)
+    this.heldSizes.set(spanId, bytes)
+    this.heldBytes += bytes
+  }
+
+  /** The bytes released (0 when it was not held). */
+  release(spanId: string): number {
+    const bytes = this.heldSizes.get(spanId) ?? 0
+    this.held.delete(spanId)
+    this.heldSizes.delete(spanId)
+    this.heldBytes -= bytes
+    return bytes
   }
 
   /** The agent span a span works for (nearest above it), `root` when none is above it, `missing` when the chain leaves what is known. */
@@ -126,10 +145,12 @@ export interface TraceBounds {
   maxSpans: number
   /** a trace not heard from this long goes */
   ttlMs: number
+  /** what held work may weigh (as JSON) across traces; past it, work whose agent is not known goes to its trace's own agent */
+  maxHeldBytes: number
 }
 
-/** The bounds by default: 200,000 spans (some 40 MB), 30 minutes of quiet. */
-export const TRACE_BOUNDS: TraceBounds = { maxSpans: 200_000, ttlMs: 30 * 60_000 }
+/** The bounds by default: 200,000 spans (some 40 MB), 30 minutes of quiet, 64 MB of held work. */
+export const TRACE_BOUNDS: TraceBounds = { maxSpans: 200_000, ttlMs: 30 * 60_000, maxHeldBytes: 64 << 20 }
 
 /** The traces, the one heard from longest ago first. */
 export class TraceIndex {
@@ -144,6 +165,13 @@ export class TraceIndex {
 
   get spans(): number {
     return this.spanCount
+  }
+
+  /** what all held work weighs */
+  get heldBytes(): number {
+    let total = 0
+    for (const trace of this.traces.values()) total += trace.heldBytes
+    return total
   }
 
   /** The trace, created if new, moved to the end of the order (heard from now). */

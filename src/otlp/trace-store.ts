@@ -69,7 +69,7 @@ export class SqliteTraceStore implements TraceStore {
             if (!fact) throw new Error('not a span')
             trace.add(s.span, fact)
             const held = s.held === null ? undefined : draftsOf(s.held)
-            if (held) trace.held.set(s.span, held)
+            if (held) trace.hold(s.span, held, s.held!.length)
           } catch {
             skipped++
           }
