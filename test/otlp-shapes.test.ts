@@ -145,3 +145,19 @@ describe('the trace index', () => {
     expect(await held()).toBe('0')
   })
 })
+
+describe('a question asked from inside a traced run (traceparent)', () => {
+  it('belongs to the agent the run’s spans make: one agent, blocked, its card in the run; a bad traceparent is a 400 naming it', async () => {
+    const shape = loadShape('langgraph-stategraph-openinference.spans.json').filter((x) => x.trace === 'a51411cd')
+    const spans = toOtlp(shape, () => traceIdOf('a51411cd'))
+    const s = await exportAs('a span per export', spans.slice(0, 3))
+    const run = traceIdOf('a51411cd')
+    const ask = (body: Record<string, unknown>) => fetch(post(`${s.url}/api/questions`, { question: 'Ship the report?', kind: 'approval', ...body }))
+    const res = await ask({ traceparent: `00-${run}-${spans[2]!.spanId}-01` })
+    expect(res.status).toBe(201)
+    await s.bus.persisted()
+    expect(agentsOf(s, run).map((a) => [a.id, a.state])).toEqual([[`otel:${run}`, 'blocked']])
+    for (const bad of ['00-xyz', `ff-${run}-${spans[2]!.spanId}-01`, `00-${'0'.repeat(32)}-${spans[2]!.spanId}-01`, 42])
+      expect([bad, (await ask({ traceparent: bad })).status, ((await (await ask({ traceparent: bad })).json()) as { field?: string }).field]).toEqual([bad, 400, 'traceparent'])
+  })
+})

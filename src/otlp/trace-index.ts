@@ -1,5 +1,6 @@
 // What is known of each trace across exports: every span's parent and kind, which agent each agent span is, and the
 // work still waiting for its agent. Bounded in spans and in time; written out so that a restart goes on from it.
+import { traceAgentId } from '../protocol/trace'
 import type { Draft, Role } from './span-events'
 
 /** A span as far as assembling needs it. */
@@ -52,7 +53,7 @@ export class Trace {
 
   /** The trace's own agent: the first agent span's, or the root span's when it has none. */
   get primary(): string {
-    return `otel:${this.id}`
+    return traceAgentId(this.id)
   }
 
   add(spanId: string, fact: SpanFact): boolean {

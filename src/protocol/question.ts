@@ -3,6 +3,7 @@ import { Type as T, type Static } from '@sinclair/typebox'
 import { FormSchema, QUESTION_KINDS, type Answer, type QuestionKind } from './form.ts'
 import { MAX_CONTEXT, MAX_TEXT } from './limits.ts'
 import { Id, Name, Options, Text, TimeoutS } from './schema.ts'
+import { parseTraceparent, traceAgentId } from './trace.ts'
 
 export { QUESTION_KINDS, type Answer, type QuestionKind }
 
@@ -26,12 +27,25 @@ const questionFields = {
   details: T.Optional(T.Unknown()),
 }
 
-/** POST /api/questions */
+/** POST /api/questions; with `traceparent` (W3C) and no agent_id, the question is the traced run's own agent's. */
 export const AskBody = T.Object(
-  { agent_id: Id(), msg_id: T.Optional(Id()), graph_id: T.Optional(Id()), ...questionFields },
+  { agent_id: Id(), msg_id: T.Optional(Id()), graph_id: T.Optional(Id()), traceparent: T.Optional(T.String({ maxLength: 512 })), ...questionFields },
   { additionalProperties: true, error: 'must be a JSON object' },
 )
 export type AskBody = Static<typeof AskBody>
+
+/**
+ * The question's agent and run from its traceparent when it names no agent (a question asked from inside a traced run
+ * belongs to the agent its spans make: `otel:<trace id>`, run = the trace id); a bad traceparent is Invalid.
+ */
+export function withTraceparent(input: unknown): { ok: true; input: unknown } | { ok: false; field: string; reason: string } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: true, input }
+  const body = input as Record<string, unknown>
+  if (body.traceparent === undefined) return { ok: true, input }
+  const parsed = parseTraceparent(body.traceparent)
+  if ('reason' in parsed) return { ok: false, field: 'traceparent', reason: parsed.reason }
+  return { ok: true, input: { ...body, agent_id: body.agent_id ?? traceAgentId(parsed.traceId), graph_id: body.graph_id ?? parsed.traceId } }
+}
 
 /** The payload of agent:blocked: the same question, its msg_id defaulting to the event id. */
 export const BlockedPayload = T.Object({ msg_id: T.Optional(Id()), ...questionFields }, { additionalProperties: true })

@@ -3,7 +3,7 @@ import { Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { Event } from '../protocol/event'
 import { ApprovalAnswer, formAnswerProblem, formSchemaProblem, QUESTION_KINDS, type Answer, type FormSchema, type QuestionKind } from '../protocol/form'
-import { AskBody, blockedMsgId, defaultKind, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
+import { AskBody, withTraceparent, blockedMsgId, defaultKind, QUESTION_STATES, type QuestionState, type QuestionStatus } from '../protocol/question'
 import { MAX_DEPTH, MAX_DETAILS, MAX_ID_LENGTH, MAX_TEXT, MAX_TIMESTAMP, MIN_TIMESTAMP } from '../protocol/limits'
 import { firstFailure, Id, tooDeep } from '../protocol/schema'
 import { Invalid } from './errors'
@@ -42,7 +42,10 @@ export const responseKey = (msgId: string) => `inbox:response:${msgId}`
 export const announcedKey = (msgId: string) => `announced:${msgId}`
 
 /** A new pending record from caller input, or Invalid naming the first bad field (the same schema as ingest). */
-export function recordFromInput(input: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {
+export function recordFromInput(raw: unknown, createdAt: number, defaultMsgId: () => string = () => crypto.randomUUID()) {
+  const traced = withTraceparent(raw)
+  if (!traced.ok) throw new Invalid(traced.field, traced.reason)
+  const input = traced.input
   const failure = firstFailure(AskBody, input)
   if (failure) throw new Invalid(failure.field, failure.reason)
   const body = input as AskInput
