@@ -12,6 +12,7 @@ import type { StreamOptions } from './live/dashboard-stream'
 import type { HubOptions } from './live/sse-hub'
 import { startDashboard, type DashboardHandle } from './machines/dashboard'
 import type { McpOptions } from './mcp/mcp-gateway'
+import type { ClaudeCodeOptions } from './server/routes/claude-code'
 import { WebhookNotifier, type WebhookOptions } from './notify/webhook-notifier'
 import { QuestionService } from './questions/question-service'
 import { createApp } from './server/app'
@@ -57,6 +58,7 @@ export interface Overrides {
   /** over the configuration's quiet time and prices */
   stream?: StreamOptions
   mcp?: McpOptions
+  claudeCode?: ClaudeCodeOptions
   webhooks?: Pick<WebhookOptions, 'retry' | 'timeoutMs' | 'pollMs' | 'concurrency' | 'leaseMs' | 'log' | 'clock'>
   remora?: Pick<RemoraBridgeOptions, 'retryMs' | 'maxDelayMs' | 'log'>
   /** with REDIS_URL: how many events may wait while Redis is away (default: the relay's) */
@@ -157,6 +159,7 @@ function serve(config: Config, overrides: Overrides, p: Parts, inspector: Inspec
     stream: { quietMs: config.quietMinutes * 60_000, prices: config.prices, ...overrides.stream },
     mcp: { idleMs: config.mcp.idleMinutes * 60_000, maxSessionsPerClient: config.mcp.sessionsPerClient, ...overrides.mcp },
     spans: p.spans?.assembler,
+    claudeCode: overrides.claudeCode,
   })
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   if (overrides.listen === false) return `http://${host}`

@@ -41,6 +41,8 @@ const FORBIDDEN: Record<string, string[]> = {
   otlp: ['cluster', 'notify', 'events', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   // The Remora bridge publishes onto the bus and asks through the question service; nothing above.
   bridges: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'main', 'config'],
+  // Claude Code's hooks turn into events on the bus and questions; nothing above, and no other outside protocol.
+  hooks: ['cluster', 'notify', 'machines', 'view-model', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'otlp', 'mcp', 'bridges', 'main', 'config'],
   // Webhooks read the stored events, nothing else: not the page, not the questions' records.
   notify: ['cluster', 'machines', 'view-model', 'questions', 'workspace', 'live', 'views', 'server', 'inspector', 'demo', 'client', 'main', 'config'],
   // Several instances on Redis: the shared log under the bus and the shared question records under the questions; nothing above them.

@@ -54,6 +54,8 @@ export const routes = {
   question: (msgId: string) => `/api/questions/${segment(msgId)}`,
   /** the MCP server (Streamable HTTP: POST JSON-RPC, GET its SSE stream, DELETE the session) */
   mcp: '/mcp',
+  /** Claude Code's hooks (`"type": "http"`): its hook input JSON as it sends it; `?approve=1` on PreToolUse asks on a card */
+  claudeCodeHooks: '/hooks/claude-code',
   health: '/healthz',
   /** readiness for load balancers: 503 while the store cannot take a write, or while stopping */
   ready: '/readyz',
@@ -84,7 +86,7 @@ export const patterns = {
 } as const
 
 /** The paths that take a write (POST): an unknown one is a 404 whatever its body, not a 415 for its content type. */
-const WRITE_PATHS: readonly RegExp[] = [routes.login, routes.logout, routes.name, routes.otlpTraces, routes.ingest, routes.questions, routes.mcp]
+const WRITE_PATHS: readonly RegExp[] = [routes.login, routes.logout, routes.name, routes.otlpTraces, routes.ingest, routes.questions, routes.mcp, routes.claudeCodeHooks]
   .map((path) => new RegExp(`^${path}$`))
   .concat([patterns.respond, patterns.cancel].map((pattern) => new RegExp(`^${pattern.replace(/:[a-z_]+/g, '[^/]+')}$`)))
 

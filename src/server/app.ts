@@ -34,6 +34,8 @@ import { agentRoutes } from './routes/agents'
 import { agentPageRoutes } from './routes/agent-page'
 import { stepQueryOf } from './routes/agent-query'
 import { mcpRoutes } from './routes/mcp'
+import { claudeCodeRoutes, type ClaudeCodeOptions } from './routes/claude-code'
+import { MAX_HOOK_BODY_BYTES } from '../hooks/claude-code-input'
 import { McpGateway, type McpOptions } from '../mcp/mcp-gateway'
 import { security } from './security'
 import { Sessions } from './session'
@@ -60,6 +62,8 @@ export interface AppServices {
   mcp?: McpOptions
   /** OTLP spans → agents across exports (its index written to the database); default: an index in memory only */
   spans?: SpanAssembler
+  /** Claude Code's hooks: the approval deadline's timer (tests move a manual clock) */
+  claudeCode?: ClaudeCodeOptions
 }
 
 export function createApp(services: AppServices) {
@@ -80,8 +84,9 @@ export function createApp(services: AppServices) {
   const sessions = token ? new Sessions(token) : undefined
   const mcp = new McpGateway({ questions, bus }, services.mcp)
   const signInPage = () => String(SignIn({ assets: assets.urls, failed: false }))
-  // reusePort off: a second instance on the same port must fail to start, not share it silently.
-  const app = new Elysia({ serve: { maxRequestBodySize: 2 << 20, reusePort: false } })
+  // reusePort off: a second instance on the same port must fail to start, not share it silently. Bun's body cap is
+  // the largest any route reads (Claude Code's hooks): every route counts its own bound as the body arrives.
+  const app = new Elysia({ serve: { maxRequestBodySize: MAX_HOOK_BODY_BYTES + (1 << 20), reusePort: false } })
     .use(errorMapping)
     .use(jsonBody)
     .use(security({ token, metricsToken: services.metricsToken, sessions, allowedHosts: services.allowedHosts, signInPage }))
@@ -103,6 +108,7 @@ export function createApp(services: AppServices) {
     .use(agentPageRoutes({ sources: agentSources, stream: agentStream, assets: assets.urls }))
     .use(inspectRoutes({ inspector, stream: inspectStream, assets: assets.urls, store: services.store, questionText }))
     .use(mcpRoutes(mcp))
+    .use(claudeCodeRoutes({ questions, bus }, services.claudeCode))
     .onStop(async () => {
       await mcp.close()
       inspectStream.close()

@@ -6,14 +6,34 @@ import { routes } from '../protocol/routes'
 import { Invalid } from '../questions/errors'
 import { PayloadTooLarge } from './errors'
 
-/** Routes that read their bodies themselves (parse: 'none') and check them there: otlp-codec.ts, mcp/request-body.ts. */
-const RAW_BODY_ROUTES = new Set<string>([routes.otlpTraces, routes.mcp])
+/** Routes that read their bodies themselves (parse: 'none') and check them there: otlp-codec.ts, mcp/request-body.ts, routes/claude-code.ts. */
+const RAW_BODY_ROUTES = new Set<string>([routes.otlpTraces, routes.mcp, routes.claudeCodeHooks])
 
 /**
  * The most a JSON body may hold (DESIGN: POST /api/events ≤ 1 MB). Routes refuse a larger Content-Length before
- * reading; a chunked body has none, and Bun's own cap is the server's 2 MB: counted here once it is read.
+ * reading; a chunked body has none, and Bun's own cap (the server's, as large as Claude Code's hooks need) is far
+ * above it: counted here as it arrives, and refused past it without reading the rest.
  */
 export const MAX_JSON_BODY_BYTES = 1 << 20
+
+/** The body as text, or PayloadTooLarge as soon as more than `maxBytes` have arrived. */
+async function cappedText(request: Request, maxBytes: number): Promise<string> {
+  if (request.body === null) return ''
+  const reader = request.body.getReader()
+  const decoder = new TextDecoder()
+  let received = 0
+  let text = ''
+  for (;;) {
+    const chunk = await reader.read()
+    if (chunk.done) return text + decoder.decode()
+    received += chunk.value.byteLength
+    if (received > maxBytes) {
+      reader.cancel().catch(() => undefined)
+      throw new PayloadTooLarge(`body over ${maxBytes} bytes`)
+    }
+    text += decoder.decode(chunk.value, { stream: true })
+  }
+}
 
 /** The URL's path; Elysia's `path` is not set in a parse hook on Bun's native routes. Without a Host the URL is the bare path. */
 const pathOf = (url: string) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/s, '')
@@ -28,9 +48,7 @@ export const jsonBody = new Elysia({ name: 'json-body' }).onParse({ as: 'global'
   // body after it: null stands for the body, which stays unread for the route.
   if (RAW_BODY_ROUTES.has(pathOf(request.url))) return null
   if (contentType !== 'application/json') return undefined
-  const text = await request.text()
-  // Bytes, not UTF-16 units; text.length is a lower bound, so most bodies are not measured again.
-  if (text.length > MAX_JSON_BODY_BYTES / 3 && Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw new PayloadTooLarge(`body over ${MAX_JSON_BODY_BYTES} bytes`)
+  const text = await cappedText(request, MAX_JSON_BODY_BYTES)
   if (!text.trim()) return null
   const tooDeep = checkJsonDepth(text)
   if (tooDeep) throw new Invalid(tooDeep.field, tooDeep.reason)

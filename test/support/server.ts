@@ -17,6 +17,7 @@ export interface TestServerOptions {
   hub?: AppServices['hub']
   stream?: AppServices['stream']
   mcp?: AppServices['mcp']
+  claudeCode?: AppServices['claudeCode']
   pollMs?: number
   /** a fixed port, e.g. the one a stopped server had, so a client can reconnect to a restart; default: a free one */
   port?: number
@@ -62,6 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}) {
     hub: options.hub,
     stream: options.stream,
     mcp: options.mcp,
+    claudeCode: options.claudeCode,
     webhooks: { log: quiet, ...webhookTimings },
     remora: { log: quiet, maxDelayMs: 1_000, ...remoraTimings },
     maxQueued: options.maxQueued,
