@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { routes } from '../src/protocol/routes'
 import type { Step } from '../src/protocol/steps'
 import { MAX_STEP_TEXT } from '../src/protocol/limits'
+import { MAX_HOOK_BODY_BYTES } from '../src/hooks/claude-code-input'
 import { ManualClock } from './support/clock'
 import { CWD, hookInput, SESSION, whenPending } from './support/claude-code'
 import { post, req } from './support/http'
@@ -183,5 +184,31 @@ describe('Claude Code hooks: hostile and large input', () => {
     const step = (await agent(MAIN)).steps.steps.find((s) => s.step_id === 'toolu_big')!
     expect(step.status).toBe('ok')
     expect(String(step.output).length).toBeLessThanOrEqual(MAX_STEP_TEXT)
+  })
+
+  it('answers a body over the cap with 200 and no decision, unread, never a 413 (chunked, as no Content-Length can warn)', async () => {
+    const chunk = new TextEncoder().encode(`"${'y'.repeat((1 << 20) - 2)}",`)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode(JSON.stringify(hookInput('PostToolUse', { tool_name: 'Read' })).slice(0, -1) + ',"tool_response":['))
+        if (sent++ > (MAX_HOOK_BODY_BYTES >> 20) + 1) return controller.close()
+        controller.enqueue(chunk)
+      },
+    })
+    const res = await server.app.handle(new Request(`http://localhost${routes.claudeCodeHooks}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', host: 'localhost' }, body, duplex: 'half' } as RequestInit))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({})
+  })
+
+  it('takes a 5 MB body over a real socket (Bun refused past 2 MB with its own 413)', async () => {
+    const real = await startTestServer({ token: TOKEN })
+    try {
+      const body = JSON.stringify(hookInput('PostToolUse', { tool_name: 'Edit', tool_use_id: 'toolu_edit', tool_response: { originalFile: 'z'.repeat(5 << 20) } }))
+      const res = await fetch(`${real.url}${routes.claudeCodeHooks}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body })
+      expect(res.status).toBe(200)
+    } finally {
+      await real.stop()
+    }
   })
 })
