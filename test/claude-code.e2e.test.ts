@@ -1,8 +1,8 @@
 // The real Claude Code CLI (the npm package's native binary), run offline against a stand-in of the Messages API, with
-// its `"type": "http"` hooks pointed at Switchboard as the README's settings.json says: its permission card answered
+// its `"type": "http"` hooks pointed at Switchboard by the README's settings.json, read from the README: its permission card answered
 // in Chromium, and the CLI going on with the decision (the file written, or the denial's comment read by the model).
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -26,7 +26,6 @@ const skip = skipBrowserTests() || !hasCli
 if (!hasCli) console.warn(`skipping the Claude Code CLI test: no executable at ${CLI} (npm install runs its postinstall, which puts the native binary there)`)
 
 const TOKEN = 'cc-e2e-token'
-const HOOKS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'PostToolUseFailure', 'PermissionRequest', 'Notification', 'Stop', 'SubagentStart', 'SubagentStop', 'SessionEnd']
 let server: TestServer
 let browser: Browser
 
@@ -41,17 +40,21 @@ if (!skip) {
   })
 }
 
-/** The README's settings.json, for this server: every hook an http hook, the token read from the environment. */
-function settings(url: string) {
-  const hook = { type: 'http', url: `${url}${routes.claudeCodeHooks}`, headers: { Authorization: 'Bearer $SWITCHBOARD_TOKEN' }, allowedEnvVars: ['SWITCHBOARD_TOKEN'] }
-  return { hooks: Object.fromEntries(HOOKS.map((name) => [name, [{ hooks: [hook] }]])) }
+/** The README's settings.json as written there, pointed at this server: what a reader copies is what is tested. */
+function settings(url: string): string {
+  const readme = readFileSync(resolve(import.meta.dir, '../README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('### Claude Code (hooks, no script)'))
+  const block = /```json\n([\s\S]*?)```/.exec(section)?.[1]
+  if (!block) throw new Error('README: no settings.json block under "### Claude Code (hooks, no script)"')
+  JSON.parse(block)
+  return block.replaceAll('http://localhost:3000', url)
 }
 
 /** `claude -p` in a fresh folder with a fresh HOME, talking to the stand-in; resolves when it exits. */
-function runClaude(api: StandIn, folder: string, prompt: string) {
+function runClaude(api: StandIn, folder: string, prompt: string, query = '') {
   const home = mkdtempSync(join(tmpdir(), 'cc-home-'))
   mkdirSync(join(home, '.claude'))
-  writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify(settings(server.url)))
+  writeFileSync(join(home, '.claude', 'settings.json'), settings(server.url).replaceAll('/hooks/claude-code"', `/hooks/claude-code${query}"`))
   const cwd = join(mkdtempSync(join(tmpdir(), 'cc-work-')), folder)
   mkdirSync(cwd)
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-ant-offline-dummy', SWITCHBOARD_TOKEN: TOKEN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' }
@@ -110,6 +113,21 @@ describe.skipIf(skip)('the Claude Code CLI with http hooks', () => {
       const toolResult = JSON.stringify(api.requests.at(-1)?.messages.at(-1))
       expect(toolResult).toContain('keep build, it is the release')
       await page.close()
+    } finally {
+      api.stop()
+    }
+  })
+
+  it('past ?timeout withdraws the card and gives no decision: claude -p, with no terminal to ask in, refuses the tool', async () => {
+    const api = startMessagesStandIn({ name: 'Bash', input: { command: 'touch made-by-claude' } }, 'It was not allowed.')
+    try {
+      const run = runClaude(api, 'demo-timeout', 'Touch a file', '?timeout=1')
+      const card = await whenPending(server.questions, 'a card', (p) => p.find((q) => q.question === 'Allow Bash: touch made-by-claude?'))
+      const result = await run.done
+      expect(result).toMatchObject({ code: 0 })
+      expect(server.questions.status(card.msg_id)?.status).not.toBe('pending')
+      expect(existsSync(join(run.cwd, 'made-by-claude'))).toBe(false)
+      expect(api.requests).toHaveLength(2)
     } finally {
       api.stop()
     }
