@@ -64,6 +64,23 @@ export function claudeCodeRoutes(deps: { questions: QuestionService; bus: EventB
       const hook = input.hook_event_name === 'PermissionRequest' ? 'PermissionRequest' : 'PreToolUse'
       return json(200, await approve({ ...deps, timers: options.timers }, input, hook, timeoutS, request.signal))
     },
-    { parse: 'none' },
+    {
+      parse: 'none',
+      detail: {
+        summary: "Claude Code's http hooks: the hook input JSON as Claude Code sends it; the answer is the JSON that hook reads",
+        description:
+          'A session is an agent (`claude-code-<session_id>`), a subagent an agent of its own in the session run, a tool call a step paired by `tool_use_id`. `PermissionRequest` (and `PreToolUse` with `?approve=1`) waits on an approval card and answers the decision; past `?timeout` seconds (default 570) it answers no decision. Bodies up to 32 MB; larger are answered `{}` unread.',
+        parameters: [
+          { name: 'approve', in: 'query', required: false, schema: { type: 'string', enum: ['1'] }, description: 'PreToolUse: ask on a card before every tool call' },
+          { name: 'timeout', in: 'query', required: false, schema: { type: 'number' }, description: 'seconds a card waits before the answer is no decision (default 570; below the hook\'s own timeout)' },
+        ],
+        responses: {
+          200: { description: '`{}`, or for an approval `{hookSpecificOutput: {hookEventName, decision | permissionDecision}}`' },
+          400: { description: '`{error, field}`: not a Claude Code hook input' },
+          401: { description: 'no or a wrong token' },
+          503: { description: 'the store cannot take events now' },
+        },
+      },
+    },
   )
 }
