@@ -88,6 +88,20 @@ describe('POST /api/events', () => {
     expect(((await res.json()) as { error: string }).error).toContain('body over 1048576 bytes')
     expect(s.store.has(`i7`)).toBe(false)
   })
+  it('caps the name form and OTLP, sent chunked, at their own bounds now that Bun lets Claude Code hooks\' 33 MB through', async () => {
+    const chunked = (bytes: number) =>
+      new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (bytes <= 0) return c.close()
+          c.enqueue(new Uint8Array(64 * 1024).fill(0x61))
+          bytes -= 64 * 1024
+        },
+      })
+    const send = (path: string, type: string, bytes: number) =>
+      s.app.handle(new Request(`http://localhost${path}`, { method: 'POST', headers: { 'content-type': type, host: 'localhost' }, body: chunked(bytes), duplex: 'half' } as RequestInit))
+    expect((await send('/name', 'application/x-www-form-urlencoded', 1 << 20)).status).toBe(413)
+    expect((await send('/v1/traces', 'application/x-protobuf', 3 << 20)).status).toBe(413)
+  })
 })
 
 describe('POST /agent/:agent_id/respond', () => {

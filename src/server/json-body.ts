@@ -4,7 +4,7 @@ import { Elysia } from 'elysia'
 import { checkJsonDepth } from '../protocol/json-depth'
 import { routes } from '../protocol/routes'
 import { Invalid } from '../questions/errors'
-import { PayloadTooLarge } from './errors'
+import { cappedText } from './capped-body'
 
 /** Routes that read their bodies themselves (parse: 'none') and check them there: otlp-codec.ts, mcp/request-body.ts, routes/claude-code.ts. */
 const RAW_BODY_ROUTES = new Set<string>([routes.otlpTraces, routes.mcp, routes.claudeCodeHooks])
@@ -16,24 +16,8 @@ const RAW_BODY_ROUTES = new Set<string>([routes.otlpTraces, routes.mcp, routes.c
  */
 export const MAX_JSON_BODY_BYTES = 1 << 20
 
-/** The body as text, or PayloadTooLarge as soon as more than `maxBytes` have arrived. */
-async function cappedText(request: Request, maxBytes: number): Promise<string> {
-  if (request.body === null) return ''
-  const reader = request.body.getReader()
-  const decoder = new TextDecoder()
-  let received = 0
-  let text = ''
-  for (;;) {
-    const chunk = await reader.read()
-    if (chunk.done) return text + decoder.decode()
-    received += chunk.value.byteLength
-    if (received > maxBytes) {
-      reader.cancel().catch(() => undefined)
-      throw new PayloadTooLarge(`body over ${maxBytes} bytes`)
-    }
-    text += decoder.decode(chunk.value, { stream: true })
-  }
-}
+/** A form's body at most (the sign-in and name forms: a token and a name). */
+export const MAX_FORM_BODY_BYTES = 64 << 10
 
 /** The URL's path; Elysia's `path` is not set in a parse hook on Bun's native routes. Without a Host the URL is the bare path. */
 const pathOf = (url: string) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/s, '')
@@ -47,6 +31,7 @@ export const jsonBody = new Elysia({ name: 'json-body' }).onParse({ as: 'global'
   // A global hook runs before a route's own `parse: 'none'`, and undefined would let Elysia's parsers read the
   // body after it: null stands for the body, which stays unread for the route.
   if (RAW_BODY_ROUTES.has(pathOf(request.url))) return null
+  if (contentType === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(await cappedText(request, MAX_FORM_BODY_BYTES)))
   if (contentType !== 'application/json') return undefined
   const text = await cappedText(request, MAX_JSON_BODY_BYTES)
   if (!text.trim()) return null

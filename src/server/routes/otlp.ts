@@ -7,6 +7,8 @@ import { readExport } from '../../otlp/otlp-ingest'
 import type { SpanAssembler } from '../../otlp/assembler'
 import { storageError } from '../../workspace/sqlite'
 import { routes } from '../../protocol/routes'
+import { cappedBytes } from '../capped-body'
+import { PayloadTooLarge } from '../errors'
 
 /**
  * Events an export is taken in at a time. The largest export the limits accept (20,000 spans, about 60,000
@@ -28,7 +30,9 @@ export function otlpRoutes(bus: EventBus, assembler: SpanAssembler) {
       const encoding = encodingOf(request.headers.get('content-type')) ?? 'json'
       try {
         if (Number(request.headers.get('content-length') ?? 0) > MAX_OTLP_BYTES) throw new OtlpRefused(413, `body over ${MAX_OTLP_BYTES} bytes`)
-        const body = new Uint8Array(await request.arrayBuffer())
+        const body = await cappedBytes(request, MAX_OTLP_BYTES).catch((error: unknown) => {
+          throw error instanceof PayloadTooLarge ? new OtlpRefused(413, error.message) : error
+        })
         const read = readExport({ contentType: request.headers.get('content-type'), contentEncoding: request.headers.get('content-encoding'), body })
         const mapped = assembler.take(read.spans)
         // Each slice through the bus's gate, stored before acknowledged or shown, as POST /api/events.
