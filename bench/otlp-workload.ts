@@ -109,7 +109,7 @@ export function workload(o: WorkloadOptions): { spans: WorkSpan[]; traces: numbe
     if (left <= 0) return
     // about ten children (9 to 11), the last trace cut to what is left of the budget
     const children = Math.min(9 + Math.floor(rnd() * 3), left - 1)
-    const spans = traceSpans(o.tag, traces, children, o.startMs + traces * 37, rnd)
+    const spans = traceSpans(o.tag, traces, children, o.startMs + traces * 5, rnd)
     spans[0]!.first = true
     pool.push(spans)
     planned += spans.length

@@ -117,14 +117,17 @@ interface Result {
   complaints: string[]
 }
 
-/** `clients` senders, each with one keep-alive connection's worth of requests in flight, over the same list of bodies. */
-async function sendAll(url: string, path: Path, bodies: readonly Body[], clients: number): Promise<number[]> {
+/**
+ * One sender per client, each its own exporter: its own traces, its exports in order, one request in flight
+ * (a BatchSpanProcessor's default), over its own keep-alive connection. Events need their agent's order kept
+ * (a completion before its start is stored but ignored), so no client sends another's agents.
+ */
+async function sendAll(url: string, path: Path, streams: readonly Body[][]): Promise<number[]> {
   const latencies: number[] = []
-  let next = 0
   let failed = false
-  const sender = async () => {
-    while (next < bodies.length && !failed) {
-      const body = bodies[next++]!
+  const sender = async (bodies: readonly Body[]) => {
+    for (const body of bodies) {
+      if (failed) return
       const asked = performance.now()
       try {
         await send(url, path, body)
@@ -135,11 +138,12 @@ async function sendAll(url: string, path: Path, bodies: readonly Body[], clients
       latencies.push(performance.now() - asked)
     }
   }
-  await Promise.all(Array.from({ length: clients }, sender))
+  await Promise.all(streams.map(sender))
   return latencies
 }
 
-async function scenario(path: Path, clients: number, bodies: readonly Body[], warm: readonly Body[]): Promise<Result> {
+async function scenario(path: Path, streams: readonly Body[][], warm: readonly Body[]): Promise<Result> {
+  const bodies = streams.flat()
   const all = [...warm, ...bodies]
   const expected = all.reduce((n, b) => n + b.events, 0)
   const sent: Kinds = { agent: 0, chat: 0, tool: 0 }
@@ -151,7 +155,7 @@ async function scenario(path: Path, clients: number, bodies: readonly Body[], wa
     for (const body of warm) await send(server.url, path, body)
     await settle(server)
     const before = { ingested: await server.metric(INGESTED), cpu: server.cpuMs(), client: process.cpuUsage(), at: performance.now() }
-    const latencies = await sendAll(server.url, path, bodies, clients)
+    const latencies = await sendAll(server.url, path, streams)
     const seconds = (performance.now() - before.at) / 1000
     const serverCpuMs = server.cpuMs() - before.cpu
     const client = process.cpuUsage(before.client)
@@ -165,7 +169,7 @@ async function scenario(path: Path, clients: number, bodies: readonly Body[], wa
     const timed = bodies.reduce((n, b) => n + b.events, 0)
     if (path === 'json' ? ingested !== timed : ingested < timed) problems.push(`${ingested} events counted as ingested while timed, ${timed} sent`)
     const clientCpuMs = (client.user + client.system) / 1000
-    return { path, clients, spans, requests: bodies.length, seconds, storedPerSec: ingested / seconds, serverCpuMs, clientCpuMs, latencies, stored: total, sent: all.reduce((n, b) => n + b.spans, 0), accounted, problems, complaints: server.complaints }
+    return { path, clients: streams.length, spans, requests: bodies.length, seconds, storedPerSec: ingested / seconds, serverCpuMs, clientCpuMs, latencies, stored: total, sent: all.reduce((n, b) => n + b.spans, 0), accounted, problems, complaints: server.complaints }
   } catch (error) {
     server.kill()
     throw error
@@ -205,21 +209,30 @@ function printTable(results: readonly Result[]): void {
   })
 }
 
-const startMs = Date.now() - 3_600_000
-const work = workload({ spans: SPANS, active: ACTIVE, tag: 1, startMs })
-const warmWork = workload({ spans: WARMUP_EXPORTS * BATCH, active: ACTIVE, tag: 2, startMs })
-const exports = exportsOf(work.spans, BATCH)
-const { tracesPerExport, exportsPerTrace } = spread(exports)
-const encoded = { otlp: encode('otlp', exports), json: encode('json', exports) }
-const warm = { otlp: encode('otlp', exportsOf(warmWork.spans, BATCH)), json: encode('json', exportsOf(warmWork.spans, BATCH)) }
+// Recent times: an agent whose last event is over an hour old is retired by the server's sweep (SWITCHBOARD_RETIRE_MINUTES).
+const startMs = Date.now() - 60_000
+/** Each client's exports: a workload of its own (its share of the spans, ACTIVE traces in flight), cut into exports. */
+function clientsWork(clients: number): WorkSpan[][][] {
+  return Array.from({ length: clients }, (_, c) => {
+    const share = Math.floor(SPANS / clients) + (c < SPANS % clients ? 1 : 0)
+    return exportsOf(workload({ spans: share, active: ACTIVE, tag: 1 + c, startMs }).spans, BATCH)
+  })
+}
+const works = new Map(CLIENTS.map((clients) => [clients, clientsWork(clients)]))
+const encoded = new Map([...works].map(([clients, work]) => [clients, { otlp: work.map((e) => encode('otlp', e)), json: work.map((e) => encode('json', e)) }]))
+const warmExports = exportsOf(workload({ spans: WARMUP_EXPORTS * BATCH, active: ACTIVE, tag: 200, startMs }).spans, BATCH)
+const warm = { otlp: encode('otlp', warmExports), json: encode('json', warmExports) }
 const kb = (bodies: readonly Body[]) => (bodies.reduce((n, b) => n + b.bytes.length, 0) / bodies.length / 1024).toFixed(0)
+const first = encoded.get(CLIENTS[0]!)!
+const traces = new Set(works.get(CLIENTS[0]!)!.flat(2).map((s) => `${s.trace}:${Buffer.from(s.traceId).toString('hex')}`)).size
+const { tracesPerExport, exportsPerTrace } = spread(works.get(CLIENTS[0]!)!.flat())
 
 console.log(
-  `${n0(SPANS)} spans in ${n0(work.traces)} traces (one invoke_agent span, 9 to 11 chat / execute_tool children, children exported first; ${ACTIVE} traces in flight:\n` +
-    `${tracesPerExport.toFixed(0)} traces per export, each trace over ${exportsPerTrace.toFixed(1)} exports) in exports of ${BATCH} spans (${kb(encoded.otlp)} KB of protobuf${GZIP ? ', gzip' : ''});\n` +
-    `the baseline: the same spans' events (${n0(2 * SPANS)}: two per work span, agent started and completed per agent span) in one JSON batch per export (${kb(encoded.json)} KB).\n` +
-    `Each row on a fresh server (bun run src/main.ts --no-demo, SQLite file in a temp dir, loopback) after ${WARMUP_EXPORTS} warm-up requests; keep-alive fetch from this process.\n` +
-    `Bun ${Bun.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
+  `${n0(SPANS)} spans in ${n0(traces)} traces (one invoke_agent span, 9 to 11 chat / execute_tool children, children exported first; each client ${ACTIVE} traces in flight:\n` +
+    `${tracesPerExport.toFixed(0)} traces per export, each trace over ${exportsPerTrace.toFixed(1)} exports) in exports of ${BATCH} spans (${kb(first.otlp.flat())} KB of protobuf${GZIP ? ', gzip' : ''});\n` +
+    `the baseline: the same spans' events (${n0(2 * SPANS)}: two per work span, agent started and completed per agent span) in one JSON batch per export (${kb(first.json.flat())} KB).\n` +
+    `Each client sends its own traces, one request at a time. Each row on a fresh server (bun run src/main.ts --no-demo, SQLite file in a temp dir, loopback)\n` +
+    `after ${WARMUP_EXPORTS} warm-up requests; keep-alive fetch from this process. Bun ${Bun.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`,
 )
 
 const results: Result[] = []
@@ -228,7 +241,7 @@ try {
     // Alternating which path goes first, so that a change in the machine's load falls on both.
     const order = i % 2 === 0 ? PATHS : [...PATHS].reverse()
     const pair: Result[] = []
-    for (const path of order) pair.push(await scenario(path, clients, encoded[path], warm[path]))
+    for (const path of order) pair.push(await scenario(path, encoded.get(clients)![path], warm[path]))
     results.push(...pair.sort((a, b) => (a.path === 'otlp' ? -1 : b.path === 'otlp' ? 1 : 0)))
   }
 } catch (error) {
