@@ -1,5 +1,5 @@
-// The SDK's framework adapters with the real packages, offline: LangGraph.js (interrupt / Command) and @openai/agents
-// (needsApproval / interruptions): each pause a card on a real Switchboard, answered through its HTTP API; a crash
+// The SDK's framework adapters with the real packages, offline: LangGraph.js (interrupt / Command), @openai/agents
+// (needsApproval / interruptions) and the Vercel AI SDK (toolApproval): each pause a card on a real Switchboard, answered through its HTTP API; a crash
 // and retry finds the same card.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test'
 import { Annotation, END, interrupt, MemorySaver, START, StateGraph } from '@langchain/langgraph'
@@ -8,6 +8,9 @@ import { z } from 'zod'
 import { connect, type SwitchboardClient } from '../src/client/index'
 import { runWithSwitchboard as runGraph } from '../src/client/adapters/langgraph'
 import { runWithSwitchboard as runAgent } from '../src/client/adapters/openai-agents'
+import { generateWithSwitchboard } from '../src/client/adapters/ai-sdk'
+import { generateText, stepCountIs, tool as aiTool } from 'ai'
+import { MockLanguageModelV4 } from 'ai/test'
 import { post, until } from './support/http'
 import { startTestServer, type TestServer } from './support/server'
 
@@ -122,5 +125,45 @@ describe('@openai/agents: runWithSwitchboard(agent, input, { switchboard })', ()
     await again
     expect(refunds).toEqual(['A-17'])
     expect(JSON.stringify(seen.at(-1))).toContain('over the limit, ask finance')
+  })
+})
+
+describe('the Vercel AI SDK: generateWithSwitchboard({ model, tools, toolApproval, prompt }, { switchboard })', () => {
+  const usage = { inputTokens: { total: 3, noCache: 3, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 2, text: 2, reasoning: undefined } }
+  const deleted: string[] = []
+  const options = () => {
+    const prompts: unknown[] = []
+    const model = new MockLanguageModelV4({
+      doGenerate: async (call) => {
+        prompts.push(call.prompt)
+        const last = JSON.stringify(call.prompt.at(-1))
+        const decided = last.includes('tool-result') || last.includes('execution-denied')
+        return (decided
+          ? { content: [{ type: 'text', text: 'Done.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] }
+          : { content: [{ type: 'tool-call', toolCallId: 'call-rm-1', toolName: 'removeFile', input: '{"path":"old.log"}' }], finishReason: { unified: 'tool-calls', raw: undefined }, usage, warnings: [] }) as never
+      },
+    })
+    const removeFile = aiTool({ description: 'Remove a file', inputSchema: z.object({ path: z.string() }), execute: async ({ path }) => (deleted.push(path), `removed ${path}`) })
+    return { prompts, options: { model, tools: { removeFile }, toolApproval: { removeFile: 'user-approval' }, stopWhen: stepCountIs(3), prompt: 'Remove the old log' } }
+  }
+
+  it('asks each approval request as a card; approved, the tool runs and the text comes back', async () => {
+    const { options: o } = options()
+    const done = generateWithSwitchboard(o, { switchboard: sb.agent('ai-cleaner'), generateText })
+    const [card] = await cards('ai-cleaner')
+    expect(card).toMatchObject({ question: 'Allow removeFile?', kind: 'approval', details: { tool: 'removeFile', input: { path: 'old.log' } } })
+    await answer('ai-cleaner', card!.msg_id, { approved: true })
+    expect(((await done) as unknown as { text: string }).text).toBe('Done.')
+    expect(deleted).toEqual(['old.log'])
+  })
+
+  it('denied, the tool does not run and the model reads the comment', async () => {
+    const { options: o, prompts } = options()
+    const done = generateWithSwitchboard(o, { switchboard: sb.agent('ai-denied'), generateText })
+    const [card] = await cards('ai-denied')
+    await answer('ai-denied', card!.msg_id, { approved: false, comment: 'keep it for the audit' })
+    await done
+    expect(deleted).toEqual(['old.log'])
+    expect(JSON.stringify(prompts.at(-1))).toContain('keep it for the audit')
   })
 })
